@@ -1,0 +1,68 @@
+package org.routelab.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** Multi-head attention arithmetic shared by the backbones (projections live in the callers). */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * Splits the last axis into heads: {@code [B, L, H*D] -> [B, H, L, D]}.
+     *
+     * @param x the projected states
+     * @param heads the number of heads
+     * @return the per-head view
+     */
+    public static NDArray splitHeads(NDArray x, int heads) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /**
+     * Merges heads back: {@code [B, H, L, D] -> [B, L, H*D]}.
+     *
+     * @param x the per-head states
+     * @return the merged states
+     */
+    public static NDArray mergeHeads(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /**
+     * Computes {@code softmax(q k^T * scale + bias) v}, with the softmax in float32.
+     *
+     * @param q queries {@code [B, H, Lq, D]}
+     * @param k keys {@code [B, H, Lk, D]}
+     * @param v values {@code [B, H, Lk, D]}
+     * @param scale the score scale (1 for T5, {@code 1/sqrt(D)} for Llama)
+     * @param bias additive bias broadcastable to {@code [B, H, Lq, Lk]} (positions and masks), or null
+     * @param dropout attention-probability dropout rate (training only)
+     * @param ctx the forward context
+     * @return the attended values {@code [B, H, Lq, D]}
+     */
+    public static NDArray attend(
+            NDArray q, NDArray k, NDArray v, float scale, NDArray bias, float dropout, ForwardContext ctx) {
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        if (scale != 1f) {
+            scores = scores.mul(scale);
+        }
+        DataType dtype = scores.getDataType();
+        if (dtype != DataType.FLOAT32) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
+        if (bias != null) {
+            scores = scores.add(bias);
+        }
+        NDArray probs = scores.softmax(-1);
+        if (dtype != DataType.FLOAT32) {
+            probs = probs.toType(dtype, false);
+        }
+        if (ctx.training() && dropout > 0) {
+            probs = ai.djl.nn.norm.Dropout.dropout(probs, dropout, true).singletonOrThrow();
+        }
+        return probs.matMul(v);
+    }
+}
