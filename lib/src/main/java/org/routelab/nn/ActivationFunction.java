@@ -55,8 +55,9 @@ public enum ActivationFunction {
                 return ai.djl.nn.Activation.gelu(x);
             case GELU_NEW:
                 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) SQRT_2_OVER_PI);
-                return x.mul(inner.tanh().add(1f)).mul(0.5f);
+                NDArray cube = x.mul(x).mul(x);
+                NDArray inner = Scalars.mul(x.add(Scalars.mul(cube, 0.044715f)), (float) SQRT_2_OVER_PI);
+                return Scalars.mul(x.mul(Scalars.add(inner.tanh(), 1f)), 0.5f);
             case SILU:
                 return x.mul(ai.djl.nn.Activation.sigmoid(x));
             default:

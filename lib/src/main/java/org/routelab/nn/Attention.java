@@ -47,7 +47,7 @@ public final class Attention {
             NDArray q, NDArray k, NDArray v, float scale, NDArray bias, float dropout, ForwardContext ctx) {
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
         if (scale != 1f) {
-            scores = scores.mul(scale);
+            scores = Scalars.mul(scores, scale);
         }
         DataType dtype = scores.getDataType();
         if (dtype != DataType.FLOAT32) {

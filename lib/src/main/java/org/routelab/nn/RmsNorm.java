@@ -36,7 +36,7 @@ public final class RmsNorm extends Module {
         NDArray w = parameter("weight").array();
         NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = x32.square().mean(new int[] {-1}, true);
-        NDArray normed = x32.mul(variance.add(eps).sqrt().pow(-1));
+        NDArray normed = x32.div(Scalars.add(variance, eps).sqrt());
         if (w.getDataType() != DataType.FLOAT32) {
             normed = normed.toType(w.getDataType(), false);
         }

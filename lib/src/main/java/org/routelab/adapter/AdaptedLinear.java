@@ -1,0 +1,74 @@
+package org.routelab.adapter;
+
+import ai.djl.ndarray.NDArray;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Linear;
+
+/**
+ * A projection {@code h = W0 x + delta(x, ctx)}: the frozen weight keeps its checkpoint name
+ * ({@code ...q.weight}) and the adapter is the child {@code adapter}. A {@link MergeableAdapter} can be
+ * folded into {@code W0} for inference and taken out again.
+ */
+public final class AdaptedLinear extends Linear {
+    private boolean merged;
+
+    /**
+     * Takes over a projection's weight and adds an adapter.
+     *
+     * @param base the projection being adapted (its weight array is shared, not copied)
+     * @param adapter the adapter
+     */
+    public AdaptedLinear(Linear base, Adapter adapter) {
+        super(base);
+        addChild("adapter", adapter);
+    }
+
+    /** Returns the adapter. */
+    public Adapter adapter() {
+        return child("adapter", Adapter.class);
+    }
+
+    /** Returns whether the adapter is currently folded into the frozen weight. */
+    public boolean isMerged() {
+        return merged;
+    }
+
+    @Override
+    public NDArray forward(NDArray x, ForwardContext ctx) {
+        NDArray base = super.forward(x, ctx);
+        return merged ? base : base.add(adapter().delta(x, ctx));
+    }
+
+    /** Folds the adapter into {@code W0}; the forward pass then skips the adapter. */
+    public void merge() {
+        if (merged) {
+            throw new IllegalStateException("adapter is already merged");
+        }
+        apply(1f);
+        merged = true;
+    }
+
+    /** Takes a merged adapter back out of {@code W0}. */
+    public void unmerge() {
+        if (!merged) {
+            throw new IllegalStateException("adapter is not merged");
+        }
+        apply(-1f);
+        merged = false;
+    }
+
+    private void apply(float sign) {
+        if (!(adapter() instanceof MergeableAdapter)) {
+            throw new UnsupportedOperationException(
+                    adapter().getClass().getSimpleName() + " depends on its input and cannot be merged");
+        }
+        try (NDArray delta = ((MergeableAdapter) adapter()).deltaWeight()) {
+            NDArray w = weight().array();
+            if (sign > 0) {
+                w.addi(delta.toType(w.getDataType(), false));
+            } else {
+                w.subi(delta.toType(w.getDataType(), false));
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package org.routelab.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
+
+/**
+ * LoRA: {@code delta = (alpha / r) * dropout(x) A B} with {@code A [d_in, r]} drawn
+ * kaiming-uniform ({@code a = sqrt 5}, fan-in {@code d_in}: {@code U(-1/sqrt(d_in), 1/sqrt(d_in))})
+ * and {@code B [r, d_out]} zero, so training starts from the base model.
+ */
+public final class Lora extends Adapter implements MergeableAdapter {
+    private final LoraConfig config;
+
+    /**
+     * Creates a LoRA adapter for one projection; {@code A} is drawn from the engine's seeded generator.
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @param config rank, alpha and dropout
+     * @param dataType the parameters' data type
+     */
+    public Lora(NDManager manager, int inFeatures, int outFeatures, LoraConfig config, DataType dataType) {
+        this.config = config;
+        float bound = (float) (1.0 / Math.sqrt(inFeatures));
+        addParameter("lora_a", manager.randomUniform(-bound, bound, new Shape(inFeatures, config.rank()), dataType));
+        addParameter("lora_b", manager.zeros(new Shape(config.rank(), outFeatures), dataType));
+    }
+
+    /** Returns the scale {@code alpha / r}. */
+    public float scaling() {
+        return config.alpha() / config.rank();
+    }
+
+    @Override
+    public NDArray delta(NDArray x, ForwardContext ctx) {
+        NDArray in = x;
+        if (ctx.training() && config.dropout() > 0f) {
+            in = ai.djl.nn.norm.Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
+        }
+        return Scalars.mul(in.matMul(parameter("lora_a").array()).matMul(parameter("lora_b").array()), scaling());
+    }
+
+    @Override
+    public NDArray deltaWeight() {
+        NDArray a = parameter("lora_a").array();
+        try (NDManager scope = a.getManager().newSubManager()) {
+            NDArray product = a.matMul(parameter("lora_b").array());
+            product.attach(scope);
+            NDArray delta = product.transpose().mul(scaling());
+            delta.attach(a.getManager());
+            return delta;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package org.routelab.adapter;
+
+import ai.djl.ndarray.types.DataType;
+import java.util.List;
+import org.routelab.nn.Module;
+
+/**
+ * LoRA hyper-parameters and where to inject it.
+ *
+ * @param rank the rank {@code r}
+ * @param alpha the scale numerator: {@code delta = (alpha / r) x A B}
+ * @param dropout dropout on the adapter's input during training
+ * @param modules regex searched in the path of the module holding a projection
+ * @param layers regex matched against a projection's own name
+ */
+public record LoraConfig(int rank, float alpha, float dropout, String modules, String layers) {
+    /** The T5 targets the papers adapt: every attention and feed-forward projection. */
+    public static final String T5_MODULES = "SelfAttention|EncDecAttention|DenseReluDense";
+    /** The projection names of {@link #T5_MODULES}. */
+    public static final String T5_LAYERS = "q|k|v|o|wi|wi_0|wi_1|wo";
+
+    /** Validates the values. */
+    public LoraConfig {
+        if (rank <= 0) {
+            throw new IllegalArgumentException("LoRA rank must be positive, got " + rank);
+        }
+        if (dropout < 0f || dropout >= 1f) {
+            throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
+        }
+    }
+
+    /**
+     * Returns rank {@code r} with {@code alpha = r} (scale 1, as in the papers), no dropout, on
+     * every T5 attention and feed-forward projection.
+     *
+     * @param rank the rank
+     * @return the configuration
+     */
+    public static LoraConfig ofRank(int rank) {
+        return new LoraConfig(rank, rank, 0f, T5_MODULES, T5_LAYERS);
+    }
+
+    /**
+     * Injects LoRA into a model, freezing everything else.
+     *
+     * @param model the model to modify in place
+     * @param dataType the adapters' data type
+     * @return the paths of the adapted projections
+     */
+    public List<String> inject(Module model, DataType dataType) {
+        return AdapterInjector.inject(model, modules, layers, (path, base) ->
+                new Lora(base.weight().array().getManager(), base.inFeatures(), base.outFeatures(), this, dataType));
+    }
+}

@@ -1,0 +1,182 @@
+package org.routelab.backbone;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonSyntaxException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * Typed access to a Hugging Face {@code config.json} whose errors name the file and the field.
+ */
+public final class ConfigJson {
+    private final JsonObject json;
+    private final String source;
+
+    /**
+     * Wraps a parsed object.
+     *
+     * @param json the parsed configuration
+     * @param source where it came from, used in error messages
+     */
+    public ConfigJson(JsonObject json, String source) {
+        this.json = json;
+        this.source = source;
+    }
+
+    /**
+     * Reads and parses a configuration file.
+     *
+     * @param file the {@code config.json}
+     * @return the configuration
+     * @throws ModelConfigException if the file is missing or not a JSON object
+     */
+    public static ConfigJson read(Path file) {
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(file));
+            if (!e.isJsonObject()) {
+                throw new ModelConfigException(file + ": expected a JSON object");
+            }
+            return new ConfigJson(e.getAsJsonObject(), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new ModelConfigException(file + ": file not found", e);
+        } catch (IOException e) {
+            throw new ModelConfigException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (JsonSyntaxException e) {
+            throw new ModelConfigException(file + ": malformed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Returns the underlying object (a live view). */
+    public JsonObject json() {
+        return json;
+    }
+
+    /** Returns where the configuration came from. */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * Returns whether a non-null field is present.
+     *
+     * @param field the field name
+     * @return whether it is present
+     */
+    public boolean has(String field) {
+        return json.has(field) && !json.get(field).isJsonNull();
+    }
+
+    /**
+     * Returns a required positive integer field.
+     *
+     * @param field the field name
+     * @return its value
+     */
+    public int positiveInt(String field) {
+        if (!has(field)) {
+            throw new ModelConfigException(source + ": missing field '" + field + "'");
+        }
+        int v = intValue(field);
+        if (v <= 0) {
+            throw new ModelConfigException(source + ": field '" + field + "' must be positive, got " + v);
+        }
+        return v;
+    }
+
+    /**
+     * Returns an integer field or a default.
+     *
+     * @param field the field name
+     * @param fallback the default when absent
+     * @return its value
+     */
+    public int intOr(String field, int fallback) {
+        return has(field) ? intValue(field) : fallback;
+    }
+
+    /**
+     * Returns a number field or a default.
+     *
+     * @param field the field name
+     * @param fallback the default when absent
+     * @return its value
+     */
+    public double doubleOr(String field, double fallback) {
+        if (!has(field)) {
+            return fallback;
+        }
+        JsonPrimitive p = primitive(field);
+        if (!p.isNumber()) {
+            throw new ModelConfigException(source + ": field '" + field + "' must be a number, got " + p);
+        }
+        return p.getAsDouble();
+    }
+
+    /**
+     * Returns a boolean field or a default.
+     *
+     * @param field the field name
+     * @param fallback the default when absent
+     * @return its value
+     */
+    public boolean boolOr(String field, boolean fallback) {
+        if (!has(field)) {
+            return fallback;
+        }
+        JsonPrimitive p = primitive(field);
+        if (!p.isBoolean()) {
+            throw new ModelConfigException(source + ": field '" + field + "' must be true or false, got " + p);
+        }
+        return p.getAsBoolean();
+    }
+
+    /**
+     * Returns a string field or a default.
+     *
+     * @param field the field name
+     * @param fallback the default when absent
+     * @return its value
+     */
+    public String stringOr(String field, String fallback) {
+        if (!has(field)) {
+            return fallback;
+        }
+        JsonPrimitive p = primitive(field);
+        if (!p.isString()) {
+            throw new ModelConfigException(source + ": field '" + field + "' must be a string, got " + p);
+        }
+        return p.getAsString();
+    }
+
+    /**
+     * Signals an invalid value.
+     *
+     * @param field the field name
+     * @param problem what is wrong with it
+     * @return the exception to throw
+     */
+    public ModelConfigException invalid(String field, String problem) {
+        return new ModelConfigException(source + ": field '" + field + "' " + problem);
+    }
+
+    private int intValue(String field) {
+        JsonPrimitive p = primitive(field);
+        if (!p.isNumber() || p.getAsDouble() != Math.rint(p.getAsDouble())) {
+            throw new ModelConfigException(source + ": field '" + field + "' must be an integer, got " + p);
+        }
+        return p.getAsInt();
+    }
+
+    private JsonPrimitive primitive(String field) {
+        JsonElement e = json.get(field);
+        if (!e.isJsonPrimitive()) {
+            throw new ModelConfigException(source + ": field '" + field + "' must be a scalar, got " + e);
+        }
+        return e.getAsJsonPrimitive();
+    }
+}

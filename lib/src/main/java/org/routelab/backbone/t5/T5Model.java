@@ -1,0 +1,206 @@
+package org.routelab.backbone.t5;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.nn.Embedding;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Linear;
+import org.routelab.nn.Losses;
+import org.routelab.nn.Module;
+import org.routelab.nn.Parameter;
+import org.routelab.nn.Scalars;
+
+/**
+ * A T5 encoder-decoder language model ({@code T5ForConditionalGeneration}) with Hugging Face
+ * parameter names. Intermediate arrays of a forward pass live in the manager of its input ids, so a
+ * caller that creates each batch in a sub-manager frees the whole pass by closing it.
+ */
+public final class T5Model extends Module {
+    private final T5Config config;
+    private final DataType dataType;
+
+    /**
+     * Creates a model with zero weights; fill them from a checkpoint or with {@link #initialize}.
+     *
+     * @param manager owns the parameters
+     * @param config the architecture
+     * @param dataType the parameters' data type
+     */
+    public T5Model(NDManager manager, T5Config config, DataType dataType) {
+        this.config = config;
+        this.dataType = dataType;
+        Embedding shared = addChild("shared", new Embedding(manager, config.vocabSize(), config.dModel(), dataType));
+        addChild("encoder", new T5Stack(manager, config, false, shared, dataType));
+        addChild("decoder", new T5Stack(manager, config, true, shared, dataType));
+        if (!config.tieWordEmbeddings()) {
+            addChild("lm_head", new Linear(manager, config.dModel(), config.vocabSize(), dataType));
+        }
+    }
+
+    /** Returns the architecture. */
+    public T5Config config() {
+        return config;
+    }
+
+    /** Returns the parameters' data type. */
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /**
+     * Draws random weights the way Hugging Face initialises a fresh T5 (normal with per-projection
+     * standard deviations, unit norms), from a seeded generator.
+     *
+     * @param seed the random seed
+     */
+    public void initialize(int seed) {
+        Engine.getInstance().setRandomSeed(seed);
+        float f = config.initializerFactor();
+        double d = config.dModel();
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            String name = e.getKey();
+            Parameter p = e.getValue();
+            NDManager m = p.array().getManager();
+            if (name.endsWith("layer_norm.weight")) {
+                p.set(m.ones(p.shape(), dataType));
+                continue;
+            }
+            double std;
+            if (name.equals("shared.weight") || name.equals("lm_head.weight")) {
+                std = 1.0;
+            } else if (name.endsWith(".q.weight")) {
+                std = Math.pow(d * config.dKv(), -0.5);
+            } else if (name.endsWith(".k.weight") || name.endsWith(".v.weight")
+                    || name.endsWith("relative_attention_bias.weight") || name.matches(".*\\.wi(_[01])?\\.weight")) {
+                std = Math.pow(d, -0.5);
+            } else if (name.endsWith(".o.weight")) {
+                std = Math.pow((double) config.numHeads() * config.dKv(), -0.5);
+            } else if (name.endsWith(".wo.weight")) {
+                std = Math.pow(config.dFf(), -0.5);
+            } else {
+                throw new IllegalStateException("no initialisation rule for " + name);
+            }
+            p.set(m.randomNormal(0f, (float) (f * std), p.shape(), dataType));
+        }
+    }
+
+    /**
+     * Encodes a padded batch.
+     *
+     * @param inputIds {@code [B, S]} int64
+     * @param attentionMask {@code [B, S]}, 1 for real tokens
+     * @param ctx the forward context
+     * @return encoder states {@code [B, S, d_model]}
+     */
+    public NDArray encode(NDArray inputIds, NDArray attentionMask, ForwardContext ctx) {
+        return child("encoder", T5Stack.class).forward(inputIds, attentionMask, null, null, ctx, null);
+    }
+
+    /**
+     * Decodes given the encoder output and returns vocabulary logits.
+     *
+     * @param decoderInputIds {@code [B, T]} int64 (only the new positions when a cache is given)
+     * @param encoderStates {@code [B, S, d_model]}
+     * @param attentionMask encoder padding mask {@code [B, S]}
+     * @param ctx the forward context
+     * @param cache incremental decoding state, or null for a full teacher-forced pass
+     * @return logits {@code [B, T, vocab]}
+     */
+    public NDArray decode(
+            NDArray decoderInputIds, NDArray encoderStates, NDArray attentionMask, ForwardContext ctx,
+            T5DecodingCache cache) {
+        NDArray h = child("decoder", T5Stack.class).forward(
+                decoderInputIds, null, encoderStates, attentionMask, ctx, cache);
+        if (config.tieWordEmbeddings()) {
+            // Tied T5 v1.0 rescales before reusing the input embedding as the output projection.
+            h = Scalars.mul(h, (float) Math.pow(config.dModel(), -0.5));
+            return ai.djl.nn.core.Linear.linear(h, child("shared", Embedding.class).weight().array())
+                    .singletonOrThrow();
+        }
+        return child("lm_head", Linear.class).forward(h, ctx);
+    }
+
+    /**
+     * Runs a teacher-forced pass.
+     *
+     * @param batch the batch
+     * @param ctx the forward context
+     * @return logits {@code [B, T, vocab]}
+     */
+    public NDArray logits(Seq2SeqBatch batch, ForwardContext ctx) {
+        NDArray enc = encode(batch.inputIds(), batch.attentionMask(), ctx);
+        return decode(batch.decoderInputIds(), enc, batch.attentionMask(), ctx, null);
+    }
+
+    /**
+     * Returns the mean token cross-entropy of the targets, padding ignored.
+     *
+     * @param batch the batch
+     * @param ctx the forward context
+     * @return scalar float32 loss
+     */
+    public NDArray loss(Seq2SeqBatch batch, ForwardContext ctx) {
+        return Losses.crossEntropy(logits(batch, ctx), batch.labels());
+    }
+
+    /**
+     * Greedy decoding with a key/value cache. Sequences stop at the end-of-sequence token, which is
+     * not included in the result.
+     *
+     * @param inputIds {@code [B, S]} int64
+     * @param attentionMask {@code [B, S]}
+     * @param maxNewTokens the most tokens generated per sequence
+     * @return the generated ids per example
+     */
+    public List<long[]> generate(NDArray inputIds, NDArray attentionMask, int maxNewTokens) {
+        int b = (int) inputIds.getShape().get(0);
+        List<List<Long>> out = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            out.add(new ArrayList<>());
+        }
+        boolean[] done = new boolean[b];
+        long[] next = new long[b];
+        Arrays.fill(next, config.decoderStartTokenId());
+        try (NDManager scope = inputIds.getManager().newSubManager();
+                T5DecodingCache cache = new T5DecodingCache(scope, config.numDecoderLayers())) {
+            NDArray ids = inputIds.duplicate();
+            ids.attach(scope);
+            NDArray mask = attentionMask.duplicate();
+            mask.attach(scope);
+            NDArray enc = encode(ids, mask, ForwardContext.eval());
+            int remaining = b;
+            for (int step = 0; step < maxNewTokens && remaining > 0; step++) {
+                try (NDManager stepScope = scope.newSubManager()) {
+                    NDArray tokens = stepScope.create(next, new Shape(b, 1));
+                    NDArray logits = decode(tokens, enc, mask, ForwardContext.eval(), cache);
+                    long[] argmax = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
+                    for (int i = 0; i < b; i++) {
+                        if (done[i]) {
+                            next[i] = config.padTokenId();
+                        } else if (argmax[i] == config.eosTokenId()) {
+                            done[i] = true;
+                            remaining--;
+                            next[i] = config.padTokenId();
+                        } else {
+                            out.get(i).add(argmax[i]);
+                            next[i] = argmax[i];
+                        }
+                    }
+                }
+            }
+        }
+        List<long[]> result = new ArrayList<>();
+        for (List<Long> seq : out) {
+            result.add(seq.stream().mapToLong(Long::longValue).toArray());
+        }
+        return result;
+    }
+}
