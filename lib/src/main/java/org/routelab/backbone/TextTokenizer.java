@@ -28,7 +28,7 @@ public final class TextTokenizer implements AutoCloseable {
      * @throws ModelConfigException if the file is missing or cannot be parsed, naming it
      */
     public static TextTokenizer load(Path file) {
-        Path json = Files.isDirectory(file) ? file.resolve("tokenizer.json") : file;
+        Path json = file.getFileName().toString().endsWith(".json") ? file : file.resolve("tokenizer.json");
         if (!Files.isRegularFile(json)) {
             throw new ModelConfigException(json + ": tokenizer file not found");
         }

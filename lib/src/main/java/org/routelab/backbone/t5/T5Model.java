@@ -5,11 +5,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.checkpoint.CheckpointException;
+import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.nn.Embedding;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Linear;
@@ -17,6 +25,7 @@ import org.routelab.nn.Losses;
 import org.routelab.nn.Module;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.Scalars;
+import org.routelab.util.AtomicFiles;
 
 /**
  * A T5 encoder-decoder language model ({@code T5ForConditionalGeneration}) with Hugging Face
@@ -24,6 +33,10 @@ import org.routelab.nn.Scalars;
  * caller that creates each batch in a sub-manager frees the whole pass by closing it.
  */
 public final class T5Model extends Module {
+    /** Checkpoint tensors that duplicate {@code shared.weight} (and the head, when tied). */
+    private static final Set<String> EMBEDDING_ALIASES =
+            Set.of("encoder.embed_tokens.weight", "decoder.embed_tokens.weight");
+
     private final T5Config config;
     private final DataType dataType;
 
@@ -35,6 +48,11 @@ public final class T5Model extends Module {
      * @param dataType the parameters' data type
      */
     public T5Model(NDManager manager, T5Config config, DataType dataType) {
+        if (dataType == DataType.BFLOAT16) {
+            // DJL 0.35's PyTorch binding has no bfloat16 type code: creating such an array aborts the JVM.
+            throw new IllegalArgumentException("bfloat16 parameters are not supported by DJL's PyTorch engine;"
+                    + " use FLOAT32 or FLOAT16 (bf16 checkpoints load into either)");
+        }
         this.config = config;
         this.dataType = dataType;
         Embedding shared = addChild("shared", new Embedding(manager, config.vocabSize(), config.dModel(), dataType));
@@ -43,6 +61,49 @@ public final class T5Model extends Module {
         if (!config.tieWordEmbeddings()) {
             addChild("lm_head", new Linear(manager, config.dModel(), config.vocabSize(), dataType));
         }
+    }
+
+    /**
+     * Loads a Hugging Face model folder: {@code config.json} and {@code model.safetensors} or a
+     * sharded {@code model.safetensors.index.json}; fp32, fp16 and bf16 files convert to
+     * {@code dataType}.
+     *
+     * @param folder the model folder
+     * @param manager owns the parameters
+     * @param dataType the parameters' data type
+     * @return the model
+     * @throws ModelConfigException if {@code config.json} is missing or not a T5 configuration
+     * @throws CheckpointException if the weights are missing, malformed or do not fit, naming file and tensor
+     */
+    public static T5Model load(Path folder, NDManager manager, DataType dataType) {
+        T5Config config = T5Config.read(folder.resolve("config.json"));
+        T5Model model = new T5Model(manager, config, dataType);
+        Set<String> aliases = new java.util.HashSet<>(EMBEDDING_ALIASES);
+        if (config.tieWordEmbeddings()) {
+            aliases.add("lm_head.weight");
+        }
+        HfCheckpoint.load(folder, model, aliases);
+        return model;
+    }
+
+    /**
+     * Saves the model in the layout {@link #load} reads: {@code config.json}, the weights in their
+     * current type, and a copy of the tokenizer file when one is given. Each file is written
+     * atomically.
+     *
+     * @param folder the target folder, created if absent
+     * @param tokenizerJson the {@code tokenizer.json} to copy alongside, or null
+     * @throws IOException if a file cannot be written
+     */
+    public void save(Path folder, Path tokenizerJson) throws IOException {
+        Files.createDirectories(folder);
+        HfCheckpoint.save(folder, this);
+        if (tokenizerJson != null) {
+            AtomicFiles.writeStream(folder.resolve("tokenizer.json"), out -> Files.copy(tokenizerJson, out));
+        }
+        // The configuration goes last: a folder with a config.json is complete.
+        AtomicFiles.writeString(folder.resolve("config.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(config.toJson()));
     }
 
     /** Returns the architecture. */
