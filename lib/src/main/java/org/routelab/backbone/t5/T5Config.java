@@ -20,11 +20,12 @@ import org.routelab.nn.ActivationFunction;
 public final class T5Config {
     /**
      * Built-in presets: the {@code config.json} of published checkpoints, so parameter accounting and
-     * benchmarks run on real shapes without downloading weights. {@code t0-3b} shares
-     * {@code t5-xl-lm-adapt}'s architecture.
+     * benchmarks run on real shapes without downloading weights ({@code t0-3b} shares
+     * {@code t5-xl-lm-adapt}'s architecture), plus {@code t5-tiny}, the project's own v1.1-style
+     * shape for CPU benchmarks.
      */
-    public static final List<String> PRESETS =
-            List.of("t5-small", "t5-base", "t5-v1_1-small", "t5-xl-lm-adapt", "t0-3b", "flan-t5-base");
+    public static final List<String> PRESETS = List.of(
+            "t5-tiny", "t5-small", "t5-base", "t5-v1_1-small", "t5-xl-lm-adapt", "t0-3b", "flan-t5-base");
 
     private final JsonObject json;
     private final int vocabSize;

@@ -1,0 +1,146 @@
+package org.routelab.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.routelab.adapter.LoraConfig;
+import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code routelab bench backbone}: forward+backward step time, tokens per second and resident memory
+ * of the T5 backbone, fully trainable and with frozen weights plus LoRA. Each step runs in its own
+ * array scope; resident memory read after the early and the last steps shows whether native memory
+ * grows across steps.
+ */
+@Command(name = "backbone", mixinStandardHelpOptions = true,
+        description = "Time forward+backward steps of the T5 backbone, with and without LoRA, and track memory.")
+final class BackboneBenchmark implements Callable<Integer> {
+    @Option(names = "--configs", split = ",", defaultValue = "t5-tiny,t5-small",
+            description = "T5 presets or config.json paths (default: ${DEFAULT-VALUE}).")
+    private List<String> configs;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--source-length", defaultValue = "64", description = "Encoder tokens (default: ${DEFAULT-VALUE}).")
+    private int sourceLength;
+
+    @Option(names = "--target-length", defaultValue = "16", description = "Decoder tokens (default: ${DEFAULT-VALUE}).")
+    private int targetLength;
+
+    @Option(names = "--steps", defaultValue = "500", description = "Steps per run (default: ${DEFAULT-VALUE}).")
+    private int steps;
+
+    @Option(names = "--early-step", defaultValue = "50",
+            description = "Step after which memory is first read (default: ${DEFAULT-VALUE}).")
+    private int earlyStep;
+
+    @Option(names = "--rank", defaultValue = "1", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+    private int rank;
+
+    @Override
+    public Integer call() throws IOException {
+        if (steps <= earlyStep) {
+            throw new IllegalArgumentException("--steps (" + steps + ") must exceed --early-step (" + earlyStep + ")");
+        }
+        System.out.printf(Locale.ROOT, "# engine %s, device %s, batch %d x (%d + %d) tokens, %d steps%n",
+                Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), batch, sourceLength,
+                targetLength, steps);
+        System.out.println("config,mode,params,trainable,median_step_ms,p90_step_ms,tokens_per_s,rss_mb_at_"
+                + earlyStep + ",rss_mb_at_" + steps + ",rss_growth_mb");
+        for (String name : configs) {
+            T5Config config = Files.exists(Path.of(name)) ? T5Config.read(Path.of(name)) : T5Config.preset(name);
+            for (String mode : List.of("full", "lora-r" + rank)) {
+                run(name, config, mode);
+            }
+        }
+        return 0;
+    }
+
+    private void run(String name, T5Config config, String mode) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            T5Model model = new T5Model(manager, config, DataType.FLOAT32);
+            model.initialize(0);
+            if (mode.equals("full")) {
+                model.setTrainable(true);
+            } else {
+                LoraConfig.ofRank(rank).inject(model, DataType.FLOAT32);
+            }
+            List<Parameter> trainable = model.namedParameters().values().stream()
+                    .filter(Parameter::isTrainable).toList();
+            Random random = new Random(0);
+            List<long[]> inputs = randomSequences(random, config, sourceLength);
+            List<long[]> targets = randomSequences(random, config, targetLength);
+            double[] millis = new double[steps];
+            long rssEarly = 0;
+            for (int s = 0; s < steps; s++) {
+                long start = System.nanoTime();
+                try (NDManager step = manager.newSubManager()) {
+                    Seq2SeqBatch b = Seq2SeqBatch.of(step, inputs, targets, config.padTokenId(),
+                            config.decoderStartTokenId());
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        gc.backward(model.loss(b, ForwardContext.train()));
+                    }
+                    for (Parameter p : trainable) {
+                        try (NDArray g = p.array().getGradient()) {
+                            g.subi(g);
+                        }
+                    }
+                }
+                millis[s] = (System.nanoTime() - start) / 1e6;
+                if (s + 1 == earlyStep) {
+                    rssEarly = residentMegabytes();
+                }
+            }
+            long rssEnd = residentMegabytes();
+            double[] timed = Arrays.copyOfRange(millis, Math.min(5, steps - 1), steps);
+            Arrays.sort(timed);
+            double median = timed[timed.length / 2];
+            double p90 = timed[(int) (timed.length * 0.9)];
+            double tokensPerSecond = batch * (double) (sourceLength + targetLength) / (median / 1000);
+            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d%n", name, mode,
+                    model.parameterCount(), model.trainableParameterCount(), median, p90, tokensPerSecond, rssEarly,
+                    rssEnd, rssEnd - rssEarly);
+        }
+    }
+
+    private List<long[]> randomSequences(Random random, T5Config config, int length) {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            long[] seq = new long[length];
+            for (int j = 0; j < length - 1; j++) {
+                seq[j] = 2 + random.nextInt(config.vocabSize() - 2);
+            }
+            seq[length - 1] = config.eosTokenId();
+            out.add(seq);
+        }
+        return out;
+    }
+
+    /** Reads the process's resident set size from /proc (Linux). */
+    private static long residentMegabytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        throw new IOException("no VmRSS line in /proc/self/status");
+    }
+}
