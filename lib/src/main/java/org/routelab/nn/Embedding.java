@@ -9,7 +9,8 @@ import ai.djl.ndarray.types.SparseFormat;
 /** A lookup table {@code [rows, dim]} indexed by integer ids. */
 public final class Embedding extends Module {
     /**
-     * Creates a zero-initialised table.
+     * Creates a table that is allocated but not filled (see {@link Linear}): values come from a
+     * checkpoint or an initialiser.
      *
      * @param manager the manager that owns the table
      * @param rows the number of rows (vocabulary or buckets)
@@ -17,7 +18,7 @@ public final class Embedding extends Module {
      * @param dataType the table's data type
      */
     public Embedding(NDManager manager, int rows, int dim, DataType dataType) {
-        addParameter("weight", manager.zeros(new Shape(rows, dim), dataType));
+        addParameter("weight", manager.create(new Shape(rows, dim), dataType));
     }
 
     /** Returns the table of shape {@code [rows, dim]}. */

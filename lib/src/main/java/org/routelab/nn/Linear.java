@@ -14,7 +14,9 @@ public class Linear extends Module {
     private final int outFeatures;
 
     /**
-     * Creates a zero-initialised projection (values come from a checkpoint or an initialiser).
+     * Creates a projection whose weight is allocated but not filled: values come from a checkpoint or
+     * an initialiser. Untouched memory costs no resident pages, so a model built only to count its
+     * parameters stays cheap even at billions of weights.
      *
      * @param manager the manager that owns the weight
      * @param inFeatures the input size
@@ -24,7 +26,7 @@ public class Linear extends Module {
     public Linear(NDManager manager, int inFeatures, int outFeatures, DataType dataType) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        addParameter("weight", manager.zeros(new Shape(outFeatures, inFeatures), dataType));
+        addParameter("weight", manager.create(new Shape(outFeatures, inFeatures), dataType));
     }
 
     /**

@@ -41,7 +41,8 @@ public final class T5Model extends Module {
     private final DataType dataType;
 
     /**
-     * Creates a model with zero weights; fill them from a checkpoint or with {@link #initialize}.
+     * Creates a model whose weights are allocated but not filled; fill them from a checkpoint ({@link
+     * #load}) or with {@link #initialize}.
      *
      * @param manager owns the parameters
      * @param config the architecture
