@@ -111,7 +111,7 @@ public enum SafetensorsDtype {
     }
 
     /** Returns the DJL type this is read as without conversion, or null where there is none. */
-    DataType dataType() {
+    public DataType dataType() {
         return dataType;
     }
 }

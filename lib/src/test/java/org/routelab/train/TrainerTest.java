@@ -1,0 +1,152 @@
+package org.routelab.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.routelab.adapter.LoraConfig;
+import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.t5.TinyT5;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+
+class TrainerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void scheduleWarmsUpThenDecaysLinearly() {
+        LearningRateSchedule s = LearningRateSchedule.withWarmupFraction(100, 0.06);
+        assertEquals(6, s.warmupSteps());
+        assertEquals(1f / 6, s.factor(0), 1e-7);
+        assertEquals(1f, s.factor(5), 1e-7);
+        assertEquals(1f, s.factor(6), 1e-7);
+        assertEquals(47f / 94, s.factor(53), 1e-7);
+        assertEquals(1f / 94, s.factor(99), 1e-7);
+        assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(10, 10));
+    }
+
+    @Test
+    void clippingScalesToTheMaximumGlobalNorm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.create(new float[] {3f, 0f});
+            NDArray b = m.create(new float[] {4f});
+            assertEquals(5.0, GradientClipping.clipGlobalNorm(List.of(a, b), 1f), 1e-6);
+            assertArrayEquals(new float[] {0.6f, 0f}, a.toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {0.8f}, b.toFloatArray(), 1e-6f);
+            assertEquals(1.0, GradientClipping.clipGlobalNorm(List.of(a, b), 2f), 1e-5);
+            assertArrayEquals(new float[] {0.8f}, b.toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
+    void adafactorTrainingLowersTheLossAndFrozenGroupsStayPut() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = model(m);
+            Map<String, Parameter> trainable = trainable(model);
+            Map<String, Parameter> a = new LinkedHashMap<>();
+            Map<String, Parameter> b = new LinkedHashMap<>();
+            trainable.forEach((k, p) -> (k.startsWith("encoder") ? a : b).put(k, p));
+            float[] frozenBefore = a.values().iterator().next().array().toFloatArray();
+            Trainer trainer = new Trainer(TrainerConfig.papers(30, 3),
+                    List.of(new ParameterGroup("encoder", 0f, a), new ParameterGroup("decoder", 3e-2f, b)), null);
+            List<Float> losses = trainer.run(objective(model), Trainer.StepListener.NONE).losses();
+            assertEquals(30, losses.size());
+            assertTrue(losses.get(29) < 0.7f * losses.get(0), "losses " + losses);
+            assertArrayEquals(frozenBefore, a.values().iterator().next().array().toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws IOException {
+        Map<String, float[]> uninterrupted = trainToEnd(dir.resolve("a"), -1);
+        Path resumedDir = dir.resolve("b");
+        var e = assertThrows(TrainingInterruptedException.class, () -> trainToEnd(resumedDir, 3));
+        assertEquals(4, e.completedSteps());
+        assertTrue(Files.isDirectory(resumedDir.resolve("checkpoints/step-0000004")));
+        Map<String, float[]> resumed = trainToEnd(resumedDir, -1);
+        assertEquals(uninterrupted.keySet(), resumed.keySet());
+        uninterrupted.forEach((k, v) -> assertArrayEquals(v, resumed.get(k), 0f, k));
+        List<String> lines = Files.readAllLines(resumedDir.resolve("metrics.jsonl"));
+        assertEquals(6, lines.size());
+        assertTrue(lines.get(5).startsWith("{\"step\":6,\"loss\":"), lines.get(5));
+        assertTrue(lines.get(0).contains("\"lr_adapter\""), lines.get(0));
+    }
+
+    /** Trains 6 steps with AdamW and dropout, checkpointing every 2; interrupts during step {@code stopAt}. */
+    private static Map<String, float[]> trainToEnd(Path out, int stopAt) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = model(m);
+            TrainerConfig config = new TrainerConfig(6, TrainerConfig.OptimizerKind.ADAMW, 0.2, 1f, 0.01f, 2, 2, 5);
+            Trainer trainer = new Trainer(config, List.of(new ParameterGroup("adapter", 1e-2f, trainable(model))), out);
+            TrainingObjective base = objective(model);
+            trainer.run((step, scope) -> {
+                if (step == stopAt) {
+                    Thread.currentThread().interrupt();
+                }
+                return base.loss(step, scope);
+            }, Trainer.StepListener.NONE);
+            Map<String, float[]> weights = new LinkedHashMap<>();
+            trainable(model).forEach((k, p) -> weights.put(k, p.array().toFloatArray()));
+            return weights;
+        }
+    }
+
+    private static T5Model model(NDManager m) {
+        T5Model model = new T5Model(m, TinyT5.config(true, 0.1), DataType.FLOAT32);
+        model.initialize(9);
+        new LoraConfig(4, 8f, 0.05f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(model, DataType.FLOAT32);
+        return model;
+    }
+
+    private static Map<String, Parameter> trainable(T5Model model) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        model.namedParameters().forEach((k, p) -> {
+            if (p.isTrainable()) {
+                out.put(k, p);
+            }
+        });
+        return out;
+    }
+
+    /** Reverse four random symbols; the batch of a step depends on the step alone. */
+    private static TrainingObjective objective(T5Model model) {
+        return (step, scope) -> {
+            Random rnd = new Random(step % 4);
+            List<long[]> in = new ArrayList<>();
+            List<long[]> out = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                long[] x = new long[5];
+                long[] y = new long[5];
+                for (int j = 0; j < 4; j++) {
+                    x[j] = 2 + rnd.nextInt(TinyT5.VOCAB - 2);
+                }
+                for (int j = 0; j < 4; j++) {
+                    y[j] = x[3 - j];
+                }
+                x[4] = 1;
+                y[4] = 1;
+                in.add(x);
+                out.add(y);
+            }
+            return new TrainingObjective.StepLoss(
+                    model.loss(Seq2SeqBatch.of(scope, in, out, 0, 0), ForwardContext.train()), 40);
+        };
+    }
+
+}
