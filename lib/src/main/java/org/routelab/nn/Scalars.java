@@ -37,4 +37,15 @@ public final class Scalars {
     public static NDArray add(NDArray x, float value) {
         return x.add(x.getManager().create(value));
     }
+
+    /**
+     * Returns {@code max(x, value)} element-wise.
+     *
+     * @param x the operand
+     * @param value the lower bound
+     * @return the clamped operand
+     */
+    public static NDArray maximum(NDArray x, float value) {
+        return x.maximum(x.getManager().create(value));
+    }
 }
