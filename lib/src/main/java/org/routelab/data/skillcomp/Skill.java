@@ -7,8 +7,10 @@ import java.util.Arrays;
  * {@code 0 .. symbols-1} (written {@code a}, {@code b}, ...). They are of three kinds, so that
  * compositions mix what a model must learn: moving positions (reverse, rotate, swap_pairs,
  * swap_ends), rewriting symbols through a fixed table (shift, mirror), and changing the length
- * (drop_first, append_first, drop_last). Each is learnable by a tiny transformer from a few hundred
- * examples. {@link SkillCompConfig#skills()} takes the first N in declaration order.
+ * (drop_first, append_first, drop_last). Each output symbol is an input symbol taken from a fixed
+ * position or passed through a fixed table, which keeps the skills within reach of a tiny
+ * transformer; {@code sort} (last, so unused by default) is the exception. {@link SkillCompConfig#skills()}
+ * takes the first N in declaration order.
  */
 public enum Skill {
     /** Reverses the sequence: {@code a b c d -> d c b a}. */

@@ -292,7 +292,7 @@ public final class SkillComp {
     // ---------------------------------------------------------------- task selection
 
     /** Compositions of distinct skills, in lexicographic order, minus functional duplicates. */
-    static List<List<Skill>> distinctCompositions(SkillCompConfig config) {
+    private static List<List<Skill>> distinctCompositions(SkillCompConfig config) {
         List<Skill> skills = skills(config);
         List<int[]> probes = probes(config);
         Set<String> taken = new HashSet<>();
@@ -384,7 +384,7 @@ public final class SkillComp {
     private static Task makeTask(SkillCompConfig config, long seed, List<List<Skill>> pool, int index, int count) {
         List<Skill> composition = pool.get(index);
         String name = name(composition);
-        List<List<Skill>> related = related(config, pool, composition);
+        List<List<Skill>> related = related(pool, composition);
         Random random = new Random(mix(seed, EXAMPLE_SALT + index));
         Set<String> inputs = new HashSet<>();
         List<Example> examples = new ArrayList<>(count);
@@ -402,7 +402,7 @@ public final class SkillComp {
     }
 
     /** Distractor functions for a task: pool compositions sharing a skill with it, and its skills alone. */
-    private static List<List<Skill>> related(SkillCompConfig config, List<List<Skill>> pool, List<Skill> composition) {
+    private static List<List<Skill>> related(List<List<Skill>> pool, List<Skill> composition) {
         List<List<Skill>> out = new ArrayList<>();
         for (List<Skill> c : pool) {
             if (!c.equals(composition) && c.stream().anyMatch(composition::contains)) {

@@ -31,8 +31,8 @@ public record SkillCompConfig(
 
     /**
      * The built-in default, sized so that the whole default comparison runs on two CPU cores: 12
-     * symbols, 8 skills, pairs of skills, 20 training tasks of 200 examples (4,000 in all, a few hundred
-     * steps of batch 16), 5 held-out tasks of 150 examples (32 shots and 118 to evaluate), inputs of
+     * symbols, 8 skills, pairs of skills, 20 training tasks of 200 examples (4,000 in all: an epoch is
+     * 250 steps of batch 16), 5 held-out tasks of 150 examples (32 shots and 118 to evaluate), inputs of
      * 4 to 6 symbols, 4 answer choices.
      */
     public static final SkillCompConfig DEFAULT = new SkillCompConfig(12, 8, 2, 20, 5, 200, 150, 4, 6, 4);
