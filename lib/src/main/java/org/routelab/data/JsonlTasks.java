@@ -40,7 +40,7 @@ import org.routelab.util.AtomicFiles;
  * </ul>
  *
  * <p>Any other field is an error (a misspelt {@code answer_choice} would otherwise silently drop the
- * choices). Blank lines are skipped. A file may hold several tasks, in any line order; tasks keep the
+ * choices). Blank lines and a leading byte-order mark are skipped. A file may hold several tasks, in any line order; tasks keep the
  * order of their first line, examples the order of their lines. Every error names the file and the
  * 1-based line.
  *
@@ -76,6 +76,10 @@ public final class JsonlTasks {
             String line;
             while ((line = reader.readLine()) != null) {
                 lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    // A byte-order mark, as Python's utf-8-sig and some editors write.
+                    line = line.substring(1);
+                }
                 if (!line.isBlank()) {
                     Example e = parse(file, lineNo, line);
                     byTask.computeIfAbsent(e.task(), k -> new ArrayList<>()).add(e);

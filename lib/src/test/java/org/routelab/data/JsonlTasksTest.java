@@ -49,9 +49,9 @@ class JsonlTasksTest {
     }
 
     @Test
-    void tasksGroupInOrderOfFirstLineAndLabelsCanBeDerived() throws IOException {
+    void tasksGroupInOrderOfFirstLineLabelsCanBeDerivedAndAByteOrderMarkIsSkipped() throws IOException {
         Path file = dir.resolve("mixed.jsonl");
-        Files.writeString(file, String.join("\n",
+        Files.writeString(file, "\uFEFF" + String.join("\n",
                 "{\"task\": \"b\", \"input\": \"1\", \"target\": \"one\"}",
                 "",
                 "{\"task\": \"a\", \"input\": \"2\", \"target\": \"no\", \"answer_choices\": [\"yes\", \"no\"]}",
