@@ -75,9 +75,12 @@ public enum AdaptationVariant {
         for (AdaptedLinear l : layers.values()) {
             if (l.adapter() instanceof RoutedAdapter ra) {
                 Router old = ra.router();
+                if (!(old instanceof TaskRouter)) {
+                    throw new IllegalStateException("the adapters' routers (" + old.getClass().getSimpleName()
+                            + ") learn no task allocation; adapt them with -mu");
+                }
                 Router fresh = replacements.computeIfAbsent(old, o -> new TaskRouter(ra.manager(), newTasks,
-                        o.groups(), o.experts(),
-                        o instanceof TaskRouter t ? t.options() : RouterOptions.DEFAULT, o.dataType()));
+                        o.groups(), o.experts(), ((TaskRouter) o).options(), o.dataType()));
                 ra.useRouter(fresh, ra.ownsRouter());
             }
         }
