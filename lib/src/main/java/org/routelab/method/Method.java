@@ -13,6 +13,7 @@ import org.routelab.nn.Linear;
 import org.routelab.nn.Module;
 import org.routelab.routing.RandomRouter;
 import org.routelab.routing.Router;
+import org.routelab.routing.RouterBank;
 import org.routelab.routing.RouterSharing;
 import org.routelab.routing.TaskRouter;
 
@@ -125,21 +126,23 @@ public enum Method {
     public static List<String> inject(Module model, MethodConfig config, DataType dataType) {
         Method method = config.method();
         RouterSharing sharing = new RouterSharing(config.granularity());
+        RouterBank bank = new RouterBank();
         return AdapterInjector.inject(model, config.modules(), config.layers(), (path, base) -> {
             NDManager m = base.weight().array().getManager();
             RouterSharing.Assignment a = null;
             if (method.routed) {
                 int[] shape = method.routerShape(config);
-                a = sharing.assign(path, () -> router(m, config, shape[0], shape[1], dataType));
+                a = sharing.assign(path, () -> router(bank, m, config, shape[0], shape[1], dataType));
             }
             return method.adapter(m, base, config, a, dataType);
         });
     }
 
-    private static Router router(NDManager m, MethodConfig c, int groups, int experts, DataType dataType) {
+    private static Router router(RouterBank bank, NDManager m, MethodConfig c, int groups, int experts,
+            DataType dataType) {
         return c.randomRouting()
                 ? new RandomRouter(groups, experts, dataType)
-                : new TaskRouter(m, c.tasks(), groups, experts, c.router(), dataType);
+                : new TaskRouter(bank, m, c.tasks(), groups, experts, c.router(), dataType);
     }
 
     /**

@@ -8,7 +8,6 @@ import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 
@@ -74,7 +73,7 @@ public final class Mhr extends RoutedAdapter {
                 .reshape(heads, rows, rank, outHead)
                 .transpose(1, 2, 0, 3)
                 .reshape(rows, rank, outFeatures);
-        return Scalars.mul(lowRank(x, a, b), 1f / rank);
+        return perRank(lowRank(x, a, b), rank);
     }
 
     /**

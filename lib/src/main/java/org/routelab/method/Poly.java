@@ -8,7 +8,6 @@ import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 
@@ -58,7 +57,7 @@ public final class Poly extends RoutedAdapter {
                 .reshape(rows, inFeatures, rank);
         NDArray b = flat.matMul(StepScope.view(parameter("lora_b"), scope).reshape(skills, (long) rank * outFeatures))
                 .reshape(rows, rank, outFeatures);
-        return Scalars.mul(lowRank(x, a, b), 1f / rank);
+        return perRank(lowRank(x, a, b), rank);
     }
 
     /** Returns the LoRA whose factors are the skills' averages (alpha 1, so its scale is {@code 1/r} too). */

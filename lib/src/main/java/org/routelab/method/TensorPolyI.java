@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.routing.UniformRouter;
@@ -58,7 +57,7 @@ public final class TensorPolyI extends RoutedAdapter {
         NDArray flat = w.reshape(rows, tensorRank);
         NDArray a = mix(flat, "leaves_a", inFeatures, x.getManager()).transpose(0, 2, 1);
         NDArray b = mix(flat, "leaves_b", outFeatures, x.getManager());
-        return Scalars.mul(lowRank(x, a, b), 1f / rank);
+        return perRank(lowRank(x, a, b), rank);
     }
 
     /** Builds the R components of one factor and mixes them per example: {@code [B', r, d]}. */

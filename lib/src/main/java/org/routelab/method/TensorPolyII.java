@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 
@@ -59,7 +58,7 @@ public final class TensorPolyII extends RoutedAdapter {
         NDArray perOrder = routingWeights(x, ctx).transpose(1, 0, 2);
         NDArray a = mix(perOrder, "leaves_a", inFeatures, x.getManager()).transpose(0, 2, 1);
         NDArray b = mix(perOrder, "leaves_b", outFeatures, x.getManager());
-        return Scalars.mul(lowRank(x, a, b), 1f / rank);
+        return perRank(lowRank(x, a, b), rank);
     }
 
     /** Mixes each order's leaves per example, then builds the product: {@code [B', r, d]}. */

@@ -72,6 +72,7 @@ public enum AdaptationVariant {
 
     private static void freshRouters(Map<String, AdaptedLinear> layers, int newTasks) {
         Map<Router, Router> replacements = new IdentityHashMap<>();
+        RouterBank bank = new RouterBank();
         for (AdaptedLinear l : layers.values()) {
             if (l.adapter() instanceof RoutedAdapter ra) {
                 Router old = ra.router();
@@ -79,7 +80,7 @@ public enum AdaptationVariant {
                     throw new IllegalStateException("the adapters' routers (" + old.getClass().getSimpleName()
                             + ") learn no task allocation; adapt them with -mu");
                 }
-                Router fresh = replacements.computeIfAbsent(old, o -> new TaskRouter(ra.manager(), newTasks,
+                Router fresh = replacements.computeIfAbsent(old, o -> new TaskRouter(bank, ra.manager(), newTasks,
                         o.groups(), o.experts(), ((TaskRouter) o).options(), o.dataType()));
                 ra.useRouter(fresh, ra.ownsRouter());
             }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.adapter.Adapter;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
 
 /**
  * An adapter whose experts are combined per example by a {@link Router}. The router is registered as
@@ -107,9 +108,23 @@ public abstract class RoutedAdapter extends Adapter {
      */
     protected static NDArray lowRank(NDArray x, NDArray a, NDArray b) {
         Shape s = x.getShape();
+        if (s.dimension() == 3) {
+            return x.matMul(a).matMul(b);
+        }
         long[] out = s.getShape().clone();
         out[out.length - 1] = b.getShape().get(2);
         NDArray x3 = x.reshape(s.get(0), -1, s.get(s.dimension() - 1));
         return x3.matMul(a).matMul(b).reshape(new Shape(out));
+    }
+
+    /**
+     * Divides a delta by the LoRA rank, the scale of Poly, MHR and the tensor methods (skipped at rank 1).
+     *
+     * @param delta the unscaled delta
+     * @param rank the rank {@code r}
+     * @return {@code delta / r}
+     */
+    protected static NDArray perRank(NDArray delta, int rank) {
+        return rank == 1 ? delta : Scalars.mul(delta, 1f / rank);
     }
 }

@@ -61,16 +61,14 @@ class RoutedTrainingTest {
     void routeOnlyAdaptationLeavesEveryExpertBitIdentical(Method method) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 2);
-            for (int s = 0; s < 2; s++) {
-                step(model, m, MIXED);
-            }
+            step(model, m, MIXED);
             AdaptationVariant.ROUTE_ONLY.apply(model, 1);
             Map<String, float[]> experts = snapshot(model, n -> n.contains(".adapter.") && !n.contains("router"));
             Map<String, float[]> routers = snapshot(model, n -> n.contains("router"));
             assertFalse(experts.isEmpty());
             long perTask = routers.values().stream().mapToLong(v -> v.length).sum();
             assertEquals(perTask, model.trainableParameterCount());
-            for (int s = 0; s < 3; s++) {
+            for (int s = 0; s < 2; s++) {
                 step(model, m, new long[] {0, 0, 0, 0});
             }
             Map<String, float[]> after = snapshot(model, n -> n.contains(".adapter.") && !n.contains("router"));
@@ -111,7 +109,7 @@ class RoutedTrainingTest {
             assertEquals(lora.trainableParameterCount(), poly.trainableParameterCount());
             List<Float> polyLosses = new ArrayList<>();
             List<Float> loraLosses = new ArrayList<>();
-            for (int s = 0; s < 4; s++) {
+            for (int s = 0; s < 3; s++) {
                 try (NDManager step = m.newSubManager()) {
                     polyLosses.add(Sgd.step(poly, step, TinyMethods.batch(step, 4),
                             ForwardContext.train().withTaskIds(0, 0, 0, 0), LR));
@@ -121,7 +119,7 @@ class RoutedTrainingTest {
             for (int s = 0; s < polyLosses.size(); s++) {
                 assertEquals(loraLosses.get(s), polyLosses.get(s), 1e-5f, "step " + s);
             }
-            assertNotEquals(polyLosses.get(0), polyLosses.get(3));
+            assertNotEquals(polyLosses.get(0), polyLosses.get(2));
         }
     }
 
@@ -132,9 +130,8 @@ class RoutedTrainingTest {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 4);
             step(model, m, MIXED);
             int before = m.getManagedArrays().size();
-            for (int i = 0; i < 3; i++) {
-                step(model, m, i == 1 ? new long[] {1, 1, 1, 1} : MIXED);
-            }
+            step(model, m, MIXED);
+            step(model, m, new long[] {1, 1, 1, 1});
             try (NDManager eval = m.newSubManager()) {
                 model.logits(TinyMethods.batch(eval, 4), ForwardContext.eval().withTaskIds(MIXED));
             }
@@ -142,12 +139,12 @@ class RoutedTrainingTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
-    void sameSeedGivesBitIdenticalRoutedTraining(Method method) {
-        List<Float> a = train(method, 11, false);
-        assertEquals(a, train(method, 11, false));
-        assertNotEquals(a, train(method, 12, false));
+    /** Router initialisation and Gumbel noise come from the engine's seeded generator (all routers share it). */
+    @Test
+    void sameSeedGivesBitIdenticalRoutedTraining() {
+        List<Float> a = train(Method.MHR, 11, false);
+        assertEquals(a, train(Method.MHR, 11, false));
+        assertNotEquals(a, train(Method.MHR, 12, false));
     }
 
     @Test
@@ -235,7 +232,7 @@ class RoutedTrainingTest {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method).withRandomRouting(random), seed);
             TinyMethods.randomiseUpFactors(model, m);
             List<Float> losses = new ArrayList<>();
-            for (int s = 0; s < 6; s++) {
+            for (int s = 0; s < 3; s++) {
                 try (NDManager step = m.newSubManager()) {
                     ForwardContext ctx = random ? ForwardContext.train() : ForwardContext.train().withTaskIds(MIXED);
                     losses.add(Sgd.step(model, step, TinyMethods.batch(step, 4), ctx, 0.2f));
