@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.routelab.nn.Scalars;
+import ai.djl.nn.norm.LayerNorm;
 
 /**
  * The entangled tensors of TLoRA and TensorPoly: a matrix {@code [r, d]} whose rows are Kronecker
@@ -91,10 +91,10 @@ public final class EntangledTensor {
 
     /** Normalises each {@code [r, length]} matrix to zero mean and unit variance. */
     private static NDArray layerNorm(NDArray x) {
-        // DJL's PyTorch mean takes one axis: normalise the flattened matrix.
-        NDArray flat = x.reshape(x.getShape().get(0), -1);
-        NDArray centred = flat.sub(flat.mean(new int[] {1}, true));
-        NDArray variance = centred.mul(centred).mean(new int[] {1}, true);
-        return centred.div(Scalars.add(variance, LAYER_NORM_EPS).sqrt()).reshape(x.getShape());
+        // One fused operation; identity affine parameters, as nothing of the normalisation trains.
+        Shape matrix = x.getShape().slice(1);
+        NDManager scope = x.getManager();
+        return LayerNorm.layerNorm(x, matrix, scope.ones(matrix, x.getDataType()), scope.zeros(matrix, x.getDataType()),
+                LAYER_NORM_EPS).singletonOrThrow();
     }
 }
