@@ -21,6 +21,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.testing.Sgd;
 
 class LoraTest {
     private static final float LR = 0.1f;
@@ -151,7 +152,7 @@ class LoraTest {
 
     private static void stepOnFreshBatch(T5Model model, NDManager m) {
         try (NDManager step = m.newSubManager()) {
-            sgdStep(model, step, TinyT5.batch(step), 0.1f);
+            Sgd.step(model, step, TinyT5.batch(step), ForwardContext.train(), 0.1f);
         }
     }
 
@@ -186,32 +187,11 @@ class LoraTest {
             for (int s = 0; s < steps; s++) {
                 try (NDManager step = m.newSubManager()) {
                     Seq2SeqBatch batch = Seq2SeqBatch.of(step, inputs, targets, 0, 0);
-                    losses.add(sgdStep(model, step, batch, LR));
+                    losses.add(Sgd.step(model, step, batch, ForwardContext.train(), LR));
                 }
             }
             return losses;
         }
-    }
-
-    /** One plain SGD step on the trainable parameters; returns the loss before the update. */
-    private static float sgdStep(T5Model model, NDManager m, Seq2SeqBatch batch, float lr) {
-        float loss;
-        try (NDManager step = m.newSubManager()) {
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray l = model.loss(batch, ForwardContext.train());
-                loss = l.getFloat();
-                gc.backward(l);
-            }
-            for (Parameter p : model.namedParameters().values()) {
-                if (p.isTrainable()) {
-                    try (NDArray g = p.array().getGradient(); NDArray update = g.mul(lr)) {
-                        p.array().subi(update);
-                        g.subi(g);
-                    }
-                }
-            }
-        }
-        return loss;
     }
 
     private static void randomiseB(T5Model model, NDManager m) {

@@ -1,0 +1,96 @@
+package org.routelab.analysis;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.List;
+import java.util.Map;
+import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.method.Method;
+import org.routelab.method.MethodConfig;
+import org.routelab.method.ParameterGroup;
+import org.routelab.nn.Parameter;
+import org.routelab.routing.AdaptationVariant;
+
+/**
+ * A method's parameter counts on a backbone, read from the built model (structure only: frozen
+ * weights are allocated, not filled): the expert (adapter) parameters, the routing parameters for the
+ * training tasks, and the parameters each adaptation variant trains for one new task.
+ *
+ * <p>The papers count differently: MHR's table and TensorPoly's Table 3 report multi-task parameters
+ * without routing for some rows and with it for others, so both totals are given.
+ *
+ * @param method the method
+ * @param options the method's options, e.g. {@code r=1;S=8;T=313;granularity=layer}
+ * @param adaptedLayers the number of adapted projections
+ * @param expertParams adapter parameters other than routing (multi-task parameters without routing)
+ * @param routingParams routing parameters for the configured training tasks
+ * @param adaptFull parameters trained by full adaptation (experts and one task's fresh routing)
+ * @param adaptRouteOnly parameters trained by -z (one task's routing), or -1 for unrouted methods
+ * @param adaptAverage parameters trained by -mu (the averaged adapter)
+ */
+public record ParameterAccount(Method method, String options, int adaptedLayers, long expertParams,
+        long routingParams, long adaptFull, long adaptRouteOnly, long adaptAverage) {
+
+    /** The CSV header matching {@link #csvRow}. */
+    public static final String CSV_HEADER = "backbone,method,options,adapted_layers,expert_params,routing_params,"
+            + "multitask_params_with_routing,adapt_full,adapt_z,adapt_mu";
+
+    /**
+     * Builds a backbone's structure with a method injected and counts its parameters.
+     *
+     * @param backbone the backbone architecture
+     * @param config the method and its options
+     * @return the counts
+     */
+    public static ParameterAccount of(T5Config backbone, MethodConfig config) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            T5Model model = new T5Model(manager, backbone, DataType.FLOAT32);
+            List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
+            Map<ParameterGroup, Map<String, Parameter>> groups = ParameterGroup.split(model);
+            long experts = size(groups.get(ParameterGroup.ADAPTER));
+            long routing = size(groups.get(ParameterGroup.ROUTING));
+            if (!config.method().routed()) {
+                return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
+                        experts, -1, experts);
+            }
+            long full = -1;
+            long routeOnly = -1;
+            if (!config.randomRouting()) {
+                AdaptationVariant.FULL.apply(model, 1);
+                full = model.trainableParameterCount();
+                AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+                routeOnly = model.trainableParameterCount();
+            }
+            AdaptationVariant.AVERAGE.apply(model, 1);
+            long average = model.trainableParameterCount();
+            return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing, full,
+                    routeOnly, average);
+        }
+    }
+
+    private static long size(Map<String, Parameter> params) {
+        return params.values().stream().mapToLong(Parameter::size).sum();
+    }
+
+    /** Returns expert plus routing parameters. */
+    public long multitaskParamsWithRouting() {
+        return expertParams + routingParams;
+    }
+
+    /**
+     * Returns the CSV row (see {@link #CSV_HEADER}); counts a variant does not have are empty.
+     *
+     * @param backbone the backbone's name as given
+     * @return the row
+     */
+    public String csvRow(String backbone) {
+        return String.join(",", backbone, method.id(), options, Integer.toString(adaptedLayers),
+                Long.toString(expertParams), Long.toString(routingParams), Long.toString(multitaskParamsWithRouting()),
+                count(adaptFull), count(adaptRouteOnly), count(adaptAverage));
+    }
+
+    private static String count(long n) {
+        return n < 0 ? "" : Long.toString(n);
+    }
+}

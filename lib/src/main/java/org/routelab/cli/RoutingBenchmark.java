@@ -1,0 +1,147 @@
+package org.routelab.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.method.Method;
+import org.routelab.method.MethodConfig;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code routelab bench routing}: training step time (forward + backward) of every method relative to
+ * plain LoRA on the same backbone and mixed-task batches. Methods take turns step by step, so a change
+ * in the machine's load affects them all alike; each reports the median over its steps.
+ */
+@Command(name = "routing", mixinStandardHelpOptions = true,
+        description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
+final class RoutingBenchmark implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "t5-small",
+            description = "T5 preset or config.json path (default: ${DEFAULT-VALUE}).")
+    private String config;
+
+    @Option(names = "--methods", split = ",", defaultValue = "lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2",
+            description = "Methods, LoRA first as the reference (default: ${DEFAULT-VALUE}); paper settings.")
+    private List<String> methods;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--source-length", defaultValue = "64", description = "Encoder tokens (default: ${DEFAULT-VALUE}).")
+    private int sourceLength;
+
+    @Option(names = "--target-length", defaultValue = "16", description = "Decoder tokens (default: ${DEFAULT-VALUE}).")
+    private int targetLength;
+
+    @Option(names = "--tasks", defaultValue = "32", description = "Training tasks; batches mix them (default: ${DEFAULT-VALUE}).")
+    private int tasks;
+
+    @Option(names = "--heads", defaultValue = "64", description = "MHR heads (default: ${DEFAULT-VALUE}).")
+    private int heads;
+
+    @Option(names = "--steps", defaultValue = "40", description = "Timed steps per method (default: ${DEFAULT-VALUE}).")
+    private int steps;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps per method (default: ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Override
+    public Integer call() {
+        if (batch < 2) {
+            throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch);
+        }
+        T5Config backbone = ParamsCommand.readBackbone(config);
+        System.out.printf(Locale.ROOT, "# engine %s, device %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
+                + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), config,
+                batch, sourceLength, targetLength, tasks, steps);
+        System.out.println("config,method,options,trainable,median_step_ms,p90_step_ms,ratio_to_lora");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            List<MethodConfig> configs = new ArrayList<>();
+            List<T5Model> models = new ArrayList<>();
+            for (String name : methods) {
+                MethodConfig c = MethodConfig.defaults(Method.parse(name.trim())).withTasks(tasks).withHeads(heads);
+                T5Model model = new T5Model(manager, backbone, DataType.FLOAT32);
+                model.initialize(0);
+                Method.inject(model, c, DataType.FLOAT32);
+                configs.add(c);
+                models.add(model);
+            }
+            Random random = new Random(0);
+            double[][] millis = new double[models.size()][steps];
+            for (int s = -warmup; s < steps; s++) {
+                List<long[]> inputs = sequences(random, backbone, sourceLength);
+                List<long[]> targets = sequences(random, backbone, targetLength);
+                long[] taskIds = new long[batch];
+                for (int i = 0; i < batch; i++) {
+                    taskIds[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
+                }
+                for (int k = 0; k < models.size(); k++) {
+                    double ms = step(models.get(k), manager, backbone, inputs, targets, taskIds);
+                    if (s >= 0) {
+                        millis[k][s] = ms;
+                    }
+                }
+            }
+            double reference = median(millis[0]);
+            for (int k = 0; k < models.size(); k++) {
+                double[] sorted = millis[k].clone();
+                Arrays.sort(sorted);
+                System.out.printf(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.1f,%.3f%n", config, configs.get(k).method().id(),
+                        configs.get(k).describe(), models.get(k).trainableParameterCount(), median(millis[k]),
+                        sorted[(int) (sorted.length * 0.9)], median(millis[k]) / reference);
+            }
+        }
+        return 0;
+    }
+
+    private static double step(T5Model model, NDManager manager, T5Config backbone, List<long[]> inputs,
+            List<long[]> targets, long[] taskIds) {
+        long start = System.nanoTime();
+        try (NDManager step = manager.newSubManager()) {
+            Seq2SeqBatch b = Seq2SeqBatch.of(step, inputs, targets, backbone.padTokenId(), backbone.decoderStartTokenId());
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(model.loss(b, ForwardContext.train().withTaskIds(taskIds)));
+            }
+            for (Parameter p : model.namedParameters().values()) {
+                if (p.isTrainable()) {
+                    try (NDArray g = p.array().getGradient()) {
+                        g.subi(g);
+                    }
+                }
+            }
+        }
+        return (System.nanoTime() - start) / 1e6;
+    }
+
+    private List<long[]> sequences(Random random, T5Config backbone, int length) {
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            long[] seq = new long[length];
+            for (int j = 0; j < length - 1; j++) {
+                seq[j] = 2 + random.nextInt(backbone.vocabSize() - 2);
+            }
+            seq[length - 1] = backbone.eosTokenId();
+            out.add(seq);
+        }
+        return out;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}

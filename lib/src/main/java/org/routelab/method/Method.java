@@ -1,0 +1,164 @@
+package org.routelab.method;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.routelab.adapter.Adapter;
+import org.routelab.adapter.AdapterInjector;
+import org.routelab.adapter.Lora;
+import org.routelab.adapter.LoraConfig;
+import org.routelab.nn.Linear;
+import org.routelab.nn.Module;
+import org.routelab.routing.RandomRouter;
+import org.routelab.routing.Router;
+import org.routelab.routing.RouterBank;
+import org.routelab.routing.RouterSharing;
+import org.routelab.routing.TaskRouter;
+
+/**
+ * The registry of adapter methods: each builds its adapter for one projection from a {@link
+ * MethodConfig}, so the command line and the experiment API build any method by name.
+ */
+public enum Method {
+    /** LoRA with scale 1 ({@code alpha = r}), the papers' single-adapter baseline. */
+    LORA("lora", false) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            LoraConfig lc = new LoraConfig(c.rank(), c.rank(), 0f, c.modules(), c.layers());
+            return new Lora(m, base.inFeatures(), base.outFeatures(), lc, t);
+        }
+    },
+    /** Poly: S LoRA skills mixed per task. */
+    POLY("poly", true) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new Poly(m, base.inFeatures(), base.outFeatures(), c.rank(), c.skills(), a.router(), a.owner(), t);
+        }
+
+        @Override
+        int[] routerShape(MethodConfig c) {
+            return new int[] {1, c.skills()};
+        }
+    },
+    /** MHR: Poly with q heads. */
+    MHR("mhr", true) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new Mhr(m, base.inFeatures(), base.outFeatures(), c.rank(), c.skills(), c.heads(), a.router(),
+                    a.owner(), t);
+        }
+
+        @Override
+        int[] routerShape(MethodConfig c) {
+            return new int[] {c.heads(), c.skills()};
+        }
+    },
+    /** TLoRA: LoRA factors as entangled tensors. */
+    TLORA("tlora", false) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new TLora(m, base.inFeatures(), base.outFeatures(), c.rank(), c.tensorRank(), c.order(), t);
+        }
+    },
+    /** TensorPoly-I: routing over tensor ranks. */
+    TENSORPOLY_I("tensorpoly-1", true) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new TensorPolyI(m, base.inFeatures(), base.outFeatures(), c.rank(), c.tensorRank(), c.order(),
+                    a.router(), a.owner(), t);
+        }
+
+        @Override
+        int[] routerShape(MethodConfig c) {
+            return new int[] {1, c.tensorRank()};
+        }
+    },
+    /** TensorPoly-II: routing over tensor ranks and orders. */
+    TENSORPOLY_II("tensorpoly-2", true) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new TensorPolyII(m, base.inFeatures(), base.outFeatures(), c.rank(), c.tensorRank(), c.order(),
+                    a.router(), a.owner(), t);
+        }
+
+        @Override
+        int[] routerShape(MethodConfig c) {
+            return new int[] {c.order(), c.tensorRank()};
+        }
+    };
+
+    private final String id;
+    private final boolean routed;
+
+    Method(String id, boolean routed) {
+        this.id = id;
+        this.routed = routed;
+    }
+
+    /** Returns the name used on the command line, e.g. {@code tensorpoly-1}. */
+    public String id() {
+        return id;
+    }
+
+    /** Returns whether the method has routers. */
+    public boolean routed() {
+        return routed;
+    }
+
+    abstract Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t);
+
+    /** Returns {@code {groups, experts}} of the method's routers. */
+    int[] routerShape(MethodConfig c) {
+        throw new UnsupportedOperationException(id + " has no router");
+    }
+
+    /**
+     * Injects a method's adapters into a model: freezes the model, adds one adapter per selected
+     * projection (routers shared as {@link MethodConfig#granularity} says) and makes the adapters trainable.
+     *
+     * @param model the model to modify in place
+     * @param config the method and its options
+     * @param dataType the adapters' data type
+     * @return the adapted projections' paths
+     */
+    public static List<String> inject(Module model, MethodConfig config, DataType dataType) {
+        Method method = config.method();
+        RouterSharing sharing = new RouterSharing(config.granularity());
+        RouterBank bank = new RouterBank();
+        return AdapterInjector.inject(model, config.modules(), config.layers(), (path, base) -> {
+            NDManager m = base.weight().array().getManager();
+            RouterSharing.Assignment a = null;
+            if (method.routed) {
+                int[] shape = method.routerShape(config);
+                a = sharing.assign(path, () -> router(bank, m, config, shape[0], shape[1], dataType));
+            }
+            return method.adapter(m, base, config, a, dataType);
+        });
+    }
+
+    private static Router router(RouterBank bank, NDManager m, MethodConfig c, int groups, int experts,
+            DataType dataType) {
+        return c.randomRouting()
+                ? new RandomRouter(groups, experts, dataType)
+                : new TaskRouter(bank, m, c.tasks(), groups, experts, c.router(), dataType);
+    }
+
+    /**
+     * Finds a method by its command-line name (case-insensitive).
+     *
+     * @param name e.g. {@code mhr} or {@code tensorpoly-2}
+     * @return the method
+     * @throws IllegalArgumentException naming the value and the known names
+     */
+    public static Method parse(String name) {
+        for (Method m : values()) {
+            if (m.id.equalsIgnoreCase(name)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown method '" + name + "'; known methods: "
+                + Arrays.stream(values()).map(Method::id).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,139 @@
+package org.routelab.method;
+
+import org.routelab.adapter.LoraConfig;
+import org.routelab.routing.Granularity;
+import org.routelab.routing.RouterOptions;
+
+/**
+ * Everything needed to build a method's adapters: sizes, routing and targets. Start from {@link
+ * #defaults} (the papers' settings) and change single values with the {@code with...} methods, e.g.
+ * {@code MethodConfig.defaults(Method.MHR).withGranularity(Granularity.BLOCK)}.
+ *
+ * @param method the method
+ * @param rank the LoRA rank {@code r}
+ * @param skills Poly/MHR skills {@code S}
+ * @param heads MHR heads {@code q}
+ * @param tensorRank TLoRA/TensorPoly tensor rank {@code R}
+ * @param order TLoRA/TensorPoly tensor order {@code N}
+ * @param tasks the number of training tasks {@code T} the routers know
+ * @param granularity which projections share a router
+ * @param router how learned routers sample while training
+ * @param randomRouting Random-mu multi-task training: random binary allocations instead of learned routers
+ * @param modules regex searched in the path of the module holding a projection
+ * @param layers regex matched against a projection's own name
+ */
+public record MethodConfig(Method method, int rank, int skills, int heads, int tensorRank, int order, int tasks,
+        Granularity granularity, RouterOptions router, boolean randomRouting, String modules, String layers) {
+
+    /** Validates the values, naming the first bad one. */
+    public MethodConfig {
+        if (method == null || granularity == null || router == null || modules == null || layers == null) {
+            throw new IllegalArgumentException("method, granularity, router options and targets must be given");
+        }
+        positive("rank", rank);
+        positive("skills", skills);
+        positive("heads", heads);
+        positive("tensor rank", tensorRank);
+        positive("order", order);
+        positive("tasks", tasks);
+    }
+
+    private static void positive(String what, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        }
+    }
+
+    /**
+     * Returns the papers' settings for a method on every T5 attention and feed-forward projection:
+     * LoRA r = 1; Poly and MHR r = 1, S = 8, MHR q = 64 (MHR paper, T5-XL); TLoRA r = 16, R = 1, N = 2;
+     * TensorPoly-I/II r = 16, R = 8, N = 2 (TensorPoly paper, Table 3); one task, one router per
+     * projection, Gumbel-sigmoid routing.
+     *
+     * @param method the method
+     * @return the configuration
+     */
+    public static MethodConfig defaults(Method method) {
+        boolean tensor = method == Method.TLORA || method == Method.TENSORPOLY_I || method == Method.TENSORPOLY_II;
+        return new MethodConfig(method, tensor ? 16 : 1, 8, 64, method == Method.TLORA ? 1 : 8, 2, 1,
+                Granularity.LAYER, RouterOptions.DEFAULT, false, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
+    }
+
+    /** Returns a copy with LoRA rank {@code r}. */
+    public MethodConfig withRank(int r) {
+        return new MethodConfig(method, r, skills, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with {@code s} skills. */
+    public MethodConfig withSkills(int s) {
+        return new MethodConfig(method, rank, s, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with {@code q} MHR heads. */
+    public MethodConfig withHeads(int q) {
+        return new MethodConfig(method, rank, skills, q, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with tensor rank {@code r}. */
+    public MethodConfig withTensorRank(int r) {
+        return new MethodConfig(method, rank, skills, heads, r, order, tasks, granularity, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with tensor order {@code n}. */
+    public MethodConfig withOrder(int n) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, n, tasks, granularity, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy whose routers know {@code t} tasks. */
+    public MethodConfig withTasks(int t) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, t, granularity, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with another router sharing. */
+    public MethodConfig withGranularity(Granularity g) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, g, router,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with other router sampling options. */
+    public MethodConfig withRouter(RouterOptions options) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, options,
+                randomRouting, modules, layers);
+    }
+
+    /** Returns a copy that trains with random allocations (Random-mu) or learned routers. */
+    public MethodConfig withRandomRouting(boolean random) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
+                random, modules, layers);
+    }
+
+    /** Returns a copy adapting other projections (same regexes as {@link LoraConfig}). */
+    public MethodConfig withTargets(String moduleRegex, String layerRegex) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, moduleRegex, layerRegex);
+    }
+
+    /** Returns the options that matter for this method, e.g. {@code r=1;S=8;q=64;T=313;granularity=layer}. */
+    public String describe() {
+        StringBuilder b = new StringBuilder("r=").append(rank);
+        switch (method) {
+            case POLY -> b.append(";S=").append(skills);
+            case MHR -> b.append(";S=").append(skills).append(";q=").append(heads);
+            case TLORA, TENSORPOLY_I, TENSORPOLY_II -> b.append(";R=").append(tensorRank).append(";N=").append(order);
+            default -> { }
+        }
+        if (method.routed()) {
+            b.append(";T=").append(tasks).append(";granularity=").append(granularity);
+            if (randomRouting) {
+                b.append(";random-routing");
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,96 @@
+package org.routelab.method;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.routelab.adapter.Lora;
+import org.routelab.adapter.LoraConfig;
+import org.routelab.adapter.StepScope;
+import org.routelab.nn.ForwardContext;
+import org.routelab.routing.RoutedAdapter;
+import org.routelab.routing.Router;
+
+/**
+ * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
+ * mixing its own slice of the S skills with its own weights. {@code A [q, S, d_in/q, r]},
+ * {@code B [q, S, r, d_out/q]}; the mixed head slices are concatenated along {@code d_in} (A) and
+ * {@code d_out} (B), so the total rank stays {@code r}; {@code delta = x A_tau B_tau / r}.
+ */
+public final class Mhr extends RoutedAdapter {
+    private final int inFeatures;
+    private final int outFeatures;
+    private final int rank;
+    private final int skills;
+    private final int heads;
+
+    /**
+     * Creates an MHR adapter for one projection; {@code A} comes from the engine's seeded generator
+     * (kaiming-uniform with the head slice {@code d_in/q} as fan-in, as the reference initialises each
+     * head's block).
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the projection's input size (divisible by {@code heads})
+     * @param outFeatures the projection's output size (divisible by {@code heads})
+     * @param rank the LoRA rank {@code r}
+     * @param skills the number of skills {@code S}
+     * @param heads the number of heads {@code q}
+     * @param router the router ({@code q x S})
+     * @param ownsRouter whether this adapter registers the router
+     * @param dataType the parameters' data type
+     */
+    public Mhr(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int heads, Router router,
+            boolean ownsRouter, DataType dataType) {
+        super(heads, skills, router, ownsRouter);
+        if (inFeatures % heads != 0 || outFeatures % heads != 0) {
+            throw new IllegalArgumentException("MHR heads (" + heads + ") must divide the projection sizes "
+                    + inFeatures + " and " + outFeatures);
+        }
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.rank = rank;
+        this.skills = skills;
+        this.heads = heads;
+        float bound = (float) (1.0 / Math.sqrt((double) inFeatures / heads));
+        addParameter("lora_a", manager.randomUniform(
+                -bound, bound, new Shape(heads, skills, inFeatures / heads, rank), dataType));
+        addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
+    }
+
+    @Override
+    public NDArray delta(NDArray x, ForwardContext ctx) {
+        NDManager scope = x.getManager();
+        NDArray w = routingWeights(x, ctx);
+        long rows = w.getShape().get(0);
+        int inHead = inFeatures / heads;
+        int outHead = outFeatures / heads;
+        NDArray perHead = w.transpose(1, 0, 2);
+        NDArray a = perHead.matMul(StepScope.view(parameter("lora_a"), scope).reshape(heads, skills, (long) inHead * rank))
+                .reshape(heads, rows, inHead, rank)
+                .transpose(1, 0, 2, 3)
+                .reshape(rows, inFeatures, rank);
+        NDArray b = perHead.matMul(StepScope.view(parameter("lora_b"), scope).reshape(heads, skills, (long) rank * outHead))
+                .reshape(heads, rows, rank, outHead)
+                .transpose(1, 2, 0, 3)
+                .reshape(rows, rank, outFeatures);
+        return perRank(lowRank(x, a, b), rank);
+    }
+
+    /**
+     * Returns the LoRA whose factors are each head's skill average, heads concatenated (alpha 1, so its
+     * scale is {@code 1/r} too).
+     */
+    @Override
+    public Lora averaged() {
+        LoraConfig config = new LoraConfig(rank, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
+        NDManager manager = parameter("lora_a").array().getManager();
+        Lora lora = new Lora(manager, inFeatures, outFeatures, config, parameter("lora_a").array().getDataType());
+        try (NDManager tmp = manager.newSubManager()) {
+            lora.parameter("lora_a").set(StepScope.view(parameter("lora_a"), tmp).mean(new int[] {1})
+                    .reshape(inFeatures, rank).stopGradient());
+            lora.parameter("lora_b").set(StepScope.view(parameter("lora_b"), tmp).mean(new int[] {1})
+                    .transpose(1, 0, 2).reshape(rank, outFeatures).stopGradient());
+        }
+        return lora;
+    }
+}

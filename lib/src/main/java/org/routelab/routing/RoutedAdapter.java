@@ -1,0 +1,130 @@
+package org.routelab.routing;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import org.routelab.adapter.Adapter;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
+
+/**
+ * An adapter whose experts are combined per example by a {@link Router}. The router is registered as
+ * the child {@code router} only in the adapter that owns it (the first of its sharing group); the
+ * other adapters of the group keep a reference.
+ */
+public abstract class RoutedAdapter extends Adapter {
+    private final int groups;
+    private final int experts;
+    private Router router;
+    private boolean owner;
+
+    /**
+     * Creates the adapter around its router.
+     *
+     * @param groups the independent routing groups the adapter mixes (heads, tensor orders)
+     * @param experts the experts per group (skills, tensor ranks)
+     * @param router the router, of shape {@code groups x experts}
+     * @param owner whether this adapter registers the router in the model tree
+     */
+    protected RoutedAdapter(int groups, int experts, Router router, boolean owner) {
+        this.groups = groups;
+        this.experts = experts;
+        useRouter(router, owner);
+    }
+
+    /** Returns the number of independent routing groups this adapter mixes (heads, tensor orders). */
+    public final int routedGroups() {
+        return groups;
+    }
+
+    /** Returns the number of experts per group (skills, tensor ranks). */
+    public final int routedExperts() {
+        return experts;
+    }
+
+    /**
+     * Returns the -mu adapter: the experts averaged with uniform weights, as a new adapter with as few
+     * parameters as that average allows (e.g. one LoRA for Poly and MHR). This adapter is unchanged.
+     *
+     * @return the averaged adapter
+     */
+    public abstract Adapter averaged();
+
+    /** Returns the router. */
+    public final Router router() {
+        return router;
+    }
+
+    /** Returns whether this adapter registers the router in the model tree. */
+    public final boolean ownsRouter() {
+        return owner;
+    }
+
+    /**
+     * Switches to another router of the same shape.
+     *
+     * @param newRouter the router
+     * @param owns whether this adapter registers it; an owner stays an owner
+     */
+    public final void useRouter(Router newRouter, boolean owns) {
+        if (newRouter.groups() != routedGroups() || newRouter.experts() != routedExperts()) {
+            throw new IllegalArgumentException("router shape " + newRouter.groups() + " x " + newRouter.experts()
+                    + " does not match the adapter's " + routedGroups() + " x " + routedExperts()
+                    + " (groups x experts); routers shared across layers need equal heads/orders and experts");
+        }
+        if (owner != owns && router != null) {
+            throw new IllegalArgumentException("a router's owner cannot change: use the same sharing as before");
+        }
+        if (owns) {
+            if (children().containsKey("router")) {
+                replaceChild("router", newRouter);
+            } else {
+                addChild("router", newRouter);
+            }
+        }
+        router = newRouter;
+        owner = owns;
+    }
+
+    /**
+     * Returns the routing weights of the batch of {@code x}, living in {@code x}'s scope.
+     *
+     * @param x the projection input {@code [B, ..., d_in]}
+     * @param ctx the forward context
+     * @return {@code [B', groups, experts]} with {@code B'} 1 or {@code B}
+     */
+    protected final NDArray routingWeights(NDArray x, ForwardContext ctx) {
+        return router.weights(ctx, x.getManager(), (int) x.getShape().get(0));
+    }
+
+    /**
+     * Applies per-example low-rank factors: {@code x a b} with one {@code (a, b)} pair per example, or
+     * one pair shared by the whole batch. This is where merged experts meet the tokens: once per
+     * example, never per token.
+     *
+     * @param x the input {@code [B, ..., d_in]}
+     * @param a {@code [B' , d_in, r]} with {@code B'} equal to {@code B} or 1
+     * @param b {@code [B', r, d_out]}
+     * @return {@code [B, ..., d_out]}
+     */
+    protected static NDArray lowRank(NDArray x, NDArray a, NDArray b) {
+        Shape s = x.getShape();
+        if (s.dimension() == 3) {
+            return x.matMul(a).matMul(b);
+        }
+        long[] out = s.getShape().clone();
+        out[out.length - 1] = b.getShape().get(2);
+        NDArray x3 = x.reshape(s.get(0), -1, s.get(s.dimension() - 1));
+        return x3.matMul(a).matMul(b).reshape(new Shape(out));
+    }
+
+    /**
+     * Divides a delta by the LoRA rank, the scale of Poly, MHR and the tensor methods (skipped at rank 1).
+     *
+     * @param delta the unscaled delta
+     * @param rank the rank {@code r}
+     * @return {@code delta / r}
+     */
+    protected static NDArray perRank(NDArray delta, int rank) {
+        return rank == 1 ? delta : Scalars.mul(delta, 1f / rank);
+    }
+}

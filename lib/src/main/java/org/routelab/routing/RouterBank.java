@@ -1,0 +1,101 @@
+package org.routelab.routing;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.ArrayList;
+import java.util.List;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
+
+/**
+ * The task routers of one model, computed together: a forward pass stacks all their logits and draws
+ * every allocation in a handful of batched operations, once, instead of a dozen small operations in
+ * each of hundreds of layers; each router then reads its own slice. Not a module: the logits stay
+ * parameters of their {@link TaskRouter}s, so names and counts do not change.
+ */
+public final class RouterBank {
+    /** Keeps the uniform noise inside (0, 1) so that its logit stays finite. */
+    private static final float NOISE_EPS = 1e-6f;
+
+    private final List<TaskRouter> routers = new ArrayList<>();
+
+    /** Creates an empty bank; routers join it when they are created with it. */
+    public RouterBank() {}
+
+    /** Adds a router and returns its slot; every router of a bank has the same shape and options. */
+    int add(TaskRouter router) {
+        if (!routers.isEmpty()) {
+            TaskRouter first = routers.get(0);
+            if (first.numTasks() != router.numTasks() || first.groups() != router.groups()
+                    || first.experts() != router.experts() || !first.options().equals(router.options())
+                    || first.dataType() != router.dataType()) {
+                throw new IllegalArgumentException("routers of one bank need the same tasks, shape and options");
+            }
+        }
+        routers.add(router);
+        return routers.size() - 1;
+    }
+
+    /**
+     * Returns every router's weights for a batch, once per forward pass.
+     *
+     * @param ctx the forward context (task ids, training flag)
+     * @param scope the step scope
+     * @param batchSize the number of examples
+     * @return {@code [routers, B', groups, experts]}
+     */
+    NDArray weights(ForwardContext ctx, NDManager scope, int batchSize) {
+        return ctx.memo(this, scope, () -> compute(ctx, scope, batchSize));
+    }
+
+    private NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
+        TaskRouter first = routers.get(0);
+        int numTasks = first.numTasks();
+        DataType type = first.dataType();
+        RouterOptions options = first.options();
+        long[] ids = ctx.taskIds();
+        if (ids.length != batchSize) {
+            throw new IllegalArgumentException(
+                    "the context has " + ids.length + " task ids for a batch of " + batchSize + " examples");
+        }
+        int rows = ctx.singleTask() ? 1 : batchSize;
+        float[] oneHot = new float[rows * numTasks];
+        for (int i = 0; i < rows; i++) {
+            if (ids[i] >= numTasks) {
+                throw new IllegalArgumentException("task id " + ids[i] + " of example " + i
+                        + " is out of range: the router knows " + numTasks + " tasks");
+            }
+            oneHot[i * numTasks + (int) ids[i]] = 1f;
+        }
+        NDList all = new NDList(routers.size());
+        routers.forEach(r -> all.add(r.parameter("module_logits").array()));
+        // The stack's receiver is a parameter: move the result into the step scope at once.
+        NDArray stacked = NDArrays.stack(all);
+        stacked.attach(scope);
+        NDArray logits = scope.create(oneHot, new Shape(rows, numTasks)).toType(type, false).matMul(stacked);
+        NDArray w;
+        if (!ctx.training()) {
+            w = Activation.sigmoid(logits);
+        } else {
+            if (options.sampling() == RouterOptions.Sampling.GUMBEL_SIGMOID) {
+                NDArray u = scope.randomUniform(NOISE_EPS, 1f - NOISE_EPS, logits.getShape(), type);
+                logits = logits.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
+            }
+            if (options.temperature() != 1f) {
+                logits = Scalars.mul(logits, 1f / options.temperature());
+            }
+            w = Activation.sigmoid(logits);
+            if (options.straightThrough()) {
+                NDArray hard = w.gt(scope.create(0.5f).toType(type, false)).toType(type, false);
+                w = hard.sub(w.stopGradient()).add(w);
+            }
+        }
+        w = w.reshape(routers.size(), rows, first.groups(), first.experts());
+        return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
+    }
+}

@@ -1,0 +1,86 @@
+package org.routelab.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.routelab.backbone.t5.T5Config;
+import org.routelab.method.Method;
+import org.routelab.method.MethodConfig;
+
+/**
+ * Counts on T5-XL LM-adapt with 313 training tasks, against the papers' tables (MHR Table 6,
+ * TensorPoly Tables 3 and 4, rounded as printed there) and against the papers' Table 2 formulas
+ * summed over the adapted projections.
+ */
+class ParameterAccountTest {
+    private static final T5Config XL = T5Config.preset("t5-xl-lm-adapt");
+    private static final int T = 313;
+    /** Adapted projections: encoder 24 x (q,k,v,o,wi_0,wi_1,wo), decoder 24 x (2 x q,k,v,o + 3). */
+    private static final int LAYERS = 24 * 7 + 24 * 11;
+    /** Sum of d_in + d_out over the adapted projections (attention 2048 -> 2048, wi 2048 -> 5120, wo 5120 -> 2048). */
+    private static final long SUM_D = 24L * (4 * 4096 + 3 * 7168) + 24L * (8 * 4096 + 3 * 7168);
+    /** Sum of leaf sizes l_in + l_out for N = 2 (46 for 2048, 72 for 5120). */
+    private static final long SUM_L2 = 24L * (4 * 92 + 3 * 118) + 24L * (8 * 92 + 3 * 118);
+
+    @Test
+    void loraPolyAndMhrMatchTheMhrPaper() {
+        ParameterAccount lora = ParameterAccount.of(XL, MethodConfig.defaults(Method.LORA).withTasks(T));
+        assertEquals(SUM_D, lora.expertParams());
+        assertAbout(2.2e6, lora.expertParams());
+        ParameterAccount poly = ParameterAccount.of(XL, MethodConfig.defaults(Method.POLY).withTasks(T));
+        assertEquals(LAYERS, poly.adaptedLayers());
+        assertEquals(8 * SUM_D, poly.expertParams());
+        assertEquals((long) LAYERS * T * 8, poly.routingParams());
+        assertAbout(17.7e6, poly.expertParams());
+        assertAbout(3.5e3, poly.adaptRouteOnly());
+        assertEquals(8 * SUM_D + LAYERS * 8L, poly.adaptFull());
+        assertEquals(lora.expertParams(), poly.adaptAverage());
+        // MHR's figures do not depend on T; one task spares 69M routing logits.
+        ParameterAccount mhr = ParameterAccount.of(XL, MethodConfig.defaults(Method.MHR));
+        assertEquals(poly.expertParams(), mhr.expertParams());
+        assertEquals((long) LAYERS * 64 * 8, mhr.adaptRouteOnly());
+        assertAbout(221e3, mhr.adaptRouteOnly());
+        assertAbout(2.2e6, mhr.adaptAverage());
+    }
+
+    @Test
+    void tensorMethodsMatchTheTensorPolyPaper() {
+        MethodConfig tp1 = MethodConfig.defaults(Method.TENSORPOLY_I).withTasks(T);
+        ParameterAccount tlora = ParameterAccount.of(XL, MethodConfig.defaults(Method.TLORA).withTasks(T));
+        assertEquals(2L * 16 * SUM_L2, tlora.expertParams());
+        assertAbout(1.4e6, tlora.expertParams());
+        // Table 3 counts routing in for R = 8 ...
+        ParameterAccount i8 = ParameterAccount.of(XL, tp1);
+        assertEquals(8 * tlora.expertParams(), i8.expertParams());
+        assertEquals((long) LAYERS * T * 8, i8.routingParams());
+        assertAbout(12.2e6, i8.multitaskParamsWithRouting());
+        ParameterAccount i4 = ParameterAccount.of(XL, tp1.withOrder(4));
+        assertAbout(4.3e6, i4.multitaskParamsWithRouting());
+        // ... and leaves it out for R = 20; Table 4's -z figures are R = 20, N = 2.
+        ParameterAccount i20 = ParameterAccount.of(XL, tp1.withTensorRank(20));
+        assertAbout(27.8e6, i20.expertParams());
+        assertAbout(8.6e3, i20.adaptRouteOnly());
+        ParameterAccount ii8 = ParameterAccount.of(XL, MethodConfig.defaults(Method.TENSORPOLY_II).withTasks(T));
+        assertEquals((long) LAYERS * T * 8 * 2, ii8.routingParams());
+        assertAbout(13.3e6, ii8.multitaskParamsWithRouting());
+        assertEquals(tlora.expertParams(), ii8.adaptAverage());
+        ParameterAccount ii20 = ParameterAccount.of(XL,
+                MethodConfig.defaults(Method.TENSORPOLY_II).withTasks(T).withTensorRank(20));
+        assertAbout(33.2e6, ii20.multitaskParamsWithRouting());
+        assertAbout(17.3e3, ii20.adaptRouteOnly());
+    }
+
+    @Test
+    void csvRowsHaveTheHeadersColumns() {
+        ParameterAccount lora = new ParameterAccount(Method.LORA, "r=1", 2, 10, 0, 10, -1, 10);
+        String row = lora.csvRow("t5-tiny");
+        assertEquals(ParameterAccount.CSV_HEADER.split(",").length, row.split(",", -1).length);
+        assertEquals("t5-tiny,lora,r=1,2,10,0,10,10,,10", row);
+    }
+
+    /** Within the papers' rounding: the printed figure has two or three significant digits. */
+    private static void assertAbout(double paper, long actual) {
+        assertTrue(Math.abs(actual - paper) / paper < 0.05, actual + " is not about " + paper);
+    }
+}

@@ -1,0 +1,179 @@
+package org.routelab.method;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.routelab.adapter.AdapterInjector;
+import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.t5.TinyT5;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import org.routelab.routing.AdaptationVariant;
+import org.routelab.routing.RoutedAdapter;
+
+/** The special cases where one method must reduce to another. */
+class MethodEquivalenceTest {
+    private static final long[] MIXED = {2, 0, 1, 0};
+
+    @Test
+    void mhrWithOneHeadEqualsPoly() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY), 1);
+            TinyMethods.randomiseUpFactors(poly, m);
+            T5Model mhr = TinyMethods.model(m, TinyMethods.config(Method.MHR).withHeads(1), 1);
+            assertEquals(poly.namedParameters().keySet(), mhr.namedParameters().keySet());
+            TinyMethods.copyParameters(poly, mhr, m);
+            assertSameLogits(poly, mhr, m, 1e-5f);
+        }
+    }
+
+    @Test
+    void mhrHeadsMixTheirOwnSlices() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY), 1);
+            TinyMethods.randomiseUpFactors(poly, m);
+            T5Model mhr = TinyMethods.model(m, TinyMethods.config(Method.MHR), 1);
+            TinyMethods.randomiseUpFactors(mhr, m);
+            // With every head's logits equal to Poly's, MHR's per-head mixture is Poly's mixture.
+            for (var e : poly.namedParameters().entrySet()) {
+                Parameter target = mhr.namedParameters().get(e.getKey());
+                NDArray v = e.getValue().array();
+                if (e.getKey().endsWith("module_logits")) {
+                    target.set(ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(v, v, v, v), 1));
+                } else if (e.getKey().endsWith("lora_a")) {
+                    target.set(v.reshape(3, 4, v.getShape().get(2) / 4, 2).transpose(1, 0, 2, 3).duplicate());
+                } else if (e.getKey().endsWith("lora_b")) {
+                    long out = v.getShape().get(3);
+                    target.set(v.reshape(3, 2, 4, out / 4).transpose(2, 0, 1, 3).duplicate());
+                }
+            }
+            // (Training draws independent noise per head, so only evaluation can agree.)
+            Seq2SeqBatch batch = TinyMethods.batch(m, 4);
+            assertArrayEquals(TinyT5.values(poly.logits(batch, ForwardContext.eval().withTaskIds(MIXED))),
+                    TinyT5.values(mhr.logits(batch, ForwardContext.eval().withTaskIds(MIXED))), 1e-5f);
+        }
+    }
+
+    @Test
+    void polyWithOneSkillEqualsLoraOfScaleOne() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY).withSkills(1), 2);
+            TinyMethods.randomiseUpFactors(poly, m);
+            T5Model lora = TinyT5.model(m, true, 2);
+            new org.routelab.adapter.LoraConfig(2, 1f, 0f, org.routelab.adapter.LoraConfig.T5_MODULES,
+                    org.routelab.adapter.LoraConfig.T5_LAYERS).inject(lora, ai.djl.ndarray.types.DataType.FLOAT32);
+            var loraParams = lora.namedParameters();
+            for (var e : poly.namedParameters().entrySet()) {
+                if (e.getKey().contains(".lora_")) {
+                    Parameter target = loraParams.get(e.getKey());
+                    target.set(e.getValue().array().reshape(target.shape()).duplicate());
+                }
+            }
+            Seq2SeqBatch batch = TinyMethods.batch(m, 4);
+            for (ForwardContext ctx : new ForwardContext[] {ForwardContext.eval(), ForwardContext.train()}) {
+                float[] expected = TinyT5.values(lora.logits(batch, ctx));
+                float[] actual = TinyT5.values(poly.logits(batch, ctx.withTaskIds(MIXED)));
+                assertArrayEquals(expected, actual, 1e-5f);
+            }
+        }
+    }
+
+    @Test
+    void tensorPolyIWithOneRankEqualsTLora() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model tlora = TinyMethods.model(m, TinyMethods.config(Method.TLORA).withTensorRank(1), 3);
+            T5Model tp = TinyMethods.model(m, TinyMethods.config(Method.TENSORPOLY_I).withTensorRank(1), 4);
+            var target = tp.namedParameters();
+            tlora.namedParameters().forEach((n, p) -> target.get(n).set(p.array().duplicate()));
+            Seq2SeqBatch batch = TinyMethods.batch(m, 4);
+            float[] base = TinyT5.values(TinyT5.model(m, true, 3).logits(batch, ForwardContext.eval()));
+            for (ForwardContext ctx : new ForwardContext[] {ForwardContext.eval(), ForwardContext.train()}) {
+                float[] expected = TinyT5.values(tlora.logits(batch, ctx));
+                assertFalse(Arrays.equals(base, expected), "TLoRA must change the output from the start");
+                assertArrayEquals(expected, TinyT5.values(tp.logits(batch, ctx.withTaskIds(MIXED))), 1e-4f);
+            }
+        }
+    }
+
+    /** -mu's single adapter computes what the routed adapter computes under uniform routing. */
+    @ParameterizedTest
+    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
+    void averagedAdapterEqualsUniformRouting(Method method) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = TinyMethods.model(m, TinyMethods.config(method), 5);
+            TinyMethods.randomiseUpFactors(model, m);
+            Seq2SeqBatch batch = TinyMethods.batch(m, 4);
+            long routedBefore = model.parameterCount();
+            // Equal logits make every sigmoid 1/2, so evaluation weighs every expert 1/K.
+            for (var e : model.namedParameters().entrySet()) {
+                if (e.getKey().endsWith("module_logits")) {
+                    e.getValue().set(m.zeros(e.getValue().shape()));
+                }
+            }
+            float[] uniform = TinyT5.values(model.logits(batch, ForwardContext.eval().withTaskIds(MIXED)));
+            AdaptationVariant.AVERAGE.apply(model, 1);
+            float[] averaged = TinyT5.values(model.logits(batch, ForwardContext.eval()));
+            assertArrayEquals(uniform, averaged, 1e-5f);
+            if (method != Method.TENSORPOLY_I) {
+                assertFalse(AdapterInjector.adaptedLayers(model).values().stream()
+                        .anyMatch(l -> l.adapter() instanceof RoutedAdapter), "-mu must leave single adapters");
+            }
+            assertTrue(model.parameterCount() < routedBefore, "-mu drops the routers' logits");
+            assertEquals(model.parameterCount() - TinyT5.model(m, true, 5).parameterCount(),
+                    model.trainableParameterCount());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
+    void mixedTaskBatchesGiveEachExampleItsOwnTasksOutput(Method method) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = TinyMethods.model(m, TinyMethods.config(method), 6);
+            TinyMethods.randomiseUpFactors(model, m);
+            for (Parameter p : model.namedParameters().values()) {
+                if (p.shape().dimension() == 2 && p.shape().get(0) == TinyMethods.TASKS) {
+                    p.set(m.randomNormal(0f, 2f, p.shape(), p.array().getDataType()));
+                }
+            }
+            Seq2SeqBatch batch = TinyMethods.batch(m, MIXED.length);
+            NDArray mixed = model.logits(batch, ForwardContext.eval().withTaskIds(MIXED));
+            Shape s = mixed.getShape();
+            for (int i = 0; i < MIXED.length; i++) {
+                long task = MIXED[i];
+                long[] sameTask = new long[MIXED.length];
+                Arrays.fill(sameTask, task);
+                NDArray single = model.logits(batch, ForwardContext.eval().withTaskIds(sameTask));
+                assertArrayEquals(TinyT5.values(single.get(i)), TinyT5.values(mixed.get(i)), 1e-4f,
+                        "example " + i + " of task " + task);
+                long other = (task + 1) % TinyMethods.TASKS;
+                Arrays.fill(sameTask, other);
+                assertFalse(Arrays.equals(TinyT5.values(mixed.get(i)),
+                        TinyT5.values(model.logits(batch, ForwardContext.eval().withTaskIds(sameTask)).get(i))),
+                        "tasks must route differently");
+            }
+            assertEquals(MIXED.length, s.get(0));
+        }
+    }
+
+    private static void assertSameLogits(T5Model a, T5Model b, NDManager m, float tolerance) {
+        Seq2SeqBatch batch = TinyMethods.batch(m, 4);
+        assertArrayEquals(TinyT5.values(a.logits(batch, ForwardContext.eval().withTaskIds(MIXED))),
+                TinyT5.values(b.logits(batch, ForwardContext.eval().withTaskIds(MIXED))), tolerance);
+        Engine.getInstance().setRandomSeed(9);
+        float[] trainA = TinyT5.values(a.logits(batch, ForwardContext.train().withTaskIds(MIXED)));
+        Engine.getInstance().setRandomSeed(9);
+        float[] trainB = TinyT5.values(b.logits(batch, ForwardContext.train().withTaskIds(MIXED)));
+        assertArrayEquals(trainA, trainB, Math.max(tolerance, 1e-6f));
+    }
+}

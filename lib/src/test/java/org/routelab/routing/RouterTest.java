@@ -1,0 +1,142 @@
+package org.routelab.routing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.routelab.nn.ForwardContext;
+
+class RouterTest {
+    private static final long[] MIXED = {0, 2, 1, 2};
+
+    @Test
+    void everyRoutingModeGivesGroupsThatSumToOne() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(1);
+            List<RouterOptions> options = List.of(RouterOptions.DEFAULT,
+                    new RouterOptions(RouterOptions.Sampling.SIGMOID, 0.5f, false),
+                    new RouterOptions(RouterOptions.Sampling.GUMBEL_SIGMOID, 2f, false));
+            for (RouterOptions o : options) {
+                TaskRouter r = new TaskRouter(m, 3, 4, 5, o, DataType.FLOAT32);
+                for (ForwardContext ctx : List.of(ForwardContext.train(), ForwardContext.eval())) {
+                    assertGroupsSumToOne(r.weights(ctx.withTaskIds(MIXED), m, 4), 4, 4, 5);
+                    assertGroupsSumToOne(r.weights(ctx.withTaskIds(1, 1, 1, 1), m, 4), 1, 4, 5);
+                }
+            }
+            assertGroupsSumToOne(new UniformRouter(2, 3, DataType.FLOAT32).weights(ForwardContext.train(), m, 4), 1, 2, 3);
+            RandomRouter random = new RandomRouter(2, 3, DataType.FLOAT32);
+            assertGroupsSumToOne(random.weights(ForwardContext.train(), m, 64), 64, 2, 3);
+            assertGroupsSumToOne(random.weights(ForwardContext.eval(), m, 64), 1, 2, 3);
+        }
+    }
+
+    /** Straight-through groups are hard: all experts they draw weigh the same, and a group may draw none. */
+    @Test
+    void straightThroughAllocationsAreBinaryBeforeNormalisation() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TaskRouter r = new TaskRouter(m, 3, 1, 6, new RouterOptions(RouterOptions.Sampling.GUMBEL_SIGMOID, 1f, true),
+                    DataType.FLOAT32);
+            float[] w = r.weights(ForwardContext.train().withTaskIds(MIXED), m, 4).toFloatArray();
+            for (int row = 0; row < 4; row++) {
+                int active = 0;
+                for (int k = 0; k < 6; k++) {
+                    active += w[row * 6 + k] > 0 ? 1 : 0;
+                }
+                for (int k = 0; k < 6; k++) {
+                    float v = w[row * 6 + k];
+                    assertTrue(v == 0f || Math.abs(v - 1f / active) < 1e-6, "weight " + v + " with " + active + " active");
+                }
+            }
+        }
+    }
+
+    @Test
+    void evaluationUsesTheSigmoidOfEachExamplesTaskRow() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TaskRouter r = new TaskRouter(m, 3, 1, 2, RouterOptions.DEFAULT, DataType.FLOAT32);
+            r.parameter("module_logits").set(m.create(new float[] {0, 0, 2, -2, 1, 3}, new Shape(3, 2)));
+            float[] w = r.weights(ForwardContext.eval().withTaskIds(2, 1), m, 2).toFloatArray();
+            double s1 = sigmoid(1);
+            double s3 = sigmoid(3);
+            double a = sigmoid(2);
+            double b = sigmoid(-2);
+            assertArrayEquals(new float[] {(float) (s1 / (s1 + s3)), (float) (s3 / (s1 + s3)),
+                    (float) (a / (a + b)), (float) (b / (a + b))}, w, 1e-6f);
+        }
+    }
+
+    @Test
+    void aPassSamplesEachRouterOnceAndANewPassSamplesAgain() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TaskRouter r = new TaskRouter(m, 3, 1, 4, RouterOptions.DEFAULT, DataType.FLOAT32);
+            ForwardContext pass = ForwardContext.train().withTaskIds(MIXED);
+            NDArray first = r.weights(pass, m, 4);
+            assertSame(first, r.weights(pass, m, 4));
+            NDArray next = r.weights(ForwardContext.train().withTaskIds(MIXED), m, 4);
+            assertNotEquals(java.util.Arrays.toString(first.toFloatArray()), java.util.Arrays.toString(next.toFloatArray()));
+        }
+    }
+
+    @Test
+    void badTaskIdsAndOptionsAreNamed() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TaskRouter r = new TaskRouter(m, 3, 1, 2, RouterOptions.DEFAULT, DataType.FLOAT32);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> r.weights(ForwardContext.eval().withTaskIds(0, 3), m, 2));
+            assertTrue(e.getMessage().contains("task id 3"), e.getMessage());
+            var none = assertThrows(IllegalStateException.class, () -> r.weights(ForwardContext.eval(), m, 2));
+            assertTrue(none.getMessage().contains("withTaskIds"), none.getMessage());
+            var count = assertThrows(IllegalArgumentException.class,
+                    () -> r.weights(ForwardContext.eval().withTaskIds(0), m, 2));
+            assertTrue(count.getMessage().contains("1 task ids for a batch of 2"), count.getMessage());
+            var t = assertThrows(IllegalArgumentException.class,
+                    () -> new RouterOptions(RouterOptions.Sampling.SIGMOID, 0f, false));
+            assertTrue(t.getMessage().contains("temperature"), t.getMessage());
+            var g = assertThrows(IllegalArgumentException.class, () -> Granularity.parse("row"));
+            assertTrue(g.getMessage().contains("'row'") && g.getMessage().contains("block"), g.getMessage());
+        }
+    }
+
+    @Test
+    void granularityGroupsProjectionsByTheirPath() {
+        String q = "encoder.block.3.layer.0.SelfAttention.q";
+        String wo = "encoder.block.3.layer.1.DenseReluDense.wo";
+        assertEquals(q, Granularity.LAYER.groupKey(q));
+        assertEquals("encoder.block.3.layer.0.SelfAttention", Granularity.SUBLAYER.groupKey(q));
+        assertEquals("encoder.block.3", Granularity.BLOCK.groupKey(q));
+        assertEquals(Granularity.BLOCK.groupKey(q), Granularity.BLOCK.groupKey(wo));
+        assertNotEquals(Granularity.SUBLAYER.groupKey(q), Granularity.SUBLAYER.groupKey(wo));
+        assertEquals("encoder", Granularity.STACK.groupKey(q));
+        assertEquals("", Granularity.MODEL.groupKey(q));
+        assertEquals("model.layers.7", Granularity.BLOCK.groupKey("model.layers.7.self_attn.q_proj"));
+        assertEquals(Granularity.BLOCK, Granularity.parse("Block"));
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    private static void assertGroupsSumToOne(NDArray w, int rows, int groups, int experts) {
+        assertEquals(new Shape(rows, groups, experts), w.getShape());
+        float[] v = w.toFloatArray();
+        for (int g = 0; g < rows * groups; g++) {
+            double sum = 0;
+            for (int k = 0; k < experts; k++) {
+                float x = v[g * experts + k];
+                assertTrue(x >= 0 && x <= 1, "weight " + x);
+                sum += x;
+            }
+            assertEquals(1.0, sum, 1e-5);
+        }
+    }
+}
