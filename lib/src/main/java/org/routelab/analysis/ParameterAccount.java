@@ -8,7 +8,7 @@ import org.routelab.backbone.t5.T5Config;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
-import org.routelab.method.ParameterGroup;
+import org.routelab.method.ParameterRole;
 import org.routelab.nn.Parameter;
 import org.routelab.routing.AdaptationVariant;
 
@@ -47,9 +47,9 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
         try (NDManager manager = NDManager.newBaseManager()) {
             T5Model model = new T5Model(manager, backbone, DataType.FLOAT32);
             List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
-            Map<ParameterGroup, Map<String, Parameter>> groups = ParameterGroup.split(model);
-            long experts = size(groups.get(ParameterGroup.ADAPTER));
-            long routing = size(groups.get(ParameterGroup.ROUTING));
+            Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
+            long experts = size(groups.get(ParameterRole.ADAPTER));
+            long routing = size(groups.get(ParameterRole.ROUTING));
             if (!config.method().routed()) {
                 return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
                         experts, -1, experts);

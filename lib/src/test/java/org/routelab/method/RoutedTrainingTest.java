@@ -216,14 +216,14 @@ class RoutedTrainingTest {
     void parameterGroupsSeparateBaseAdaptersAndRouting() {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(Method.POLY).withGranularity(Granularity.BLOCK), 6);
-            Map<ParameterGroup, Map<String, Parameter>> groups = ParameterGroup.split(model);
-            assertEquals(4, groups.get(ParameterGroup.ROUTING).size());
-            assertTrue(groups.get(ParameterGroup.ROUTING).keySet().stream().allMatch(n -> n.endsWith("router.module_logits")));
-            assertTrue(groups.get(ParameterGroup.ADAPTER).keySet().stream().allMatch(n -> n.contains(".adapter.lora_")));
-            assertTrue(groups.get(ParameterGroup.BASE).keySet().stream().noneMatch(n -> n.contains(".adapter.")));
+            Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
+            assertEquals(4, groups.get(ParameterRole.ROUTING).size());
+            assertTrue(groups.get(ParameterRole.ROUTING).keySet().stream().allMatch(n -> n.endsWith("router.module_logits")));
+            assertTrue(groups.get(ParameterRole.ADAPTER).keySet().stream().allMatch(n -> n.contains(".adapter.lora_")));
+            assertTrue(groups.get(ParameterRole.BASE).keySet().stream().noneMatch(n -> n.contains(".adapter.")));
             long total = groups.values().stream().flatMap(g -> g.values().stream()).mapToLong(Parameter::size).sum();
             assertEquals(model.parameterCount(), total);
-            assertEquals(0.1, ParameterGroup.ROUTING.defaultLearningRate());
+            assertEquals(0.1, ParameterRole.ROUTING.defaultLearningRate());
         }
     }
 

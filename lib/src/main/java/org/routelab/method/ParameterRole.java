@@ -9,11 +9,11 @@ import org.routelab.nn.Parameter;
 import org.routelab.routing.Router;
 
 /**
- * The parameter groups that train at different learning rates, with the papers' defaults (MHR and
+ * The roles of parameters, which train at different learning rates, with the papers' defaults (MHR and
  * TensorPoly multi-task training: 3e-4 for the base model, 1e-3 for adapters, 0.1 for routing logits).
  * A parameter belongs to the innermost of a router, an adapter or the base model that holds it.
  */
-public enum ParameterGroup {
+public enum ParameterRole {
     /** The backbone's own weights. */
     BASE(3e-4),
     /** Expert (adapter) parameters. */
@@ -23,7 +23,7 @@ public enum ParameterGroup {
 
     private final double defaultLearningRate;
 
-    ParameterGroup(double defaultLearningRate) {
+    ParameterRole(double defaultLearningRate) {
         this.defaultLearningRate = defaultLearningRate;
     }
 
@@ -38,18 +38,18 @@ public enum ParameterGroup {
      * @param model the model
      * @return every group, possibly empty
      */
-    public static Map<ParameterGroup, Map<String, Parameter>> split(Module model) {
-        Map<ParameterGroup, Map<String, Parameter>> out = new EnumMap<>(ParameterGroup.class);
-        for (ParameterGroup g : values()) {
+    public static Map<ParameterRole, Map<String, Parameter>> split(Module model) {
+        Map<ParameterRole, Map<String, Parameter>> out = new EnumMap<>(ParameterRole.class);
+        for (ParameterRole g : values()) {
             out.put(g, new LinkedHashMap<>());
         }
         classify(model, "", BASE, out);
         return out;
     }
 
-    private static void classify(Module m, String prefix, ParameterGroup inherited,
-            Map<ParameterGroup, Map<String, Parameter>> out) {
-        ParameterGroup group = m instanceof Router ? ROUTING : m instanceof Adapter ? ADAPTER : inherited;
+    private static void classify(Module m, String prefix, ParameterRole inherited,
+            Map<ParameterRole, Map<String, Parameter>> out) {
+        ParameterRole group = m instanceof Router ? ROUTING : m instanceof Adapter ? ADAPTER : inherited;
         m.ownParameters().forEach((n, p) -> out.get(group).put(prefix + n, p));
         m.children().forEach((n, c) -> classify(c, prefix + n + ".", group, out));
     }
