@@ -85,6 +85,7 @@ final class CellEvaluator implements AutoCloseable {
      */
     Outcome eval(String cell) {
         List<Snippet> temporaries = new ArrayList<>();
+        control.startCell();
         try {
             Outcome outcome = Outcome.NONE;
             String remaining = cell;

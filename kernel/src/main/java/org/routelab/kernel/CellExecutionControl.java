@@ -25,10 +25,20 @@ final class CellExecutionControl extends DirectExecutionControl {
     private final AtomicLong keys = new AtomicLong();
     private volatile Thread running;
     private volatile Throwable lastFailure;
+    private volatile long cell;
+    private volatile boolean interruptRequested;
+    private volatile boolean forcedStop;
 
     CellExecutionControl(SnippetLoader loader) {
         super(loader);
         this.loader = loader;
+    }
+
+    /** Marks the start of a new cell: interrupts of the previous one no longer apply. */
+    void startCell() {
+        cell++;
+        interruptRequested = false;
+        forcedStop = false;
     }
 
     @Override
@@ -36,29 +46,30 @@ final class CellExecutionControl extends DirectExecutionControl {
         Object[] result = new Object[1];
         Throwable[] failure = new Throwable[1];
         Thread worker = new Thread(() -> {
+            running = Thread.currentThread(); // set here, so an interrupt never targets a thread not yet started
             try {
+                if (interruptRequested) {
+                    throw new CellInterruptedException("Interrupted: the rest of the cell was skipped.");
+                }
                 result[0] = doitMethod.invoke(null);
             } catch (InvocationTargetException e) {
                 failure[0] = e.getCause();
-            } catch (Throwable e) { // ThreadDeath from a forced stop lands here
+            } catch (Throwable e) { // ThreadDeath from a forced stop lands here too
                 failure[0] = e;
+            } finally {
+                running = null;
             }
         }, "routelab-cell");
         worker.setContextClassLoader(loader.classLoader());
-        running = worker;
-        try {
-            worker.start();
-            worker.join();
-        } finally {
-            running = null;
+        worker.start();
+        worker.join();
+        if (forcedStop && (failure[0] == null || failure[0] instanceof ThreadDeath)) {
+            failure[0] = new CellInterruptedException("Interrupted: the cell was stopped by force because it did not"
+                    + " respond to the interrupt. Objects it was changing may be half-updated.");
         }
         if (failure[0] != null) {
-            Throwable cause = failure[0] instanceof ThreadDeath
-                    ? new CellInterruptedException("Interrupted: the cell was stopped by force because it did not"
-                            + " respond to the interrupt. Objects it was changing may be half-updated.")
-                    : failure[0];
-            lastFailure = cause;
-            throw new InvocationTargetException(cause);
+            lastFailure = failure[0];
+            throw new InvocationTargetException(failure[0]);
         }
         String key = KEY_PREFIX + keys.incrementAndGet();
         if (result[0] != null) {
@@ -67,25 +78,57 @@ final class CellExecutionControl extends DirectExecutionControl {
         return key;
     }
 
+    /** Whether cell code is running now. */
+    boolean isRunning() {
+        return running != null;
+    }
+
+    /** Whether the cell started as number {@code cellId} (see {@link #interrupt()}) is still running. */
+    boolean isRunning(long cellId) {
+        return running != null && cell == cellId;
+    }
+
+    /** Whether the current cell has been interrupted already. */
+    boolean interruptRequested() {
+        return interruptRequested;
+    }
+
     /**
-     * Stops a cell thread that ignored its interrupt. {@code Thread.stop} is the only way to end code
-     * that never checks (e.g. {@code while (true) {}}); the JDKs that removed it leave such a cell running.
+     * Interrupts the current cell: its running snippet's thread gets {@link Thread#interrupt()}, and
+     * its later snippets are skipped.
      *
-     * @return whether the thread was told to stop
+     * @return the number of the interrupted cell, for {@link #isRunning(long)}
+     */
+    long interrupt() {
+        interruptRequested = true;
+        Thread t = running;
+        if (t != null) {
+            t.interrupt();
+        }
+        return cell;
+    }
+
+    /**
+     * Stops the running snippet's thread, which ignored its interrupt. {@code Thread.stop} is the only
+     * way to end code that never checks (e.g. {@code while (true) {}}); on the JDKs that removed it
+     * such a cell keeps running.
+     *
+     * @return whether a thread was told to stop
      */
     @SuppressWarnings({"deprecation", "removal"})
-    boolean stopByForce(Thread thread) {
+    boolean stopByForce() {
+        interruptRequested = true;
+        Thread t = running;
+        if (t == null) {
+            return false;
+        }
         try {
-            thread.stop();
+            forcedStop = true;
+            t.stop();
             return true;
         } catch (UnsupportedOperationException e) {
             return false;
         }
-    }
-
-    /** The thread running cell code now, or null when idle. */
-    Thread runningThread() {
-        return running;
     }
 
     /**

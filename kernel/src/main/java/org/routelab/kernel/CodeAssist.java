@@ -38,11 +38,24 @@ final class CodeAssist {
         return new Completions(new ArrayList<>(options), span[0] + anchor[0], cursor);
     }
 
-    /** Signatures and Javadoc of what is under the cursor, or an empty string. */
+    /**
+     * Signatures and Javadoc of what is under the cursor, or an empty string. JShell documents calls
+     * from inside their argument list, so a cursor on a method name is moved past its parenthesis.
+     */
     String inspect(String cell, int cursor, boolean detail) {
         int[] span = snippetAt(cell, cursor);
         String snippet = cell.substring(span[0], span[1]);
-        List<Documentation> docs = analysis.documentation(snippet, cursor - span[0], detail);
+        int at = cursor - span[0];
+        List<Documentation> docs = analysis.documentation(snippet, at, detail);
+        if (docs.isEmpty()) {
+            int end = at;
+            while (end < snippet.length() && Character.isJavaIdentifierPart(snippet.charAt(end))) {
+                end++;
+            }
+            if (end < snippet.length() && snippet.charAt(end) == '(') {
+                docs = analysis.documentation(snippet, end + 1, detail);
+            }
+        }
         return docs.stream()
                 .map(d -> d.javadoc() == null || d.javadoc().isBlank() ? d.signature() : d.signature() + "\n" + d.javadoc())
                 .collect(Collectors.joining("\n\n"));

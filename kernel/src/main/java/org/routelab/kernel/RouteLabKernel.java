@@ -49,7 +49,6 @@ public final class RouteLabKernel extends BaseKernel {
         t.setDaemon(true);
         return t;
     });
-    private volatile Thread interruptedOnce;
     private ProgressListener previousProgress;
 
     /**
@@ -146,8 +145,6 @@ public final class RouteLabKernel extends BaseKernel {
             ErrorReply reply = new ErrorReply(report.name(), report.value(), report.traceback());
             reply.setExecutionCount(count);
             env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), reply);
-        } finally {
-            interruptedOnce = null;
         }
     }
 
@@ -212,22 +209,20 @@ public final class RouteLabKernel extends BaseKernel {
     @Override
     public void interrupt() {
         CellExecutionControl control = evaluator.control();
-        Thread running = control.runningThread();
-        if (running == null) {
+        if (!control.isRunning()) {
             return;
         }
-        if (interruptedOnce == running) {
-            control.stopByForce(running);
+        if (control.interruptRequested()) {
+            control.stopByForce();
             return;
         }
-        interruptedOnce = running;
-        running.interrupt();
+        long cell = control.interrupt();
         if (progress.hasOpenPhase()) {
             kernelIO.err.println("Interrupt requested: stopping after the current step (interrupt again to stop at once).");
         } else {
             interrupter.schedule(() -> {
-                if (control.runningThread() == running) {
-                    control.stopByForce(running);
+                if (control.isRunning(cell)) {
+                    control.stopByForce();
                 }
             }, FORCE_STOP_DELAY_MS, TimeUnit.MILLISECONDS);
         }
