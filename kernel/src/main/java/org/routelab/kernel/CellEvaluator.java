@@ -41,10 +41,11 @@ final class CellEvaluator implements AutoCloseable {
     /**
      * @param classPath the class path cells compile against (the kernel's own: library and deps)
      * @param notes     where warnings that are not errors go (e.g. a method that uses an undefined name)
+     * @param guard     what interrupts of cell threads coordinate with
      */
-    CellEvaluator(String classPath, PrintStream notes) {
+    CellEvaluator(String classPath, PrintStream notes, IoGuard guard) {
         this.loader = new SnippetLoader(CellEvaluator.class.getClassLoader(), classPath);
-        this.control = new CellExecutionControl(loader);
+        this.control = new CellExecutionControl(loader, guard);
         this.notes = notes;
         this.shell = JShell.builder()
                 .executionEngine(new ExecutionControlProvider() {

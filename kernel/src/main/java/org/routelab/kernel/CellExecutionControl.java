@@ -21,6 +21,7 @@ final class CellExecutionControl extends DirectExecutionControl {
     static final String KEY_PREFIX = "\u0000routelab-value-";
 
     private final SnippetLoader loader;
+    private final IoGuard guard;
     private final Map<String, Object> values = new ConcurrentHashMap<>();
     private final AtomicLong keys = new AtomicLong();
     private volatile Thread running;
@@ -29,9 +30,10 @@ final class CellExecutionControl extends DirectExecutionControl {
     private volatile boolean interruptRequested;
     private volatile boolean forcedStop;
 
-    CellExecutionControl(SnippetLoader loader) {
+    CellExecutionControl(SnippetLoader loader, IoGuard guard) {
         super(loader);
         this.loader = loader;
+        this.guard = guard;
     }
 
     /** Marks the start of a new cell: interrupts of the previous one no longer apply. */
@@ -103,7 +105,7 @@ final class CellExecutionControl extends DirectExecutionControl {
         interruptRequested = true;
         Thread t = running;
         if (t != null) {
-            t.interrupt();
+            guard.betweenSends(t::interrupt);
         }
         return cell;
     }
@@ -124,7 +126,7 @@ final class CellExecutionControl extends DirectExecutionControl {
         }
         try {
             forcedStop = true;
-            t.stop();
+            guard.betweenSends(t::stop); // never in the middle of a multi-part message
             return true;
         } catch (UnsupportedOperationException e) {
             return false;

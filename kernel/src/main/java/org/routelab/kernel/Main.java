@@ -23,9 +23,10 @@ public final class Main {
         KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(Path.of(args[0])));
         String mvn = System.getenv().getOrDefault("ROUTELAB_MVN", "mvn");
         Path mavenWork = Path.of(System.getProperty("java.io.tmpdir"), "routelab-maven-" + ProcessHandle.current().pid());
-        RouteLabKernel kernel = new RouteLabKernel(System.getProperty("java.class.path"), mavenWork, mvn);
+        IoGuard guard = new IoGuard();
+        RouteLabKernel kernel = new RouteLabKernel(System.getProperty("java.class.path"), mavenWork, mvn, guard);
         kernel.onStartup();
-        JupyterConnection connection = new JupyterConnection(props);
+        JupyterConnection connection = new KernelConnection(props, guard);
         kernel.becomeHandlerForConnection(connection);
         connection.connect();
         connection.waitUntilClose();

@@ -55,12 +55,13 @@ public final class RouteLabKernel extends BaseKernel {
      * @param classPath the class path cells compile against: the kernel's own
      * @param mavenWork where {@code %maven} puts resolved jars
      * @param mvn       the Maven command {@code %maven} runs
+     * @param guard     shared with the connection, so that interrupts never hit a send to Jupyter
      */
-    public RouteLabKernel(String classPath, Path mavenWork, String mvn) {
-        this(new KernelIO(), classPath, mavenWork, mvn);
+    RouteLabKernel(String classPath, Path mavenWork, String mvn, IoGuard guard) {
+        this(new KernelIO(), classPath, mavenWork, mvn, guard);
     }
 
-    private RouteLabKernel(KernelIO io, String classPath, Path mavenWork, String mvn) {
+    private RouteLabKernel(KernelIO io, String classPath, Path mavenWork, String mvn, IoGuard guard) {
         super("routelab", version(), languageInfo(),
                 List.of(new HelpLink("Tablesaw", "https://jtablesaw.github.io/tablesaw/")),
                 null, io, new CommManager(), new Renderer(), null, null, false,
@@ -70,7 +71,7 @@ public final class RouteLabKernel extends BaseKernel {
                         .addHighlightStyle(TextColor.BOLD_RESET_FG)
                         .build());
         this.kernelIO = io;
-        this.evaluator = new CellEvaluator(classPath, io.err);
+        this.evaluator = new CellEvaluator(classPath, io.err, guard);
         this.assist = new CodeAssist(evaluator.analysis());
         this.magics = new Magics(evaluator, new MavenResolver(mvn, mavenWork), classPath, io.out);
     }

@@ -31,7 +31,7 @@ class CellEvaluatorTest {
 
     @BeforeAll
     static void start() {
-        evaluator = new CellEvaluator(testClassPath(), new PrintStream(NOTES, true, StandardCharsets.UTF_8));
+        evaluator = new CellEvaluator(testClassPath(), new PrintStream(NOTES, true, StandardCharsets.UTF_8), new IoGuard());
         evaluator.eval(Startup.imports());
     }
 

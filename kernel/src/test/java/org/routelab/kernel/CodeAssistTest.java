@@ -16,7 +16,7 @@ class CodeAssistTest {
 
     @BeforeAll
     static void start() {
-        evaluator = new CellEvaluator(CellEvaluatorTest.testClassPath(), new PrintStream(OutputStream.nullOutputStream()));
+        evaluator = new CellEvaluator(CellEvaluatorTest.testClassPath(), new PrintStream(OutputStream.nullOutputStream()), new IoGuard());
         evaluator.eval(Startup.imports());
         assist = new CodeAssist(evaluator.analysis());
     }

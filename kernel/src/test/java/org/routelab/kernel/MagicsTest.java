@@ -56,7 +56,7 @@ class MagicsTest {
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (CellEvaluator evaluator = new CellEvaluator(CellEvaluatorTest.testClassPath(),
-                new PrintStream(OutputStream.nullOutputStream()))) {
+                new PrintStream(OutputStream.nullOutputStream()), new IoGuard())) {
             Magics magics = new Magics(evaluator, new MavenResolver("mvn", dir.resolve("maven")),
                     CellEvaluatorTest.testClassPath(), new PrintStream(out, true, StandardCharsets.UTF_8));
             assertFalse(magics.run(new Magics.Magic("jars", List.of(jar.toString()))).hasValue());
