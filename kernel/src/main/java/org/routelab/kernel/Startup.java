@@ -36,13 +36,28 @@ final class Startup {
     private Startup() {
     }
 
-    /** The built-in imports, one per line. */
+    /**
+     * The built-in imports, one per line. A library class named like a {@code java.lang} class (e.g.
+     * {@code org.routelab.nn.Module}) is imported by name, so that in notebooks the library's wins.
+     */
     static String imports() {
         StringBuilder s = new StringBuilder();
         FIXED.forEach(i -> s.append("import ").append(i).append(";\n"));
-        libraryPackages().forEach(p -> s.append("import ").append(p).append(".*;\n"));
+        List<String> classes = libraryClasses();
+        classes.stream().map(c -> c.substring(0, c.lastIndexOf('.'))).distinct()
+                .forEach(p -> s.append("import ").append(p).append(".*;\n"));
+        classes.stream().filter(Startup::shadowsJavaLang).forEach(c -> s.append("import ").append(c).append(";\n"));
         s.append("import static ").append(Notebook.class.getName()).append(".*;\n");
         return s.toString();
+    }
+
+    private static boolean shadowsJavaLang(String className) {
+        try {
+            Class.forName("java.lang." + className.substring(className.lastIndexOf('.') + 1), false, null);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     /** The user's startup file named by {@value #USER_STARTUP_ENV}, if set. */
@@ -58,32 +73,33 @@ final class Startup {
         }
     }
 
-    /** Packages of the library that hold classes, found where the library was loaded from. */
-    static List<String> libraryPackages() {
-        TreeSet<String> packages = new TreeSet<>();
+    /** Top-level classes of the library (for notebooks), found where the library was loaded from. */
+    static List<String> libraryClasses() {
+        TreeSet<String> files = new TreeSet<>();
         try {
             Path location = Path.of(Progress.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (Files.isDirectory(location)) {
-                try (Stream<Path> files = Files.walk(location)) {
-                    files.filter(f -> f.toString().endsWith(".class"))
-                         .map(f -> location.relativize(f.getParent()).toString().replace(location.getFileSystem().getSeparator(), "."))
-                         .forEach(packages::add);
+                try (Stream<Path> walk = Files.walk(location)) {
+                    walk.map(f -> location.relativize(f).toString().replace(location.getFileSystem().getSeparator(), "/"))
+                        .forEach(files::add);
                 }
             } else {
                 try (JarFile jar = new JarFile(location.toFile())) {
-                    jar.stream().map(e -> e.getName())
-                       .filter(n -> n.endsWith(".class") && n.contains("/"))
-                       .map(n -> n.substring(0, n.lastIndexOf('/')).replace('/', '.'))
-                       .forEach(packages::add);
+                    jar.stream().map(e -> e.getName()).forEach(files::add);
                 }
             }
         } catch (IOException | URISyntaxException e) {
-            throw new IllegalStateException("cannot list the RouteLab library's packages", e);
+            throw new IllegalStateException("cannot list the RouteLab library's classes", e);
         }
         List<String> result = new ArrayList<>();
-        for (String p : packages) {
-            if (p.startsWith("org.routelab.") && SKIPPED.stream().noneMatch(s -> Objects.equals(s, p) || p.startsWith(s + "."))) {
-                result.add(p);
+        for (String f : files) {
+            if (!f.endsWith(".class") || f.contains("$") || f.endsWith("module-info.class") || f.endsWith("package-info.class")) {
+                continue;
+            }
+            String name = f.substring(0, f.length() - ".class".length()).replace('/', '.');
+            String pkg = name.substring(0, Math.max(0, name.lastIndexOf('.')));
+            if (pkg.startsWith("org.routelab.") && SKIPPED.stream().noneMatch(s -> Objects.equals(s, pkg) || pkg.startsWith(s + "."))) {
+                result.add(name);
             }
         }
         return result;

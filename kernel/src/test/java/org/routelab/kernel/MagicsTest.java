@@ -70,6 +70,14 @@ class MagicsTest {
     }
 
     @Test
+    void mavenResolvesCoordinatesWithTheBuildsMaven(@TempDir Path dir) {
+        // opentest4j is a JUnit dependency, so the local repository has it and no network is needed.
+        List<Path> jars = new MavenResolver("mvn", dir).resolve(List.of("org.opentest4j:opentest4j:1.3.0"));
+        assertTrue(jars.stream().anyMatch(j -> j.getFileName().toString().equals("opentest4j-1.3.0.jar")), jars.toString());
+        assertEquals("opentest4j", MavenResolver.artifactIdOf(jars.get(0)));
+    }
+
+    @Test
     void mavenKeepsTheKernelsOwnArtifacts() {
         String cp = String.join(java.io.File.pathSeparator, "/x/lib/gson-2.13.1.jar", "/x/classes");
         assertTrue(MavenResolver.onClassPath("gson", cp));
