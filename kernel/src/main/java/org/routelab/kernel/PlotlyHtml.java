@@ -37,11 +37,13 @@ final class PlotlyHtml {
             .append("  function draw(Plotly) {\n").append(figureScript(figure, div)).append("\n  }\n")
             .append("  var tries = 0;\n")
             .append("  (function wait() {\n")
-            .append("    if (window.Plotly) { draw(window.Plotly); return; }\n")
-            .append("    if (window.routelabPlotly) { window.routelabPlotly.then(draw); return; }\n")
+            // JupyterLab may run the script before the output is attached: wait for the div too.
+            .append("    var div = document.getElementById('").append(div).append("');\n")
+            .append("    if (div && window.Plotly) { draw(window.Plotly); return; }\n")
+            .append("    if (div && window.routelabPlotly) { window.routelabPlotly.then(draw); return; }\n")
             .append("    if (++tries < 300) { setTimeout(wait, 100); return; }\n")
-            .append("    document.getElementById('").append(div).append("').textContent = 'plotly.js is not on this page:"
-                    + " restart the kernel and run all cells (it is embedded in the first chart of each session).';\n")
+            .append("    if (div) { div.textContent = 'plotly.js is not on this page:"
+                    + " restart the kernel and run all cells (it is embedded in the first chart of each session).'; }\n")
             .append("  })();\n})();\n</script>\n");
         return html.toString();
     }
