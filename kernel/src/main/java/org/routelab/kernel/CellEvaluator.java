@@ -16,6 +16,7 @@ import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.SourceCodeAnalysis.Completeness;
 import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
+import jdk.jshell.UnresolvedReferenceException;
 import jdk.jshell.VarSnippet;
 import jdk.jshell.spi.ExecutionControl;
 import jdk.jshell.spi.ExecutionControlProvider;
@@ -127,6 +128,11 @@ final class CellEvaluator implements AutoCloseable {
                 throw CompilationException.of(cell, start, source, diags);
             }
             JShellException exception = event.exception();
+            if (exception instanceof UnresolvedReferenceException unresolved) {
+                DeclarationSnippet d = unresolved.getSnippet();
+                throw new CellFailedException(d.name() + " cannot be used until "
+                        + shell.unresolvedDependencies(d).collect(Collectors.joining(", ")) + " is declared", unresolved);
+            }
             if (exception != null) {
                 Throwable original = exception instanceof EvalException ? control.takeFailure() : null;
                 throw new CellFailedException(original != null ? original : exception);

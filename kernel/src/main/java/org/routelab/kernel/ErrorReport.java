@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jdk.jshell.UnresolvedReferenceException;
 import org.routelab.notebook.RunInterruptedException;
 
 /**
@@ -27,6 +28,10 @@ record ErrorReport(String name, String value, List<String> traceback) {
             return new ErrorReport("CompilationError", c.getMessage(), lines);
         }
         Throwable t = failure instanceof CellFailedException ? failure.getCause() : failure;
+        if (t instanceof UnresolvedReferenceException) {
+            return new ErrorReport("UnresolvedReference", failure.getMessage(),
+                    List.of(RED + "Unresolved reference" + RESET + ": " + failure.getMessage()));
+        }
         if (t instanceof RunInterruptedException || t instanceof CellInterruptedException
                 || t instanceof InterruptedException) {
             String message = t instanceof InterruptedException

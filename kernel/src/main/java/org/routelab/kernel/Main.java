@@ -14,6 +14,7 @@ public final class Main {
     private Main() {
     }
 
+    /** Runs the kernel until Jupyter shuts it down; {@code args} is the connection file's path. */
     public static void main(String[] args) throws Exception {
         if (args.length != 1) {
             System.err.println("usage: java org.routelab.kernel.Main CONNECTION_FILE (Jupyter passes it)");

@@ -87,10 +87,16 @@ class CellEvaluatorTest {
     }
 
     @Test
-    void unresolvedReferencesAreNotedNotFatal() {
+    void unresolvedReferencesAreNotedAndUsingThemSaysWhatIsMissing() {
         evaluator.eval("int later() { return notYet(); }");
         assertTrue(NOTES.toString(StandardCharsets.UTF_8).contains("later is defined but cannot be used until method notYet()"),
                 NOTES.toString(StandardCharsets.UTF_8));
+        CellFailedException e = assertThrows(CellFailedException.class, () -> evaluator.eval("later()"));
+        ErrorReport report = ErrorReport.of(e);
+        assertEquals("UnresolvedReference", report.name());
+        assertEquals("later cannot be used until method notYet() is declared", report.value());
+        evaluator.eval("int notYet() { return 4; }");
+        assertEquals(4, evaluator.eval("later()").value());
     }
 
     @Test
