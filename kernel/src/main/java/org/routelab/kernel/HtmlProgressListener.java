@@ -65,7 +65,7 @@ final class HtmlProgressListener implements ProgressListener {
             info.append('/').append(u.total()).append(" (").append(Math.round(100 * fraction)).append("%)");
         }
         u.metrics().forEach((k, v) -> info.append(" · ").append(TableHtml.escape(k)).append(' ')
-                .append(String.format(Locale.ROOT, "%.4g", v)));
+                .append(ProgressUpdate.metric(v)));
         info.append(" · ").append(ProgressUpdate.clock(u.elapsed())).append(" elapsed");
         u.eta().ifPresent(eta -> info.append(" · ETA ").append(ProgressUpdate.clock(eta)));
         if (stopped) {

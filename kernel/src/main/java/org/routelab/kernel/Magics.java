@@ -85,6 +85,9 @@ final class Magics {
     CellEvaluator.Outcome run(Magic magic) {
         switch (magic.name()) {
             case "classpath", "jars" -> {
+                if (magic.args().isEmpty()) {
+                    throw new IllegalArgumentException("%" + magic.name() + " needs jars or folders, e.g. %jars lib/*.jar");
+                }
                 List<Path> paths = new ArrayList<>();
                 for (String arg : magic.args()) {
                     paths.addAll(expand(arg));

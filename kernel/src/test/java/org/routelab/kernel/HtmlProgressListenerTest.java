@@ -17,6 +17,7 @@ class HtmlProgressListenerTest {
         assertTrue(html.contains("width:25.0%"), html);
         assertTrue(html.contains("25/100 (25%)"), html);
         assertTrue(html.contains("loss 0.1235"), html);
+        assertTrue(html.contains("elapsed"), html);
         assertTrue(html.contains("ETA 0:30"), html);
     }
 
