@@ -29,6 +29,11 @@ final class HtmlProgressListener implements ProgressListener {
         return !open.isEmpty();
     }
 
+    /** Forgets phases earlier cells left open (not closed), so they do not count as running. */
+    void forgetOpenPhases() {
+        open.clear();
+    }
+
     @Override
     public void phaseStarted(ProgressUpdate u) {
         open.add(u.phaseId());

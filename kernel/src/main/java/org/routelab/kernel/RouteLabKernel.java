@@ -134,6 +134,7 @@ public final class RouteLabKernel extends BaseKernel {
         replaceOutputStreams(env);
         kernelIO.attach(env, request.isStdinEnabled());
         env.defer(() -> kernelIO.detach(env));
+        progress.forgetOpenPhases();
         try {
             CellEvaluator.Outcome outcome = run(request.getCode());
             if (outcome.hasValue()) {
