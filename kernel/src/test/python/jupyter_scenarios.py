@@ -90,6 +90,11 @@ def scenario_execute():
         check(all("jdk.internal" not in line for line in errors[0]["traceback"]), "trimmed stack trace",
               errors[0]["traceback"])
 
+        status, out = k.execute("%jars /no/such.jar")
+        errors = [c for kind, c in out if kind == "error"]
+        check(errors and errors[0]["ename"] == "MagicError" and "no such file or folder" in errors[0]["evalue"]
+              and len(errors[0]["traceback"]) == 2, "a failing magic says why, without a stack trace", out)
+
         status, out = k.execute('System.out.println("hello");')
         check(("stream", "hello\n") in [(kind, c.get("text")) for kind, c in out], "stdout is streamed", out)
 

@@ -27,6 +27,12 @@ record ErrorReport(String name, String value, List<String> traceback) {
             lines.addAll(c.report());
             return new ErrorReport("CompilationError", c.getMessage(), lines);
         }
+        if (failure instanceof MagicException m) {
+            List<String> lines = new ArrayList<>();
+            lines.add(RED + "Magic failed" + RESET);
+            lines.addAll(m.getMessage().lines().toList());
+            return new ErrorReport("MagicError", m.getMessage(), lines);
+        }
         Throwable t = failure instanceof CellFailedException ? failure.getCause() : failure;
         if (t instanceof UnresolvedReferenceException) {
             return new ErrorReport("UnresolvedReference", failure.getMessage(),

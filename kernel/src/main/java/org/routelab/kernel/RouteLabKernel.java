@@ -33,7 +33,7 @@ import org.routelab.notebook.ProgressListener;
  * DJL and Tablesaw on the class path and imported, rich display of tables, charts and images, live
  * progress bars, and interrupts that stop library work between steps.
  */
-public final class RouteLabKernel extends BaseKernel {
+final class RouteLabKernel extends BaseKernel {
 
     /** How long cell code that never checks for interrupts gets before it is stopped by force. */
     private static final long FORCE_STOP_DELAY_MS = 2000;
@@ -155,7 +155,13 @@ public final class RouteLabKernel extends BaseKernel {
         CellEvaluator.Outcome outcome = CellEvaluator.Outcome.NONE;
         for (Magics.Piece piece : Magics.split(cell)) {
             if (piece instanceof Magics.Magic m) {
-                outcome = magics.run(m);
+                try {
+                    outcome = magics.run(m);
+                } catch (CompilationException | CellFailedException e) {
+                    throw e; // from code that %load evaluated: reported like any cell's
+                } catch (RuntimeException e) {
+                    throw new MagicException("%" + m.name() + ": " + e.getMessage(), e);
+                }
             } else if (piece instanceof Magics.Code c) {
                 outcome = evaluator.eval(c.source());
             }
