@@ -72,6 +72,8 @@ def result(outputs):
 def scenario_execute():
     k = Kernel()
     try:
+        status, out = k.execute("greeting")
+        check(result(out).get("text/plain") == "hello from startup", "the user's startup file ran", out)
         status, out = k.execute("int a = 20;\nint b = 22;\na + b")
         check(status == "ok" and result(out).get("text/plain") == "42", "last expression is the result", out)
         status, out = k.execute("int twice(int x) { return 2 * x; }\nint twice(int x) { return 3 * x; }\ntwice(a)")

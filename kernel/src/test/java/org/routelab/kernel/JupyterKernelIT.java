@@ -34,8 +34,10 @@ class JupyterKernelIT {
         Run probe = run(List.of(PYTHON, "-c", "import jupyter_client, nbclient, nbconvert"), 60);
         Assumptions.assumeTrue(probe.exit == 0, "Jupyter is not installed, so the kernel was not tested against it:"
                 + " apt-get install python3-jupyter-client python3-nbclient python3-nbconvert (.ci/run does)\n" + probe.output);
+        Path startup = Files.writeString(work.resolve("startup.jsh"), "String greeting = \"hello from startup\";\n");
         Run install = run(List.of(ROOT.resolve("routelab").toString(), "kernel", "install", "--no-build",
-                "--prefix", work.resolve("jupyter").toString(), "--java-opts", "-Xmx1g"), 60);
+                "--prefix", work.resolve("jupyter").toString(), "--java-opts", "-Xmx1g",
+                "--env", "ROUTELAB_STARTUP=" + startup), 60);
         assertEquals(0, install.exit, install.output);
         Path spec = work.resolve("jupyter/share/jupyter/kernels/routelab/kernel.json");
         String json = Files.readString(spec);
