@@ -34,9 +34,6 @@ final class MimeRenderer {
     }
 
     DisplayData render(Object value) {
-        if (value instanceof DisplayData d) {
-            return d;
-        }
         DisplayData data = new DisplayData();
         if (value instanceof NotebookRenderable r) {
             StringBuilder html = new StringBuilder();

@@ -238,14 +238,14 @@ final class RouteLabKernel extends BaseKernel {
 
     /** Shows a value as a new output with the given display id (see {@link Notebook#display}). */
     void display(Object value, String displayId) {
-        DisplayData data = new DisplayData(mime.render(value));
+        DisplayData data = mime.render(value);
         data.setDisplayId(displayId);
         publishDisplay(data, false);
     }
 
     /** Replaces the output with the given display id. */
     void updateDisplay(Object value, String displayId) {
-        DisplayData data = new DisplayData(mime.render(value));
+        DisplayData data = mime.render(value);
         data.setDisplayId(displayId);
         publishDisplay(data, true);
     }
