@@ -1,8 +1,11 @@
 package org.routelab.notebook;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -41,6 +44,24 @@ public record ProgressUpdate(
         }
         long remaining = Math.max(0, total - step);
         return Optional.of(Duration.ofNanos((long) ((double) elapsed.toNanos() / step * remaining)));
+    }
+
+    /**
+     * Formats a metric compactly: four significant digits without trailing zeros ({@code 0.05},
+     * {@code 12.35}), scientific notation for very small or large magnitudes ({@code 1.235e-05}).
+     */
+    public static String metric(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return String.valueOf(v);
+        }
+        double a = Math.abs(v);
+        if (a < 1e-3 || a >= 1e5) {
+            return String.format(Locale.ROOT, "%.3e", v);
+        }
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     /** Formats a duration as {@code h:mm:ss} or {@code m:ss}, the way progress bars show it. */

@@ -2,7 +2,6 @@ package org.routelab.notebook;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -50,7 +49,7 @@ public final class TextProgressListener implements ProgressListener {
         if (u.total() > 0) {
             s.append('/').append(u.total()).append(' ').append(Math.round(100 * u.fraction().orElse(0.0))).append('%');
         }
-        u.metrics().forEach((k, v) -> s.append(' ').append(k).append('=').append(String.format(Locale.ROOT, "%.4g", v)));
+        u.metrics().forEach((k, v) -> s.append(' ').append(k).append('=').append(ProgressUpdate.metric(v)));
         u.eta().ifPresent(eta -> s.append(" eta ").append(ProgressUpdate.clock(eta)));
         return s.toString();
     }

@@ -102,6 +102,16 @@ class ProgressTest {
     }
 
     @Test
+    void metricsAreCompact() {
+        assertEquals("0.05", ProgressUpdate.metric(0.05));
+        assertEquals("12.35", ProgressUpdate.metric(12.345678));
+        assertEquals("1.235e-05", ProgressUpdate.metric(0.000012345));
+        assertEquals("1.000e+06", ProgressUpdate.metric(1e6));
+        assertEquals("0", ProgressUpdate.metric(0));
+        assertEquals("NaN", ProgressUpdate.metric(Double.NaN));
+    }
+
+    @Test
     void updatingAnEndedPhaseFails() {
         Progress.install(new Recorder());
         ProgressPhase phase = Progress.start("train", 2);
@@ -136,7 +146,7 @@ class ProgressTest {
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.startsWith("[train] started, 4 steps"), text);
-        assertTrue(text.contains("[train] 4/4 100% loss=0.2500"), text);
+        assertTrue(text.contains("[train] 4/4 100% loss=0.25"), text);
         assertTrue(text.contains("done in 0:00"), text);
     }
 }
