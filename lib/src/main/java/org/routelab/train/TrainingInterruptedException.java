@@ -1,9 +1,13 @@
 package org.routelab.train;
 
 import java.nio.file.Path;
+import org.routelab.notebook.RunInterruptedException;
 
-/** Thrown when a run stops between steps because its thread was interrupted. */
-public final class TrainingInterruptedException extends RuntimeException {
+/**
+ * Thrown when a run stops between steps because its thread was interrupted; it names the checkpoint
+ * to resume from.
+ */
+public final class TrainingInterruptedException extends RunInterruptedException {
     private static final long serialVersionUID = 1L;
 
     /** The number of completed steps. */
@@ -16,7 +20,7 @@ public final class TrainingInterruptedException extends RuntimeException {
      * @param checkpoint the checkpoint written on stopping, or null when the run has no output folder
      */
     public TrainingInterruptedException(int completedSteps, Path checkpoint) {
-        super("training interrupted after " + completedSteps + " steps"
+        super("Interrupted by the user: training stopped between steps after " + completedSteps + " steps"
                 + (checkpoint == null ? "" : "; resume from checkpoint " + checkpoint));
         this.completedSteps = completedSteps;
     }
