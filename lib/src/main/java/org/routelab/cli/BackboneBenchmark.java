@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code routelab bench backbone}: forward+backward step time, tokens per second and resident memory
  * of the T5 backbone, fully trainable and with frozen weights plus LoRA. Each step runs in its own
- * array scope; resident memory read after the early and the last steps shows whether native memory
- * grows across steps.
+ * array scope; resident memory and Java heap read after the early and the last steps show whether
+ * native memory grows across steps.
  */
 @Command(name = "backbone", mixinStandardHelpOptions = true,
         description = "Time forward+backward steps of the T5 backbone, with and without LoRA, and track memory.")
@@ -64,7 +64,8 @@ final class BackboneBenchmark implements Callable<Integer> {
                 Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), batch, sourceLength,
                 targetLength, steps);
         System.out.println("config,mode,params,trainable,median_step_ms,p90_step_ms,tokens_per_s,rss_mb_at_"
-                + earlyStep + ",rss_mb_at_" + steps + ",rss_growth_mb");
+                + earlyStep + ",rss_mb_at_" + steps + ",heap_mb_at_" + earlyStep + ",heap_mb_at_" + steps
+                + ",native_growth_mb");
         for (String name : configs) {
             T5Config config = Files.exists(Path.of(name)) ? T5Config.read(Path.of(name)) : T5Config.preset(name);
             for (String mode : List.of("full", "lora-r" + rank)) {
@@ -89,7 +90,7 @@ final class BackboneBenchmark implements Callable<Integer> {
             List<long[]> inputs = randomSequences(random, config, sourceLength);
             List<long[]> targets = randomSequences(random, config, targetLength);
             double[] millis = new double[steps];
-            long rssEarly = 0;
+            Memory early = null;
             for (int s = 0; s < steps; s++) {
                 long start = System.nanoTime();
                 try (NDManager step = manager.newSubManager()) {
@@ -106,18 +107,19 @@ final class BackboneBenchmark implements Callable<Integer> {
                 }
                 millis[s] = (System.nanoTime() - start) / 1e6;
                 if (s + 1 == earlyStep) {
-                    rssEarly = residentMegabytes();
+                    early = Memory.read();
                 }
             }
-            long rssEnd = residentMegabytes();
+            Memory end = Memory.read();
             double[] timed = Arrays.copyOfRange(millis, Math.min(5, steps - 1), steps);
             Arrays.sort(timed);
             double median = timed[timed.length / 2];
             double p90 = timed[(int) (timed.length * 0.9)];
             double tokensPerSecond = batch * (double) (sourceLength + targetLength) / (median / 1000);
-            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d%n", name, mode,
-                    model.parameterCount(), model.trainableParameterCount(), median, p90, tokensPerSecond, rssEarly,
-                    rssEnd, rssEnd - rssEarly);
+            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d,%d,%d%n", name, mode,
+                    model.parameterCount(), model.trainableParameterCount(), median, p90, tokensPerSecond,
+                    early.residentMb, end.residentMb, early.heapMb, end.heapMb,
+                    (end.residentMb - end.heapMb) - (early.residentMb - early.heapMb));
         }
     }
 
@@ -134,13 +136,21 @@ final class BackboneBenchmark implements Callable<Integer> {
         return out;
     }
 
-    /** Reads the process's resident set size from /proc (Linux). */
-    private static long residentMegabytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+    /**
+     * Resident memory of the process and committed Java heap, after a collection: resident memory
+     * minus heap is what native allocations (PyTorch tensors) and the JVM's own areas hold, so its
+     * growth across steps shows native leaks apart from the heap's lazy growth.
+     */
+    private record Memory(long residentMb, long heapMb) {
+        static Memory read() throws IOException {
+            System.gc();
+            long heap = Runtime.getRuntime().totalMemory() >> 20;
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return new Memory(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024, heap);
+                }
             }
+            throw new IOException("no VmRSS line in /proc/self/status");
         }
-        throw new IOException("no VmRSS line in /proc/self/status");
     }
 }
