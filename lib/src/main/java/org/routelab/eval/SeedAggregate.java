@@ -27,6 +27,22 @@ public final class SeedAggregate {
         }
     }
 
+    /**
+     * Returns a task's score for one seed.
+     *
+     * @param task the task name
+     * @param seed the seed
+     * @return the score
+     * @throws IllegalArgumentException if there is none
+     */
+    public double score(String task, int seed) {
+        Double s = scores.getOrDefault(task, Map.of()).get(seed);
+        if (s == null) {
+            throw new IllegalArgumentException("no score for task '" + task + "' and seed " + seed);
+        }
+        return s;
+    }
+
     /** Returns the median over seeds of each task, in insertion order. */
     public Map<String, Double> medianPerTask() {
         Map<String, Double> out = new LinkedHashMap<>();

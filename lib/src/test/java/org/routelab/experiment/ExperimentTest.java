@@ -50,6 +50,12 @@ class ExperimentTest {
         assertTrue(r.trainableMultitask() > 0);
         // full adaptation trains the experts and one task's logits: fewer than the multi-task logits of 8 tasks
         assertTrue(r.trainableAdaptation() < r.trainableMultitask());
+        var perTask = ResultTables.perTask(r);
+        assertEquals(2, perTask.rowCount());
+        assertEquals(java.util.List.of("task", "seed 0", "seed 1", "median"), perTask.columnNames());
+        var comparison = ResultTables.comparison(java.util.List.of(r, r));
+        assertEquals(2, comparison.rowCount());
+        assertEquals(r.meanAccuracy(), comparison.doubleColumn("mean").get(0), 1e-12);
     }
 
     @Test
