@@ -84,8 +84,7 @@ final class BackboneBenchmark implements Callable<Integer> {
             } else {
                 LoraConfig.ofRank(rank).inject(model, DataType.FLOAT32);
             }
-            List<Parameter> trainable = model.namedParameters().values().stream()
-                    .filter(Parameter::isTrainable).toList();
+            List<Parameter> trainable = List.copyOf(model.trainableParameters().values());
             Random random = new Random(0);
             List<long[]> inputs = randomSequences(random, config, sourceLength);
             List<long[]> targets = randomSequences(random, config, targetLength);

@@ -115,11 +115,9 @@ final class RoutingBenchmark implements Callable<Integer> {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(model.loss(b, ForwardContext.train().withTaskIds(taskIds)));
             }
-            for (Parameter p : model.namedParameters().values()) {
-                if (p.isTrainable()) {
-                    try (NDArray g = p.array().getGradient()) {
-                        g.subi(g);
-                    }
+            for (Parameter p : model.trainableParameters().values()) {
+                try (NDArray g = p.array().getGradient()) {
+                    g.subi(g);
                 }
             }
         }

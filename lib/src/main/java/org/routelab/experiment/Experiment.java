@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.routelab.backbone.TextTokenizer;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.data.ChoiceExpansion;
@@ -112,12 +113,10 @@ public final class Experiment {
                     T5Model model = fresh(folder, scope, config);
                     trainedMultitask = model.trainableParameterCount();
                     losses = trainMultitask(model, encoder.encodeTraining(suite));
-                    model.namedParameters().forEach((k, p) -> {
-                        if (p.isTrainable()) {
-                            NDArray copy = p.array().duplicate();
-                            copy.attach(manager);
-                            multitask.put(k, copy);
-                        }
+                    model.trainableParameters().forEach((k, p) -> {
+                        NDArray copy = p.array().duplicate();
+                        copy.attach(manager);
+                        multitask.put(k, copy);
                     });
                 }
             }
@@ -153,9 +152,11 @@ public final class Experiment {
 
     private List<Float> trainMultitask(T5Model model, List<EncodedExample> examples) {
         Map<ParameterRole, Map<String, Parameter>> roles = ParameterRole.split(model);
+        Set<String> trainable = model.trainableParameters().keySet();
+        roles.values().forEach(params -> params.keySet().retainAll(trainable));
         List<ParameterGroup> groups = new ArrayList<>();
-        groups.add(new ParameterGroup("adapter", adapterLearningRate, trainableOnly(roles.get(ParameterRole.ADAPTER))));
-        Map<String, Parameter> routing = trainableOnly(roles.get(ParameterRole.ROUTING));
+        groups.add(new ParameterGroup("adapter", adapterLearningRate, roles.get(ParameterRole.ADAPTER)));
+        Map<String, Parameter> routing = roles.get(ParameterRole.ROUTING);
         if (!routing.isEmpty()) {
             groups.add(new ParameterGroup("routing", routingLearningRate, routing));
         }
@@ -173,12 +174,7 @@ public final class Experiment {
     }
 
     private void adapt(T5Model model, List<EncodedExample> shotsEncoded, String task, int seed) {
-        Map<String, Parameter> trainable = new LinkedHashMap<>();
-        model.namedParameters().forEach((k, p) -> {
-            if (p.isTrainable()) {
-                trainable.put(k, p);
-            }
-        });
+        Map<String, Parameter> trainable = model.trainableParameters();
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
         TrainingObjective objective = (step, scope) -> {
@@ -206,16 +202,6 @@ public final class Experiment {
                     List.of(new ParameterGroup("adaptation", adaptLearningRate, trainable)), null)
                     .run(objective, r -> phase.update(r.step(), Map.of("loss", r.loss())));
         }
-    }
-
-    private static Map<String, Parameter> trainableOnly(Map<String, Parameter> params) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        params.forEach((k, p) -> {
-            if (p.isTrainable()) {
-                out.put(k, p);
-            }
-        });
-        return out;
     }
 
     private static long[] taskIds(TaskBatch b) {

@@ -142,9 +142,20 @@ public abstract class Module {
         namedParameters().values().forEach(p -> p.setTrainable(trainable));
     }
 
+    /** Returns the trainable parameters of the tree under their dotted paths, in model order. */
+    public final Map<String, Parameter> trainableParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        namedParameters().forEach((name, p) -> {
+            if (p.isTrainable()) {
+                out.put(name, p);
+            }
+        });
+        return out;
+    }
+
     /** Returns the number of scalar values in trainable parameters. */
     public final long trainableParameterCount() {
-        return namedParameters().values().stream().filter(Parameter::isTrainable).mapToLong(Parameter::size).sum();
+        return trainableParameters().values().stream().mapToLong(Parameter::size).sum();
     }
 
     /** Returns the number of scalar values in all parameters. */

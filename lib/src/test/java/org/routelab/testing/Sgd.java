@@ -31,12 +31,10 @@ public final class Sgd {
                 loss = l.getFloat();
                 gc.backward(l);
             }
-            for (Parameter p : model.namedParameters().values()) {
-                if (p.isTrainable()) {
-                    try (NDArray g = p.array().getGradient(); NDArray update = g.mul(lr)) {
-                        p.array().subi(update);
-                        g.subi(g);
-                    }
+            for (Parameter p : model.trainableParameters().values()) {
+                try (NDArray g = p.array().getGradient(); NDArray update = g.mul(lr)) {
+                    p.array().subi(update);
+                    g.subi(g);
                 }
             }
         }

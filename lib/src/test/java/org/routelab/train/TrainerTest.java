@@ -58,7 +58,7 @@ class TrainerTest {
     void adafactorTrainingLowersTheLossAndFrozenGroupsStayPut() {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = model(m);
-            Map<String, Parameter> trainable = trainable(model);
+            Map<String, Parameter> trainable = model.trainableParameters();
             Map<String, Parameter> a = new LinkedHashMap<>();
             Map<String, Parameter> b = new LinkedHashMap<>();
             trainable.forEach((k, p) -> (k.startsWith("encoder") ? a : b).put(k, p));
@@ -93,7 +93,7 @@ class TrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = model(m);
             TrainerConfig config = new TrainerConfig(6, TrainerConfig.OptimizerKind.ADAMW, 0.2, 1f, 0.01f, 2, 2, 5);
-            Trainer trainer = new Trainer(config, List.of(new ParameterGroup("adapter", 1e-2f, trainable(model))), out);
+            Trainer trainer = new Trainer(config, List.of(new ParameterGroup("adapter", 1e-2f, model.trainableParameters())), out);
             TrainingObjective base = objective(model);
             trainer.run((step, scope) -> {
                 if (step == stopAt) {
@@ -102,7 +102,7 @@ class TrainerTest {
                 return base.loss(step, scope);
             }, Trainer.StepListener.NONE);
             Map<String, float[]> weights = new LinkedHashMap<>();
-            trainable(model).forEach((k, p) -> weights.put(k, p.array().toFloatArray()));
+            model.trainableParameters().forEach((k, p) -> weights.put(k, p.array().toFloatArray()));
             return weights;
         }
     }
@@ -112,16 +112,6 @@ class TrainerTest {
         model.initialize(9);
         new LoraConfig(4, 8f, 0.05f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(model, DataType.FLOAT32);
         return model;
-    }
-
-    private static Map<String, Parameter> trainable(T5Model model) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        model.namedParameters().forEach((k, p) -> {
-            if (p.isTrainable()) {
-                out.put(k, p);
-            }
-        });
-        return out;
     }
 
     /** Reverse four random symbols; the batch of a step depends on the step alone. */
