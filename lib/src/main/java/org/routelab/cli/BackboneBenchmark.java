@@ -8,7 +8,6 @@ import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +20,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,15 +36,6 @@ final class BackboneBenchmark implements Callable<Integer> {
             description = "T5 presets or config.json paths (default: ${DEFAULT-VALUE}).")
     private List<String> configs;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
-    private int batch;
-
-    @Option(names = "--source-length", defaultValue = "64", description = "Encoder tokens (default: ${DEFAULT-VALUE}).")
-    private int sourceLength;
-
-    @Option(names = "--target-length", defaultValue = "16", description = "Decoder tokens (default: ${DEFAULT-VALUE}).")
-    private int targetLength;
-
     @Option(names = "--steps", defaultValue = "500", description = "Steps per run (default: ${DEFAULT-VALUE}).")
     private int steps;
 
@@ -55,19 +46,22 @@ final class BackboneBenchmark implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "1", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
     private int rank;
 
+    @Mixin
+    private SyntheticBatch batch;
+
     @Override
     public Integer call() throws IOException {
         if (steps <= earlyStep) {
             throw new IllegalArgumentException("--steps (" + steps + ") must exceed --early-step (" + earlyStep + ")");
         }
         System.out.printf(Locale.ROOT, "# engine %s, device %s, batch %d x (%d + %d) tokens, %d steps%n",
-                Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), batch, sourceLength,
-                targetLength, steps);
+                Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), batch.size, batch.sourceLength,
+                batch.targetLength, steps);
         System.out.println("config,mode,params,trainable,median_step_ms,p90_step_ms,tokens_per_s,rss_mb_at_"
                 + earlyStep + ",rss_mb_at_" + steps + ",heap_mb_at_" + earlyStep + ",heap_mb_at_" + steps
                 + ",native_growth_mb");
         for (String name : configs) {
-            T5Config config = Files.exists(Path.of(name)) ? T5Config.read(Path.of(name)) : T5Config.preset(name);
+            T5Config config = ParamsCommand.readBackbone(name);
             for (String mode : List.of("full", "lora-r" + rank)) {
                 run(name, config, mode);
             }
@@ -86,8 +80,8 @@ final class BackboneBenchmark implements Callable<Integer> {
             }
             List<Parameter> trainable = List.copyOf(model.trainableParameters().values());
             Random random = new Random(0);
-            List<long[]> inputs = randomSequences(random, config, sourceLength);
-            List<long[]> targets = randomSequences(random, config, targetLength);
+            List<long[]> inputs = batch.inputs(random, config);
+            List<long[]> targets = batch.targets(random, config);
             double[] millis = new double[steps];
             Memory early = null;
             for (int s = 0; s < steps; s++) {
@@ -114,7 +108,7 @@ final class BackboneBenchmark implements Callable<Integer> {
             Arrays.sort(timed);
             double median = timed[timed.length / 2];
             double p90 = timed[(int) (timed.length * 0.9)];
-            double tokensPerSecond = batch * (double) (sourceLength + targetLength) / (median / 1000);
+            double tokensPerSecond = batch.tokens() / (median / 1000);
             System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d,%d,%d%n", name, mode,
                     model.parameterCount(), model.trainableParameterCount(), median, p90, tokensPerSecond,
                     early.residentMb, end.residentMb, early.heapMb, end.heapMb,
@@ -122,18 +116,6 @@ final class BackboneBenchmark implements Callable<Integer> {
         }
     }
 
-    private List<long[]> randomSequences(Random random, T5Config config, int length) {
-        List<long[]> out = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            long[] seq = new long[length];
-            for (int j = 0; j < length - 1; j++) {
-                seq[j] = 2 + random.nextInt(config.vocabSize() - 2);
-            }
-            seq[length - 1] = config.eosTokenId();
-            out.add(seq);
-        }
-        return out;
-    }
 
     /**
      * Resident memory of the process and committed Java heap, after a collection: resident memory

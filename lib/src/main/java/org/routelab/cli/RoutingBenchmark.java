@@ -19,6 +19,7 @@ import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,15 +38,6 @@ final class RoutingBenchmark implements Callable<Integer> {
             description = "Methods, LoRA first as the reference (default: ${DEFAULT-VALUE}); paper settings.")
     private List<String> methods;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
-    private int batch;
-
-    @Option(names = "--source-length", defaultValue = "64", description = "Encoder tokens (default: ${DEFAULT-VALUE}).")
-    private int sourceLength;
-
-    @Option(names = "--target-length", defaultValue = "16", description = "Decoder tokens (default: ${DEFAULT-VALUE}).")
-    private int targetLength;
-
     @Option(names = "--tasks", defaultValue = "32", description = "Training tasks; batches mix them (default: ${DEFAULT-VALUE}).")
     private int tasks;
 
@@ -58,15 +50,18 @@ final class RoutingBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps per method (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
+    @Mixin
+    private SyntheticBatch batch;
+
     @Override
     public Integer call() {
-        if (batch < 2) {
-            throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch);
+        if (batch.size < 2) {
+            throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch.size);
         }
         T5Config backbone = ParamsCommand.readBackbone(config);
         System.out.printf(Locale.ROOT, "# engine %s, device %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
                 + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), config,
-                batch, sourceLength, targetLength, tasks, steps);
+                batch.size, batch.sourceLength, batch.targetLength, tasks, steps);
         System.out.println("config,method,options,trainable,median_step_ms,p90_step_ms,ratio_to_lora");
         try (NDManager manager = NDManager.newBaseManager()) {
             List<MethodConfig> configs = new ArrayList<>();
@@ -82,10 +77,10 @@ final class RoutingBenchmark implements Callable<Integer> {
             Random random = new Random(0);
             double[][] millis = new double[models.size()][steps];
             for (int s = -warmup; s < steps; s++) {
-                List<long[]> inputs = sequences(random, backbone, sourceLength);
-                List<long[]> targets = sequences(random, backbone, targetLength);
-                long[] taskIds = new long[batch];
-                for (int i = 0; i < batch; i++) {
+                List<long[]> inputs = batch.inputs(random, backbone);
+                List<long[]> targets = batch.targets(random, backbone);
+                long[] taskIds = new long[batch.size];
+                for (int i = 0; i < batch.size; i++) {
                     taskIds[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
                 }
                 for (int k = 0; k < models.size(); k++) {
@@ -124,18 +119,6 @@ final class RoutingBenchmark implements Callable<Integer> {
         return (System.nanoTime() - start) / 1e6;
     }
 
-    private List<long[]> sequences(Random random, T5Config backbone, int length) {
-        List<long[]> out = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            long[] seq = new long[length];
-            for (int j = 0; j < length - 1; j++) {
-                seq[j] = 2 + random.nextInt(backbone.vocabSize() - 2);
-            }
-            seq[length - 1] = backbone.eosTokenId();
-            out.add(seq);
-        }
-        return out;
-    }
 
     private static double median(double[] values) {
         double[] sorted = values.clone();

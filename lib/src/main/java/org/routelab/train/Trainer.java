@@ -58,15 +58,12 @@ public final class Trainer {
         TrainingCheckpoint checkpoints = outputDir == null ? null : new TrainingCheckpoint(outputDir);
         MetricsLog metrics = null;
         try (Optimizer optimizer = newOptimizer(manager)) {
-            int start = 0;
-            if (checkpoints != null && checkpoints.latest().isPresent()) {
-                start = TrainingCheckpoint.restore(checkpoints.latest().get(), trainable, optimizer).get("step").getAsInt();
-            }
+            Path last = checkpoints == null ? null : checkpoints.latest().orElse(null);
+            int start = last == null ? 0 : TrainingCheckpoint.restore(last, trainable, optimizer).get("step").getAsInt();
             if (outputDir != null) {
                 metrics = MetricsLog.open(outputDir.resolve("metrics.jsonl"), start);
             }
             List<Float> losses = new ArrayList<>();
-            Path last = checkpoints == null ? null : checkpoints.latest().orElse(null);
             long runStart = System.nanoTime();
             for (int step = start; step < config.steps(); step++) {
                 if (Thread.interrupted()) {
