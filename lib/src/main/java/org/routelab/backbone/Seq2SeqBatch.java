@@ -15,7 +15,8 @@ import org.routelab.nn.Losses;
  * @param decoderInputIds decoder ids {@code [B, T]} (int64)
  * @param labels target ids {@code [B, T]} (int64, {@code -100} on padding)
  */
-public record Seq2SeqBatch(NDArray inputIds, NDArray attentionMask, NDArray decoderInputIds, NDArray labels) {
+public record Seq2SeqBatch(NDArray inputIds, NDArray attentionMask, NDArray decoderInputIds, NDArray labels)
+        implements ModelBatch {
 
     /**
      * Pads token sequences into a batch.
@@ -76,13 +77,11 @@ public record Seq2SeqBatch(NDArray inputIds, NDArray attentionMask, NDArray deco
         return max;
     }
 
-    /** Returns the number of examples. */
-    public int size() {
-        return (int) inputIds.getShape().get(0);
-    }
-
-    /** Returns the number of non-padding target tokens. */
-    public long targetTokens() {
-        return labels.neq(Losses.IGNORE_INDEX).sum().getLong();
+    @Override
+    public void close() {
+        inputIds.close();
+        attentionMask.close();
+        decoderInputIds.close();
+        labels.close();
     }
 }

@@ -5,27 +5,27 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.ModelBatch;
 
 /**
- * A padded batch and the task id of each of its examples, for task-id routing.
+ * A padded batch in the backbone's layout and the task id of each of its examples, for task-id routing.
  *
- * @param seq2seq the padded encoder/decoder arrays
+ * @param inputs the padded arrays the backbone reads (labels included)
  * @param taskIds the task id of each example, int64 {@code [B]}, in the same manager
  */
-public record TaskBatch(Seq2SeqBatch seq2seq, NDArray taskIds) implements AutoCloseable {
+public record TaskBatch(ModelBatch inputs, NDArray taskIds) implements AutoCloseable {
 
     /**
-     * Pads encoded examples into a batch (target ids become the labels).
+     * Pads encoded examples into a batch of the model's layout (target ids become the labels).
      *
      * @param manager where the arrays are created; results of operations on them land there too, so
      *     a per-step sub-manager closed after the step frees everything at once
      * @param examples the examples (at least one)
-     * @param padId the padding token id
-     * @param decoderStartId the token the decoder starts from
+     * @param model the backbone that will read the batch
      * @return the batch
      */
-    public static TaskBatch of(NDManager manager, List<EncodedExample> examples, long padId, long decoderStartId) {
+    public static TaskBatch of(NDManager manager, List<EncodedExample> examples, LanguageModel model) {
         List<long[]> inputs = new ArrayList<>(examples.size());
         List<long[]> targets = new ArrayList<>(examples.size());
         long[] ids = new long[examples.size()];
@@ -35,22 +35,23 @@ public record TaskBatch(Seq2SeqBatch seq2seq, NDArray taskIds) implements AutoCl
             targets.add(e.targetIds());
             ids[i] = e.taskId();
         }
-        Seq2SeqBatch batch = Seq2SeqBatch.of(manager, inputs, targets, padId, decoderStartId);
-        return new TaskBatch(batch, manager.create(ids, new Shape(ids.length)));
+        return new TaskBatch(model.batch(manager, inputs, targets), manager.create(ids, new Shape(ids.length)));
     }
 
     /** Returns the number of examples. */
     public int size() {
-        return seq2seq.size();
+        return inputs.size();
+    }
+
+    /** Returns the task id of each example. */
+    public long[] taskIdArray() {
+        return taskIds.toLongArray();
     }
 
     /** Frees the batch's own arrays (not the results computed from them). */
     @Override
     public void close() {
-        seq2seq.inputIds().close();
-        seq2seq.attentionMask().close();
-        seq2seq.decoderInputIds().close();
-        seq2seq.labels().close();
+        inputs.close();
         taskIds.close();
     }
 }

@@ -1,13 +1,14 @@
 package org.routelab.eval;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.function.Function;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.data.Batches;
 import org.routelab.data.ChoiceExpansion;
 import org.routelab.data.EncodedExample;
 import org.routelab.data.TaskBatch;
+import org.routelab.nn.ForwardContext;
 
 /**
  * Rank classification as the papers evaluate: every answer choice is scored by the mean per-token
@@ -22,20 +23,19 @@ public final class RankClassification {
      * @param examples encoded examples with answer choices
      * @param batchSize rows (example-choice pairs) per forward pass
      * @param manager the parent of each batch's scope
-     * @param padId the padding token id
-     * @param decoderStartId the decoder start token id
-     * @param logits the model's teacher-forced logits of a batch ({@code [B, T, V]}), evaluation mode
+     * @param model the model, in evaluation mode
+     * @param context the forward context of a batch (its routing information)
      * @return the predicted choice index per example
      */
-    public static int[] predict(List<EncodedExample> examples, int batchSize, NDManager manager, long padId,
-            long decoderStartId, Function<TaskBatch, NDArray> logits) {
+    public static int[] predict(List<EncodedExample> examples, int batchSize, NDManager manager,
+            LanguageModel model, Function<TaskBatch, ForwardContext> context) {
         ChoiceExpansion expansion = ChoiceExpansion.of(examples);
         double[] scores = new double[expansion.rows().size()];
         int row = 0;
         for (List<EncodedExample> batch : Batches.inOrder(expansion.rows(), batchSize)) {
             try (NDManager scope = manager.newSubManager()) {
-                TaskBatch b = TaskBatch.of(scope, batch, padId, decoderStartId);
-                float[] s = SequenceScores.meanNll(logits.apply(b), b.seq2seq().labels());
+                TaskBatch b = TaskBatch.of(scope, batch, model);
+                float[] s = SequenceScores.meanNll(model.logits(b.inputs(), context.apply(b)), b.inputs().labels());
                 for (float v : s) {
                     scores[row++] = v;
                 }

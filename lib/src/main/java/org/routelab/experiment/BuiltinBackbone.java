@@ -118,10 +118,9 @@ public final class BuiltinBackbone {
                     SkillComp.pretraining(recipe.data(), recipe.examplesPerObjective(), recipe.seed()));
             StepBatches<EncodedExample> batches = new StepBatches<>(examples, recipe.batchSize(), recipe.seed());
             TrainingObjective objective = (step, scope) -> {
-                TaskBatch b = TaskBatch.of(scope, batches.batch(step), config.padTokenId(),
-                        config.decoderStartTokenId());
-                return new TrainingObjective.StepLoss(model.loss(b.seq2seq(), ForwardContext.train()),
-                        b.seq2seq().targetTokens());
+                TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
+                return new TrainingObjective.StepLoss(model.loss(b.inputs(), ForwardContext.train()),
+                        b.inputs().targetTokens());
             };
             Map<String, Parameter> all = model.namedParameters();
             TrainerConfig trainerConfig = new TrainerConfig(recipe.steps(), TrainerConfig.OptimizerKind.ADAMW, 0.06,

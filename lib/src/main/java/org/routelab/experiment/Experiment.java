@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.routelab.backbone.TextTokenizer;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.data.ChoiceExpansion;
 import org.routelab.data.EncodedExample;
 import org.routelab.data.ExampleEncoder;
@@ -110,7 +110,7 @@ public final class Experiment {
             long trainedMultitask = 0;
             if (multitaskSteps > 0) {
                 try (NDManager scope = manager.newSubManager()) {
-                    T5Model model = fresh(folder, scope, config);
+                    LanguageModel model = fresh(folder, scope, config);
                     trainedMultitask = model.trainableParameterCount();
                     losses = trainMultitask(model, encoder.encodeTraining(suite));
                     model.trainableParameters().forEach((k, p) -> {
@@ -124,7 +124,7 @@ public final class Experiment {
             for (Task task : suite.heldout()) {
                 for (int seed : seeds) {
                     try (NDManager scope = manager.newSubManager()) {
-                        T5Model model = fresh(folder, scope, config);
+                        LanguageModel model = fresh(folder, scope, config);
                         multitask.forEach((k, v) -> model.namedParameters().get(k).set(v.duplicate()));
                         variant.apply(model, 1);
                         trainedAdaptation = model.trainableParameterCount();
@@ -132,9 +132,8 @@ public final class Experiment {
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
                         List<EncodedExample> test = encoder.encode(split.rest(), 0);
                         adapt(model, train, task.name(), seed);
-                        int[] predictions = RankClassification.predict(test, 64, scope,
-                                model.config().padTokenId(), model.config().decoderStartTokenId(),
-                                b -> model.logits(b.seq2seq(), ForwardContext.eval().withTaskIds(taskIds(b))));
+                        int[] predictions = RankClassification.predict(test, 64, scope, model,
+                                b -> ForwardContext.eval().withTaskIds(b.taskIdArray()));
                         scores.add(task.name(), seed, RankClassification.accuracy(test, predictions));
                     }
                 }
@@ -144,13 +143,13 @@ public final class Experiment {
         }
     }
 
-    private T5Model fresh(Path folder, NDManager manager, MethodConfig config) {
-        T5Model model = T5Model.load(folder, manager, DataType.FLOAT32);
+    private LanguageModel fresh(Path folder, NDManager manager, MethodConfig config) {
+        LanguageModel model = LanguageModel.load(folder, manager, DataType.FLOAT32);
         Method.inject(model, config, DataType.FLOAT32);
         return model;
     }
 
-    private List<Float> trainMultitask(T5Model model, List<EncodedExample> examples) {
+    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples) {
         Map<ParameterRole, Map<String, Parameter>> roles = ParameterRole.split(model);
         Set<String> trainable = model.trainableParameters().keySet();
         roles.values().forEach(params -> params.keySet().retainAll(trainable));
@@ -162,10 +161,10 @@ public final class Experiment {
         }
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, 0);
         TrainingObjective objective = (step, scope) -> {
-            TaskBatch b = TaskBatch.of(scope, batches.batch(step), model.config().padTokenId(),
-                    model.config().decoderStartTokenId());
+            TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
             return new TrainingObjective.StepLoss(
-                    model.loss(b.seq2seq(), ForwardContext.train().withTaskIds(taskIds(b))), b.seq2seq().targetTokens());
+                    model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+                    b.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(name + ": multi-task training", multitaskSteps)) {
             return new Trainer(TrainerConfig.papers(multitaskSteps, 0), groups, null)
@@ -173,39 +172,34 @@ public final class Experiment {
         }
     }
 
-    private void adapt(T5Model model, List<EncodedExample> shotsEncoded, String task, int seed) {
+    private void adapt(LanguageModel model, List<EncodedExample> shotsEncoded, String task, int seed) {
         Map<String, Parameter> trainable = model.trainableParameters();
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
         TrainingObjective objective = (step, scope) -> {
             List<EncodedExample> batch = batches.batch(step);
             if (adaptationLoss == AdaptationLoss.LM) {
-                TaskBatch b = TaskBatch.of(scope, batch, model.config().padTokenId(), model.config().decoderStartTokenId());
+                TaskBatch b = TaskBatch.of(scope, batch, model);
                 return new TrainingObjective.StepLoss(
-                        model.loss(b.seq2seq(), ForwardContext.train().withTaskIds(taskIds(b))),
-                        b.seq2seq().targetTokens());
+                        model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+                        b.inputs().targetTokens());
             }
             ChoiceExpansion expansion = ChoiceExpansion.of(batch);
             int choices = batch.get(0).choiceIds().size();
-            TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model.config().padTokenId(),
-                    model.config().decoderStartTokenId());
-            NDArray logits = model.logits(rows.seq2seq(), ForwardContext.train().withTaskIds(taskIds(rows)));
+            TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
+            NDArray logits = model.logits(rows.inputs(), ForwardContext.train().withTaskIds(rows.taskIdArray()));
             long[] labels = new long[batch.size()];
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = expansion.labels()[i];
             }
-            NDArray loss = TFewLoss.compute(logits, rows.seq2seq().labels(), choices, scope.create(labels)).total();
-            return new TrainingObjective.StepLoss(loss, rows.seq2seq().targetTokens());
+            NDArray loss = TFewLoss.compute(logits, rows.inputs().labels(), choices, scope.create(labels)).total();
+            return new TrainingObjective.StepLoss(loss, rows.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(name + ": adapt " + task + " (seed " + seed + ")", adaptSteps)) {
             new Trainer(new TrainerConfig(adaptSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f, 0f, 0, 1, seed),
                     List.of(new ParameterGroup("adaptation", adaptLearningRate, trainable)), null)
                     .run(objective, r -> phase.update(r.step(), Map.of("loss", r.loss())));
         }
-    }
-
-    private static long[] taskIds(TaskBatch b) {
-        return b.taskIds().toLongArray();
     }
 
     /** Options of an experiment; unset ones take the built-in defaults. */

@@ -19,8 +19,10 @@ import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.TextTokenizer;
 import org.routelab.backbone.WordLevelTokenizerFile;
+import org.routelab.backbone.t5.TinyT5;
 
 class BatchingTest {
     @TempDir
@@ -55,20 +57,20 @@ class BatchingTest {
 
             // Mixed-task batch in a different order: task ids must follow their examples.
             List<EncodedExample> order = List.of(encoded.get(2), encoded.get(0), encoded.get(1));
-            try (TaskBatch b = TaskBatch.of(m, order, 0, 0)) {
+            try (TaskBatch b = TaskBatch.of(m, order, TinyT5.model(m, true, 1))) {
                 assertEquals(3, b.size());
                 assertArrayEquals(new long[] {1, 0, 0}, b.taskIds().toLongArray());
                 assertEquals(DataType.INT64, b.taskIds().getDataType());
-                assertEquals(new Shape(3, 4), b.seq2seq().inputIds().getShape());
+                assertEquals(new Shape(3, 4), ((Seq2SeqBatch) b.inputs()).inputIds().getShape());
                 assertArrayEquals(new long[] {5, 5, 1, 0, 3, 4, 5, 1, 6, 1, 0, 0},
-                        b.seq2seq().inputIds().toLongArray());
+                        ((Seq2SeqBatch) b.inputs()).inputIds().toLongArray());
                 assertArrayEquals(new long[] {1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0},
-                        b.seq2seq().attentionMask().toLongArray());
+                        ((Seq2SeqBatch) b.inputs()).attentionMask().toLongArray());
                 // Targets "d d d" (first row of order is t1's example, label 2 => "d d d"), "no", "yes".
                 assertArrayEquals(new long[] {6, 6, 6, 1, 8, 1, -100, -100, 7, 1, -100, -100},
-                        b.seq2seq().labels().toLongArray());
+                        ((Seq2SeqBatch) b.inputs()).labels().toLongArray());
                 assertArrayEquals(new long[] {0, 6, 6, 6, 0, 8, 1, 0, 0, 7, 1, 0},
-                        b.seq2seq().decoderInputIds().toLongArray());
+                        ((Seq2SeqBatch) b.inputs()).decoderInputIds().toLongArray());
             }
         }
     }
@@ -120,11 +122,11 @@ class BatchingTest {
 
             // The rows batch like any encoded examples; the repeated input lines up with each choice.
             List<List<EncodedExample>> batches = Batches.inOrder(x.rows(), 3);
-            try (TaskBatch b = TaskBatch.of(m, batches.get(1), 0, 0)) {
+            try (TaskBatch b = TaskBatch.of(m, batches.get(1), TinyT5.model(m, true, 1))) {
                 // Rows 3-5: example 1 choice "no", example 2 choices "a b" and "c".
                 assertArrayEquals(new long[] {0, 1, 1}, b.taskIds().toLongArray());
-                assertArrayEquals(new long[] {6, 1, 0, 5, 5, 1, 5, 5, 1}, b.seq2seq().inputIds().toLongArray());
-                assertArrayEquals(new long[] {8, 1, -100, 3, 4, 1, 5, 1, -100}, b.seq2seq().labels().toLongArray());
+                assertArrayEquals(new long[] {6, 1, 0, 5, 5, 1, 5, 5, 1}, ((Seq2SeqBatch) b.inputs()).inputIds().toLongArray());
+                assertArrayEquals(new long[] {8, 1, -100, 3, 4, 1, 5, 1, -100}, ((Seq2SeqBatch) b.inputs()).labels().toLongArray());
             }
 
             List<EncodedExample> noChoices = new ArrayList<>(new ExampleEncoder(tok).encode(

@@ -15,14 +15,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.routelab.backbone.ModelConfigException;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.ModelBatch;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.checkpoint.CheckpointException;
 import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.nn.Embedding;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Linear;
-import org.routelab.nn.Losses;
-import org.routelab.nn.Module;
+import org.routelab.nn.Pooling;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.Scalars;
 import org.routelab.util.AtomicFiles;
@@ -32,7 +33,7 @@ import org.routelab.util.AtomicFiles;
  * parameter names. Intermediate arrays of a forward pass live in the manager of its input ids, so a
  * caller that creates each batch in a sub-manager frees the whole pass by closing it.
  */
-public final class T5Model extends Module {
+public final class T5Model extends LanguageModel {
     /** Checkpoint tensors that duplicate {@code shared.weight} (and the head, when tied). */
     private static final Set<String> EMBEDDING_ALIASES =
             Set.of("encoder.embed_tokens.weight", "decoder.embed_tokens.weight");
@@ -96,6 +97,7 @@ public final class T5Model extends Module {
      * @param tokenizerJson the {@code tokenizer.json} to copy alongside, or null
      * @throws IOException if a file cannot be written
      */
+    @Override
     public void save(Path folder, Path tokenizerJson) throws IOException {
         Files.createDirectories(folder);
         HfCheckpoint.save(folder, this);
@@ -112,7 +114,7 @@ public final class T5Model extends Module {
         return config;
     }
 
-    /** Returns the parameters' data type. */
+    @Override
     public DataType dataType() {
         return dataType;
     }
@@ -190,27 +192,42 @@ public final class T5Model extends Module {
         return child("lm_head", Linear.class).forward(h, ctx);
     }
 
-    /**
-     * Runs a teacher-forced pass.
-     *
-     * @param batch the batch
-     * @param ctx the forward context
-     * @return logits {@code [B, T, vocab]}
-     */
-    public NDArray logits(Seq2SeqBatch batch, ForwardContext ctx) {
-        NDArray enc = encode(batch.inputIds(), batch.attentionMask(), ctx);
-        return decode(batch.decoderInputIds(), enc, batch.attentionMask(), ctx, null);
+    @Override
+    public Seq2SeqBatch batch(NDManager manager, List<long[]> inputs, List<long[]> targets) {
+        return Seq2SeqBatch.of(manager, inputs, targets, config.padTokenId(), config.decoderStartTokenId());
     }
 
-    /**
-     * Returns the mean token cross-entropy of the targets, padding ignored.
-     *
-     * @param batch the batch
-     * @param ctx the forward context
-     * @return scalar float32 loss
-     */
-    public NDArray loss(Seq2SeqBatch batch, ForwardContext ctx) {
-        return Losses.crossEntropy(logits(batch, ctx), batch.labels());
+    @Override
+    public NDArray logits(ModelBatch batch, ForwardContext ctx) {
+        Seq2SeqBatch b = expect(batch, Seq2SeqBatch.class);
+        NDArray enc = encode(b.inputIds(), b.attentionMask(), ctx);
+        return decode(b.decoderInputIds(), enc, b.attentionMask(), ctx, null);
+    }
+
+    /** Returns the encoder's final states over the input tokens, mean-pooled. */
+    @Override
+    public NDArray inputEmbedding(ModelBatch batch, ForwardContext ctx) {
+        Seq2SeqBatch b = expect(batch, Seq2SeqBatch.class);
+        return Pooling.maskedMean(encode(b.inputIds(), b.attentionMask(), ctx), b.attentionMask());
+    }
+
+    @Override
+    public List<long[]> generate(NDManager manager, List<long[]> inputs, int maxNewTokens) {
+        try (NDManager scope = manager.newSubManager()) {
+            // Decoding only reads the encoder side; the inputs stand in for the unused targets.
+            Seq2SeqBatch b = batch(scope, inputs, inputs);
+            return generate(b.inputIds(), b.attentionMask(), maxNewTokens);
+        }
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.dModel();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
     }
 
     /**

@@ -1,0 +1,121 @@
+package org.routelab.backbone;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Losses;
+import org.routelab.nn.Module;
+
+/**
+ * A frozen language model that adapters are injected into: what training, evaluation and routing
+ * need from a backbone, whatever its architecture. Encoder-decoder models read the input with the
+ * encoder and predict the target with the decoder; decoder-only models read input and target as one
+ * sequence and predict the target as its continuation. Both return logits aligned with {@link
+ * ModelBatch#labels()}, so every loss and score is written once.
+ */
+public abstract class LanguageModel extends Module {
+
+    /**
+     * Loads a Hugging Face model folder, choosing the architecture from {@code config.json}'s
+     * {@code model_type}.
+     *
+     * @param folder the model folder ({@code config.json}, safetensors weights)
+     * @param manager owns the parameters
+     * @param dataType the parameters' data type
+     * @return the model
+     * @throws ModelConfigException if {@code config.json} is missing, malformed or of an unknown type
+     */
+    public static LanguageModel load(Path folder, NDManager manager, DataType dataType) {
+        return Backbones.load(folder, manager, dataType);
+    }
+
+    /**
+     * Pads token sequences into this model's batch layout.
+     *
+     * @param manager where the arrays are created (results of a pass over them land there too)
+     * @param inputs input token ids per example (non-empty)
+     * @param targets target token ids per example (non-empty), ending with the end-of-sequence token
+     * @return the batch
+     */
+    public abstract ModelBatch batch(NDManager manager, List<long[]> inputs, List<long[]> targets);
+
+    /**
+     * Runs a teacher-forced pass.
+     *
+     * @param batch a batch made by {@link #batch}
+     * @param ctx the forward context
+     * @return logits {@code [B, T, vocab]} aligned with the batch's labels
+     */
+    public abstract NDArray logits(ModelBatch batch, ForwardContext ctx);
+
+    /**
+     * Returns the mean token cross-entropy of the targets.
+     *
+     * @param batch a batch made by {@link #batch}
+     * @param ctx the forward context
+     * @return scalar float32 loss
+     */
+    public NDArray loss(ModelBatch batch, ForwardContext ctx) {
+        return Losses.crossEntropy(logits(batch, ctx), batch.labels());
+    }
+
+    /**
+     * Returns one vector per example: the final hidden states over its input tokens, mean-pooled. It
+     * is the default sentence embedding of input-aware routers (T-REX's intuition).
+     *
+     * @param batch a batch made by {@link #batch}
+     * @param ctx the forward context
+     * @return {@code [B, hiddenSize]} float32
+     */
+    public abstract NDArray inputEmbedding(ModelBatch batch, ForwardContext ctx);
+
+    /**
+     * Greedy decoding with a key/value cache; a sequence stops at the end-of-sequence token, which
+     * is left out of the result.
+     *
+     * @param manager the parent of the decoding's scope
+     * @param inputs input token ids per example
+     * @param maxNewTokens the most tokens generated per example
+     * @return the generated ids per example
+     */
+    public abstract List<long[]> generate(NDManager manager, List<long[]> inputs, int maxNewTokens);
+
+    /**
+     * Saves the model in the layout {@link #load} reads; each file is written atomically.
+     *
+     * @param folder the target folder, created if absent
+     * @param tokenizerJson the {@code tokenizer.json} to copy alongside, or null
+     * @throws IOException if a file cannot be written
+     */
+    public abstract void save(Path folder, Path tokenizerJson) throws IOException;
+
+    /** Returns the width of the hidden states. */
+    public abstract int hiddenSize();
+
+    /** Returns the vocabulary size (the logits' last dimension). */
+    public abstract int vocabSize();
+
+    /** Returns the parameters' data type. */
+    public abstract DataType dataType();
+
+    /**
+     * Casts a batch made by another model to this model's layout.
+     *
+     * @param batch the batch
+     * @param type the layout this model makes
+     * @param <B> the layout
+     * @return the batch
+     * @throws IllegalArgumentException naming both layouts when they differ
+     */
+    protected final <B extends ModelBatch> B expect(ModelBatch batch, Class<B> type) {
+        if (!type.isInstance(batch)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs a " + type.getSimpleName()
+                    + " (made by its batch(...) method), got a " + batch.getClass().getSimpleName());
+        }
+        return type.cast(batch);
+    }
+}
