@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         name = "routelab",
         mixinStandardHelpOptions = true,
         description = "Routed adapters on frozen language models.",
-        subcommands = {BenchCommand.class, ParamsCommand.class})
+        subcommands = {BenchCommand.class, DoctorCommand.class, ParamsCommand.class})
 public final class RouteLab implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
