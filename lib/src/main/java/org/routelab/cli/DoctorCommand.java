@@ -79,7 +79,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         row(out, "engine", engine.getEngineName() + " " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
         row(out, "natives", LibUtils.getLibtorchPath());
-        row(out, "CUDA runtime", CudaUtils.hasCuda() ? cudaVersion() : "not found");
+        row(out, "CUDA", CudaUtils.hasCuda() ? cudaVersion() : "no GPU visible to the CUDA runtime");
 
         int gpus = engine.getGpuCount();
         row(out, "GPUs", Integer.toString(gpus));
