@@ -11,7 +11,7 @@ import json
 import os
 import random
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from .tasks import TaskRowError, make_row
 
