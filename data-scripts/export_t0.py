@@ -109,6 +109,8 @@ def main(argv=None):
                                skip_unavailable=args.skip_unavailable)
     training, held, manifest = t0.export(train, heldout, templates_for, make_examples_for(aliases, args.story_cloze_dir),
                                          options, log=lambda s: print(s, file=sys.stderr, flush=True))
+    if not training and not held:
+        raise SystemExit(f"export_t0: no rows were exported (unavailable: {manifest['unavailable']})")
     write_suite(args.out, training, held, manifest, overwrite=args.overwrite, require_training=bool(train))
     print(f"export_t0: wrote {args.out}: {len(manifest['training'])} training tasks ({len(training)} rows), "
           f"{len(manifest['heldout'])} held-out tasks ({len(held)} rows)"
