@@ -159,3 +159,60 @@ class ExportTest(TempDirTestCase):
         self.assertEqual({h.key: h.k for h in t0.HELDOUT if h.k != 32}, {"hellaswag": 20, "story_cloze": 70, "winogrande": 50})
         self.assertEqual(len(t0.TRAIN), 38)
         self.assertFalse({h.path for h in t0.HELDOUT} & {s.path for s in t0.TRAIN})
+
+
+class ScriptTest(TempDirTestCase):
+    """export_t0.py's main with fake promptsource and datasets modules."""
+
+    def install_fakes(self):
+        import sys
+        import types
+
+        calls = []
+        promptsource = types.ModuleType("promptsource")
+        templates_module = types.ModuleType("promptsource.templates")
+
+        class DatasetTemplates:
+            def __init__(self, dataset, subset=None):
+                self.templates = dict(nli_templates())
+
+            @property
+            def all_template_names(self):
+                return list(self.templates)
+
+            def __getitem__(self, name):
+                return self.templates[name]
+
+        templates_module.DatasetTemplates = DatasetTemplates
+        promptsource.templates = templates_module
+        datasets = types.ModuleType("datasets")
+
+        def load_dataset(path, name=None, split=None, **kwargs):
+            calls.append((path, name, split, kwargs.get("trust_remote_code")))
+            return nli_examples(40)
+
+        datasets.load_dataset = load_dataset
+        for name, module in (("promptsource", promptsource), ("promptsource.templates", templates_module),
+                             ("datasets", datasets)):
+            saved = sys.modules.get(name)
+            sys.modules[name] = module
+            self.addCleanup(lambda n=name, s=saved: sys.modules.pop(n) if s is None else sys.modules.__setitem__(n, s))
+        return calls
+
+    def test_writes_the_suite_and_honours_aliases_and_selections(self):
+        import contextlib
+        import io
+        import export_t0
+
+        calls = self.install_fakes()
+        out = self.path("t0")
+        with contextlib.redirect_stdout(io.StringIO()) as stdout, contextlib.redirect_stderr(io.StringIO()):
+            export_t0.main(["--out", out, "--train", "glue/mrpc", "--heldout", "rte,story_cloze",
+                            "--max-train-per-task", "3", "--hf-alias", "super_glue=aps/super_glue"])
+        self.assertIn("3 training tasks (9 rows), 2 held-out tasks (80 rows)", stdout.getvalue())
+        self.assertEqual(calls, [("glue", "mrpc", "train", True), ("aps/super_glue", "rte", "validation", True)])
+        with open(os.path.join(out, "suite.json"), encoding="utf-8") as f:
+            self.assertIn("story_cloze/2016", json.load(f)["unavailable"])
+        with self.assertRaises(SystemExit) as e:
+            export_t0.main(["--out", out, "--heldout", "nope"])
+        self.assertIn("unknown held-out key(s) ['nope']", str(e.exception))
