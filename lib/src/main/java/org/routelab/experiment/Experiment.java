@@ -62,6 +62,7 @@ public final class Experiment {
     private final float routingLearningRate;
     private final AdaptationVariant variant;
     private final int shots;
+    private final Map<String, Integer> shotsPerTask;
     private final int adaptSteps;
     private final float adaptLearningRate;
     private final AdaptationLoss adaptationLoss;
@@ -84,6 +85,7 @@ public final class Experiment {
         this.routingLearningRate = b.routingLearningRate;
         this.variant = b.variant;
         this.shots = b.shots;
+        this.shotsPerTask = Map.copyOf(b.shotsPerTask);
         this.adaptSteps = b.adaptSteps;
         this.adaptLearningRate = b.adaptLearningRate;
         this.adaptationLoss = b.adaptationLoss;
@@ -259,7 +261,7 @@ public final class Experiment {
                         multitask.loadInto(model);
                         variant.apply(model, 1);
                         trainedAdaptation = model.trainableParameterCount();
-                        FewShotSplit split = FewShotSampler.split(task, shots, seed);
+                        FewShotSplit split = FewShotSampler.split(task, shotsPerTask.getOrDefault(task.name(), shots), seed);
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
                         List<EncodedExample> rest = encoder.encode(split.rest(), 0);
                         int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
@@ -391,6 +393,7 @@ public final class Experiment {
         private float routingLearningRate = 0.1f;
         private AdaptationVariant variant = AdaptationVariant.FULL;
         private int shots = 32;
+        private Map<String, Integer> shotsPerTask = Map.of();
         private int adaptSteps = 60;
         private float adaptLearningRate = 1e-2f;
         private AdaptationLoss adaptationLoss = AdaptationLoss.TFEW;
@@ -515,6 +518,19 @@ public final class Experiment {
             this.shots = requirePositive(shots, "shots");
             this.adaptSteps = requirePositive(steps, "adaptation steps");
             this.adaptLearningRate = learningRate;
+            return this;
+        }
+
+        /**
+         * Gives some held-out tasks their own number of shots (the papers use 50 for Winogrande, 70
+         * for StoryCloze and 20 for H-SWAG); the others keep the adaptation's {@code shots}.
+         *
+         * @param shots shots by held-out task name (positive)
+         * @return this builder
+         */
+        public Builder shotsPerTask(Map<String, Integer> shots) {
+            shots.forEach((task, k) -> requirePositive(k, "shots of " + task));
+            this.shotsPerTask = Map.copyOf(shots);
             return this;
         }
 

@@ -12,9 +12,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.routelab.data.JsonlTasks;
@@ -33,6 +35,7 @@ import org.routelab.routing.RouterOptions;
  *
  * <pre>{@code
  * {
+ *   "description": "...",                free text, e.g. where a preset's settings come from
  *   "name": "poly",                      label in tables (default: from method and variant)
  *   "output": "runs/poly",               run folder: checkpoints, metrics.jsonl, results
  *   "backbone": "builtin",               or a Hugging Face model folder
@@ -45,7 +48,8 @@ import org.routelab.routing.RouterOptions;
  *              "router": {"sampling": "gumbel_sigmoid", "temperature": 1.0, "straight_through": false}},
  *   "multitask": {"steps": 400, "batch_size": 16, "lr": 0.01, "routing_lr": 0.1, "checkpoint_every": 100},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 60, "lr": 0.01, "loss": "tfew",
- *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false}
+ *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
+ *                  "shots_per_task": {"winogrande_xl": 50}}   (a suite folder's suite.json may give them too)
  * }
  * }</pre>
  *
@@ -78,6 +82,7 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         Path base = file.toAbsolutePath().getParent();
         Fields top = new Fields(file, "", root.getAsJsonObject());
         Experiment.Builder b = Experiment.builder();
+        top.string("description", null);
         String name = top.string("name", null);
         if (name != null) {
             b.name(name);
@@ -97,11 +102,13 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         }
         int suiteSeed = top.integer("suite_seed", 0, 0);
         String suite = top.string("suite", "skillcomp");
+        Map<String, Integer> shotsPerTask = new LinkedHashMap<>();
         if (suite.equals("skillcomp")) {
             b.suite(SkillComp.generate(suiteSeed).suite());
         } else {
             try {
                 b.suite(JsonlTasks.readSuite(base.resolve(suite)));
+                shotsPerTask.putAll(manifestShots(base.resolve(suite).resolve("suite.json")));
             } catch (IOException e) {
                 throw new UncheckedIOException(file + ": suite: cannot read " + base.resolve(suite), e);
             }
@@ -127,6 +134,12 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         if (ad != null) {
             b.variant(ad.parse("variant", ad.string("variant", "full"), AdaptationVariant::parse));
             b.adaptation(ad.integer("shots", 32, 1), ad.integer("steps", 60, 1), ad.number("lr", 1e-2f));
+            Fields perTask = ad.object("shots_per_task");
+            if (perTask != null) {
+                for (String task : perTask.keys()) {
+                    shotsPerTask.put(task, perTask.integer(task, 0, 1));
+                }
+            }
             b.adaptationLoss(ad.parse("loss", ad.string("loss", "tfew"),
                     v -> AdaptationLoss.valueOf(v.toUpperCase(Locale.ROOT))));
             int every = ad.integer("evaluate_every", 0, 0);
@@ -139,8 +152,32 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
             }
             ad.requireAllKnown();
         }
+        b.shotsPerTask(shotsPerTask);
         top.requireAllKnown();
         return new RunConfig(file, output, b.build());
+    }
+
+    /** The per-task shots a data-scripts export records in its {@code suite.json} ({@code heldout[].k}). */
+    private static Map<String, Integer> manifestShots(Path manifest) throws IOException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (!Files.isRegularFile(manifest)) {
+            return out;
+        }
+        try {
+            JsonElement heldout = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject().get("heldout");
+            if (heldout != null) {
+                for (JsonElement e : heldout.getAsJsonArray()) {
+                    JsonObject entry = e.getAsJsonObject();
+                    if (entry.has("k")) {
+                        out.put(entry.get("task").getAsString(), entry.get("k").getAsInt());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(manifest + ": heldout entries need a task and an integer k: "
+                    + e.getMessage(), e);
+        }
+        return out;
     }
 
     private static MethodConfig method(Fields m) {
@@ -287,6 +324,11 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
             } catch (RuntimeException e) {
                 throw error(key, "'" + value + "' is not valid: " + e.getMessage());
             }
+        }
+
+        Set<String> keys() {
+            read.addAll(json.keySet());
+            return json.keySet();
         }
 
         void requireAllKnown() {
