@@ -3,6 +3,7 @@ package org.routelab.analysis;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.routelab.backbone.t5.T5Config;
 import org.routelab.backbone.t5.T5Model;
@@ -11,6 +12,10 @@ import org.routelab.method.MethodConfig;
 import org.routelab.method.ParameterRole;
 import org.routelab.nn.Parameter;
 import org.routelab.routing.AdaptationVariant;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
 
 /**
  * A method's parameter counts on a backbone, read from the built model (structure only: frozen
@@ -92,5 +97,120 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
 
     private static String count(long n) {
         return n < 0 ? "" : Long.toString(n);
+    }
+
+    /**
+     * Returns the parameters a new task keeps after adaptation with a variant, as the papers count
+     * "adaptation parameters": -z keeps the task's routing only; full and -mu adaptation keep one
+     * adapter, since a task's mixture of trained experts merges into one (Poly's and MHR's a LoRA of
+     * rank r), which is what -mu trains. Full adaptation trains more than it keeps ({@link #adaptFull}).
+     *
+     * @param variant the adaptation variant
+     * @return the count, or -1 if the method has no such variant (-z without routers)
+     */
+    public long keptPerTask(AdaptationVariant variant) {
+        return variant == AdaptationVariant.ROUTE_ONLY ? adaptRouteOnly : adaptAverage;
+    }
+
+    /**
+     * Returns the accounts as a table: one row each, with every count ({@code -1} counts empty).
+     *
+     * @param accounts the accounts
+     * @return the table
+     */
+    public static Table table(List<ParameterAccount> accounts) {
+        StringColumn method = StringColumn.create("method");
+        StringColumn options = StringColumn.create("options");
+        IntColumn layers = IntColumn.create("adapted layers");
+        LongColumn experts = LongColumn.create("multi-task (experts)");
+        LongColumn routing = LongColumn.create("routing (T tasks)");
+        LongColumn full = LongColumn.create("trained: full");
+        LongColumn z = LongColumn.create("trained: -z");
+        LongColumn mu = LongColumn.create("trained: -mu");
+        for (ParameterAccount a : accounts) {
+            method.append(a.method().id());
+            options.append(a.options());
+            layers.append(a.adaptedLayers());
+            experts.append(a.expertParams());
+            routing.append(a.routingParams());
+            appendCount(full, a.adaptFull());
+            appendCount(z, a.adaptRouteOnly());
+            appendCount(mu, a.adaptAverage());
+        }
+        return Table.create("parameter counts", method, options, layers, experts, routing, full, z, mu);
+    }
+
+    /**
+     * Puts accounts beside a paper's parameter table (columns {@code paper_label}, {@code method},
+     * {@code multitask_params}, {@code adaptation_params}, as in {@code notebooks/data}): row {@code i}
+     * of the paper is compared with {@code accounts.get(i)}, built for that row's settings. The
+     * paper's multi-task parameters leave routing out; its adaptation parameters are what a new task
+     * keeps ({@link #keptPerTask}, by the variant the {@code method} name ends with). Our counts are
+     * abbreviated the paper's way (2.2M, 3.5K).
+     *
+     * @param paper the paper's rows
+     * @param accounts one account per paper row, or null for rows without a RouteLab counterpart
+     * @return the paper's rows with our counts beside theirs
+     */
+    public static Table besidePaper(Table paper, List<ParameterAccount> accounts) {
+        if (accounts.size() != paper.rowCount()) {
+            throw new IllegalArgumentException(accounts.size() + " accounts for " + paper.rowCount() + " paper rows");
+        }
+        StringColumn label = StringColumn.create("paper label");
+        StringColumn paperMultitask = StringColumn.create("paper multi-task");
+        StringColumn ourMultitask = StringColumn.create("ours multi-task");
+        StringColumn paperAdapt = StringColumn.create("paper adaptation");
+        StringColumn ourAdapt = StringColumn.create("ours adaptation");
+        StringColumn ourTrained = StringColumn.create("ours trained in adaptation");
+        for (int row = 0; row < paper.rowCount(); row++) {
+            ParameterAccount a = accounts.get(row);
+            String method = paper.stringColumn("method").get(row);
+            label.append(paper.stringColumn("paper_label").get(row));
+            paperMultitask.append(paper.getString(row, "multitask_params"));
+            paperAdapt.append(paper.getString(row, "adaptation_params"));
+            if (a == null) {
+                ourMultitask.append("");
+                ourAdapt.append("");
+                ourTrained.append("");
+                continue;
+            }
+            AdaptationVariant variant = method.endsWith("-z") ? AdaptationVariant.ROUTE_ONLY
+                    : method.endsWith("-mu") ? AdaptationVariant.AVERAGE : AdaptationVariant.FULL;
+            ourMultitask.append(abbreviate(a.expertParams()));
+            ourAdapt.append(abbreviate(a.keptPerTask(variant)));
+            ourTrained.append(abbreviate(variant == AdaptationVariant.ROUTE_ONLY ? a.adaptRouteOnly()
+                    : variant == AdaptationVariant.AVERAGE ? a.adaptAverage() : a.adaptFull()));
+        }
+        return Table.create("parameters: ours beside the paper's", label, paperMultitask, ourMultitask, paperAdapt,
+                ourAdapt, ourTrained);
+    }
+
+    /**
+     * Writes a count the papers' way: 3456 as 3.5K, 2,210,816 as 2.2M, 16,982,016 as 17M (one decimal
+     * below 10 of a unit, none above).
+     *
+     * @param n the count (negative: empty)
+     * @return the abbreviation
+     */
+    public static String abbreviate(long n) {
+        if (n < 0) {
+            return "";
+        }
+        String[] units = {"", "K", "M", "B"};
+        double v = n;
+        int u = 0;
+        while (v >= 999.5 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return u == 0 ? Long.toString(n) : String.format(Locale.ROOT, v < 9.95 ? "%.1f%s" : "%.0f%s", v, units[u]);
+    }
+
+    private static void appendCount(LongColumn c, long n) {
+        if (n < 0) {
+            c.appendMissing();
+        } else {
+            c.append(n);
+        }
     }
 }

@@ -52,7 +52,18 @@ import org.routelab.train.TrainingObjective;
  * built-in backbone), so {@code Experiment.builder().method("poly").build().run()} works as is.
  */
 public final class Experiment {
-    private final String name;
+    /** The default multi-task training length on the built-in benchmark. */
+    public static final int DEFAULT_MULTITASK_STEPS = 400;
+    /** The default few-shot adaptation length on the built-in benchmark. */
+    public static final int DEFAULT_ADAPT_STEPS = 60;
+    /** The default few-shot seeds, the papers'. */
+    public static final List<Integer> DEFAULT_SEEDS = List.of(0, 1024, 42);
+    /** The default shots per held-out task ({@code k}), the papers' 32. */
+    public static final int DEFAULT_SHOTS = 32;
+    /** The default few-shot learning rate. */
+    public static final float DEFAULT_ADAPT_LEARNING_RATE = 1e-2f;
+
+    private final String label;
     private final Path backbone;
     private final TaskSuite suite;
     private final MethodConfig method;
@@ -71,12 +82,12 @@ public final class Experiment {
     private final boolean keepBest;
     private final Device device;
     private final int checkpointEvery;
+    private final int snapshotEvery;
     private final List<Integer> seeds;
 
     private Experiment(Builder b) {
         this.method = Objects.requireNonNull(b.method, "method");
-        this.name = b.name != null ? b.name : method.method().id() + (b.multitaskSteps == 0 ? "-fresh" : "")
-                + (b.variant == AdaptationVariant.FULL ? "" : "-" + b.variant.id());
+        this.label = b.name != null ? b.name : method.method().id() + (b.multitaskSteps == 0 ? "-fresh" : "");
         this.backbone = b.backbone;
         this.suite = b.suite;
         this.multitaskSteps = b.multitaskSteps;
@@ -94,6 +105,7 @@ public final class Experiment {
         this.keepBest = b.keepBest;
         this.device = b.device;
         this.checkpointEvery = b.checkpointEvery;
+        this.snapshotEvery = b.snapshotEvery;
         this.seeds = List.copyOf(b.seeds);
     }
 
@@ -102,9 +114,14 @@ public final class Experiment {
         return new Builder();
     }
 
-    /** Returns the experiment's label. */
+    /** Returns the experiment's label: its name, or the method's with the variant, e.g. {@code poly-z}. */
     public String name() {
-        return name;
+        return name(variant);
+    }
+
+    /** The label of a result adapted with {@code v}: a variant other than full adds its suffix. */
+    private String name(AdaptationVariant v) {
+        return label + (v == AdaptationVariant.FULL ? "" : "-" + v.id());
     }
 
     /**
@@ -129,11 +146,37 @@ public final class Experiment {
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Multitask multitask = multitask(manager, outputDir);
-            ExperimentResult result = adapt(manager, multitask, start);
+            ExperimentResult result = adapt(manager, multitask, variant, start);
             if (outputDir != null) {
                 ResultFiles.write(outputDir, result);
             }
             return result;
+        }
+    }
+
+    /**
+     * Runs multi-task training once and adapts its outcome with each variant, in memory: the MHR
+     * paper's comparison of full, -z and -mu adaptation from the same multi-task training, at the cost
+     * of one training. The experiment's own variant is ignored; each result is named as the builder
+     * would name it with that variant (e.g. {@code mhr}, {@code mhr-z}, {@code mhr-mu}), and its wall
+     * time is the shared multi-task training plus its own adaptation.
+     *
+     * @param variants the variants, in the order of the results
+     * @return one result per variant
+     */
+    public List<ExperimentResult> runVariants(AdaptationVariant... variants) {
+        if (variants.length == 0) {
+            throw new IllegalArgumentException("need at least one adaptation variant");
+        }
+        long start = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Multitask multitask = multitask(manager, null);
+            long shared = System.nanoTime() - start;
+            List<ExperimentResult> results = new ArrayList<>();
+            for (AdaptationVariant v : variants) {
+                results.add(adapt(manager, multitask, v, System.nanoTime() - shared));
+            }
+            return results;
         }
     }
 
@@ -169,7 +212,7 @@ public final class Experiment {
                         .orElseThrow(() -> new IllegalStateException("no finished multi-task training in "
                                 + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
             }
-            ExperimentResult result = adapt(manager, multitask, start);
+            ExperimentResult result = adapt(manager, multitask, variant, start);
             ResultFiles.write(outputDir, result);
             return result;
         }
@@ -211,7 +254,8 @@ public final class Experiment {
         }
     }
 
-    private static final String MULTITASK_DIR = "multitask";
+    /** The multi-task training folder inside a run folder. */
+    static final String MULTITASK_DIR = "multitask";
 
     private Path backboneFolder() {
         return backbone != null ? backbone : BuiltinBackbone.folder();
@@ -233,12 +277,14 @@ public final class Experiment {
         MethodConfig config = method.withTasks(suite.numTrainingTasks());
         try (NDManager scope = manager.newSubManager(); TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             LanguageModel model = fresh(folder, scope, config);
-            List<Float> losses = trainMultitask(model, new ExampleEncoder(tokenizer).encodeTraining(suite), dir);
+            List<AdapterWeights> snapshots = new ArrayList<>();
+            List<Float> losses = trainMultitask(model, new ExampleEncoder(tokenizer).encodeTraining(suite), dir,
+                    snapshots);
             if (dir != null) {
                 // A resumed run trained only the last steps; the metrics log has them all.
                 losses = MetricsLog.losses(dir.resolve(MetricsLog.FILE));
             }
-            Multitask trained = Multitask.of(model, losses, manager);
+            Multitask trained = Multitask.of(model, losses, snapshots, manager);
             if (dir != null) {
                 trained.write(dir);
             }
@@ -246,7 +292,7 @@ public final class Experiment {
         }
     }
 
-    private ExperimentResult adapt(NDManager manager, Multitask multitask, long start) {
+    private ExperimentResult adapt(NDManager manager, Multitask multitask, AdaptationVariant variant, long start) {
         Path folder = backboneFolder();
         MethodConfig config = method.withTasks(suite.numTrainingTasks());
         SeedAggregate scores = new SeedAggregate();
@@ -265,14 +311,15 @@ public final class Experiment {
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
                         List<EncodedExample> rest = encoder.encode(split.rest(), 0);
                         int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
-                        curves.add(adapt(model, train, rest.subList(0, held), task.name(), seed));
+                        curves.add(adapt(model, train, rest.subList(0, held), name(variant), task.name(), seed));
                         scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope));
                     }
                 }
             }
         }
-        return new ExperimentResult(name, config.describe(), scores, seeds, multitask.trainableCount(),
-                trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9);
+        return new ExperimentResult(name(variant), config.describe(), scores, seeds, multitask.trainableCount(),
+                trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9,
+                multitask.heapWeights(), multitask.snapshots());
     }
 
     /** Rank-classification accuracy of the model as it is (evaluation mode). */
@@ -303,7 +350,9 @@ public final class Experiment {
         return groups;
     }
 
-    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints) {
+    /** Trains; every {@code snapshotEvery} steps before the last, copies the trained parameters into {@code snapshots}. */
+    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints,
+            List<AdapterWeights> snapshots) {
         List<ParameterGroup> groups = groups(model, adapterLearningRate, routingLearningRate);
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, 0);
         TrainingObjective objective = (step, scope) -> {
@@ -312,16 +361,26 @@ public final class Experiment {
                     model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
                     b.inputs().targetTokens());
         };
-        try (ProgressPhase phase = Progress.start(name + ": multi-task training", multitaskSteps)) {
+        try (ProgressPhase phase = Progress.start(label + ": multi-task training", multitaskSteps)) {
             TrainerConfig trainer = new TrainerConfig(multitaskSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f,
                     0f, checkpoints == null ? 0 : checkpointEvery, 2, 0);
-            return new Trainer(trainer, groups, checkpoints)
-                    .run(objective, r -> phase.update(r.step(), Map.of("loss", r.loss()))).losses();
+            return new Trainer(trainer, groups, checkpoints).run(objective, r -> {
+                phase.update(r.step(), Map.of("loss", r.loss()));
+                if (snapshotEvery > 0 && r.step() % snapshotEvery == 0 && r.step() < r.totalSteps()) {
+                    snapshots.add(AdapterWeights.copyOf(arrays(model.trainableParameters()), r.step()));
+                }
+            }).losses();
         }
     }
 
+    private static Map<String, NDArray> arrays(Map<String, Parameter> params) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        params.forEach((k, p) -> out.put(k, p.array()));
+        return out;
+    }
+
     private AdaptationCurve adapt(LanguageModel model, List<EncodedExample> shotsEncoded,
-            List<EncodedExample> validation, String task, int seed) {
+            List<EncodedExample> validation, String name, String task, int seed) {
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
         TrainingObjective objective = (step, scope) -> adaptationLoss(model, batches.batch(step), scope);
@@ -387,22 +446,23 @@ public final class Experiment {
         private Path backbone;
         private TaskSuite suite = SkillComp.generate(0).suite();
         private MethodConfig method;
-        private int multitaskSteps = 400;
+        private int multitaskSteps = DEFAULT_MULTITASK_STEPS;
         private int batchSize = 16;
         private float adapterLearningRate = 1e-2f;
         private float routingLearningRate = 0.1f;
         private AdaptationVariant variant = AdaptationVariant.FULL;
-        private int shots = 32;
+        private int shots = DEFAULT_SHOTS;
         private Map<String, Integer> shotsPerTask = Map.of();
-        private int adaptSteps = 60;
-        private float adaptLearningRate = 1e-2f;
+        private int adaptSteps = DEFAULT_ADAPT_STEPS;
+        private float adaptLearningRate = DEFAULT_ADAPT_LEARNING_RATE;
         private AdaptationLoss adaptationLoss = AdaptationLoss.TFEW;
         private int evaluateEvery;
         private int validationExamples = 32;
         private boolean keepBest;
         private Device device;
         private int checkpointEvery = 100;
-        private List<Integer> seeds = List.of(0, 1024, 42);
+        private int snapshotEvery;
+        private List<Integer> seeds = DEFAULT_SEEDS;
 
         private Builder() {}
 
@@ -583,6 +643,20 @@ public final class Experiment {
          */
         public Builder checkpointEvery(int steps) {
             this.checkpointEvery = requirePositive(steps, "checkpointEvery");
+            return this;
+        }
+
+        /**
+         * Keeps copies of the trained parameters every {@code steps} steps of multi-task training
+         * ({@link ExperimentResult#multitaskSnapshots}), e.g. to draw the routers' trajectories. They
+         * live on the Java heap, so mind the parameters' size times the number of snapshots. A run that
+         * resumes from a checkpoint has snapshots of the steps it ran itself only.
+         *
+         * @param steps steps between snapshots (positive)
+         * @return this builder
+         */
+        public Builder snapshotEvery(int steps) {
+            this.snapshotEvery = requirePositive(steps, "snapshotEvery");
             return this;
         }
 

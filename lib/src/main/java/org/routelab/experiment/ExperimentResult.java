@@ -1,12 +1,16 @@
 package org.routelab.experiment;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.routelab.eval.SeedAggregate;
+import org.routelab.notebook.Charts;
+import org.routelab.notebook.NotebookRenderable;
 
 /**
  * What an experiment measured: held-out accuracy per task and seed, the method's parameter counts
- * and the wall time.
+ * and the wall time. In a notebook it shows as its per-task table followed by its training curves.
  *
  * @param name a label for tables (e.g. {@code poly-z})
  * @param method the method and its options, as text
@@ -17,10 +21,26 @@ import org.routelab.eval.SeedAggregate;
  * @param multitaskLosses the multi-task training losses, one per step
  * @param adaptation how adaptation went on each held-out task and seed, in run order
  * @param wallSeconds the run's wall time
+ * @param multitaskWeights the parameters multi-task training trained, at its last step, for analyses
+ *     such as routing maps ({@link AdapterWeights#EMPTY} without multi-task training, or when read
+ *     from a run folder that has no {@code multitask/adapters.safetensors})
+ * @param multitaskSnapshots the same parameters at earlier steps, when the experiment asked for
+ *     snapshots ({@code Experiment.Builder.snapshotEvery}); never persisted
  */
 public record ExperimentResult(String name, String method, SeedAggregate scores, List<Integer> seeds,
         long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, List<AdaptationCurve> adaptation,
-        double wallSeconds) {
+        double wallSeconds, AdapterWeights multitaskWeights, List<AdapterWeights> multitaskSnapshots)
+        implements NotebookRenderable {
+    /** Steps averaged by the multi-task loss curve a result shows. */
+    private static final int LOSS_WINDOW = 10;
+
+    /** Copies the lists. */
+    public ExperimentResult {
+        seeds = List.copyOf(seeds);
+        multitaskLosses = List.copyOf(multitaskLosses);
+        adaptation = List.copyOf(adaptation);
+        multitaskSnapshots = List.copyOf(multitaskSnapshots);
+    }
 
     /** Returns the median over seeds of each held-out task's accuracy. */
     public Map<String, Double> accuracyPerTask() {
@@ -30,5 +50,29 @@ public record ExperimentResult(String name, String method, SeedAggregate scores,
     /** Returns the mean over held-out tasks of the median accuracy over seeds (the papers' figure). */
     public double meanAccuracy() {
         return scores.meanOfMedians();
+    }
+
+    /** Returns the per-task table, then the multi-task and adaptation loss curves that exist. */
+    @Override
+    public List<Object> notebookParts() {
+        List<Object> parts = new ArrayList<>();
+        parts.add(ResultTables.perTask(this));
+        if (!multitaskLosses.isEmpty()) {
+            parts.add(Charts.multitaskLosses(List.of(this), LOSS_WINDOW));
+        }
+        if (adaptation.stream().anyMatch(c -> !c.losses().isEmpty())) {
+            parts.add(Charts.adaptationLosses(List.of(this)));
+        }
+        return parts;
+    }
+
+    /** Returns a one-line summary, e.g. {@code poly (r=1;S=8;...): mean held-out accuracy 61.2% ...}. */
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT,
+                "%s (%s): mean held-out accuracy %.1f%% over %d tasks, seeds %s; %d multi-task steps, trains %d"
+                        + " multi-task and %d adaptation parameters; %.0f s",
+                name, method, 100 * meanAccuracy(), accuracyPerTask().size(), seeds, multitaskLosses.size(),
+                trainableMultitask, trainableAdaptation, wallSeconds);
     }
 }

@@ -21,24 +21,32 @@ import org.routelab.train.MetricsLog;
 import org.routelab.util.AtomicFiles;
 
 /**
- * The outcome of multi-task training: the trained parameters (experts and routers), the loss curve
- * and how many parameters trained. In a run folder it is {@code adapters.safetensors} plus {@code
- * multitask.json}, written last, so a folder with {@code multitask.json} holds finished training.
+ * The outcome of multi-task training: the trained parameters (experts and routers), the loss curve,
+ * how many parameters trained and the snapshots taken on the way (kept in memory only). In a run folder
+ * it is {@code adapters.safetensors} plus {@code multitask.json}, written last, so a folder with {@code
+ * multitask.json} holds finished training.
  */
-record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainableCount) {
-    static final Multitask NONE = new Multitask(Map.of(), List.of(), 0);
-    private static final String WEIGHTS = "adapters.safetensors";
+record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainableCount,
+        List<AdapterWeights> snapshots) {
+    static final Multitask NONE = new Multitask(Map.of(), List.of(), 0, List.of());
+    /** The trained parameters' file in the multi-task folder of a run. */
+    static final String WEIGHTS = "adapters.safetensors";
     private static final String SUMMARY = "multitask.json";
 
     /** Copies a trained model's trainable parameters into {@code manager}. */
-    static Multitask of(LanguageModel model, List<Float> losses, NDManager manager) {
+    static Multitask of(LanguageModel model, List<Float> losses, List<AdapterWeights> snapshots, NDManager manager) {
         Map<String, NDArray> weights = new LinkedHashMap<>();
         model.trainableParameters().forEach((name, p) -> {
             NDArray copy = p.array().duplicate();
             copy.attach(manager);
             weights.put(name, copy);
         });
-        return new Multitask(weights, List.copyOf(losses), model.trainableParameterCount());
+        return new Multitask(weights, List.copyOf(losses), model.trainableParameterCount(), List.copyOf(snapshots));
+    }
+
+    /** Returns the trained parameters copied to the heap, at the last step. */
+    AdapterWeights heapWeights() {
+        return weights.isEmpty() ? AdapterWeights.EMPTY : AdapterWeights.copyOf(weights, losses.size());
     }
 
     /** Sets a freshly injected model's parameters to the trained values. */
@@ -84,7 +92,8 @@ record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainabl
             }
             Path metrics = dir.resolve(MetricsLog.FILE);
             List<Float> losses = Files.exists(metrics) ? MetricsLog.losses(metrics) : List.of();
-            return Optional.of(new Multitask(weights, losses, summary.get("trainable_parameters").getAsLong()));
+            return Optional.of(new Multitask(weights, losses, summary.get("trainable_parameters").getAsLong(),
+                    List.of()));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot read multi-task training from " + summaryFile + ": "
                     + e.getMessage(), e);

@@ -26,6 +26,8 @@ public final class ResultFiles {
     public static final String JSON = "results.json";
     /** The CSV file's name. */
     public static final String CSV = "results.csv";
+    /** Where a run folder keeps the trained multi-task parameters. */
+    private static final Path MULTITASK_WEIGHTS = Path.of(Experiment.MULTITASK_DIR, Multitask.WEIGHTS);
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private ResultFiles() {}
@@ -71,7 +73,8 @@ public final class ResultFiles {
     }
 
     /**
-     * Reads the result of a run folder (or of a {@code results.json} file itself).
+     * Reads the result of a run folder (or of a {@code results.json} file itself), with the trained
+     * multi-task parameters when the folder holds them ({@code multitask/adapters.safetensors}).
      *
      * @param path the run folder or the file
      * @return the result
@@ -81,6 +84,7 @@ public final class ResultFiles {
     public static ExperimentResult read(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve(JSON) : path;
         JsonObject json;
+        ExperimentResult result;
         try {
             json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
         } catch (IOException e) {
@@ -106,12 +110,20 @@ public final class ResultFiles {
                     curves.add(GSON.fromJson(c, AdaptationCurve.class));
                 }
             }
-            return new ExperimentResult(json.get("name").getAsString(), json.get("method").getAsString(), scores,
+            result = new ExperimentResult(json.get("name").getAsString(), json.get("method").getAsString(), scores,
                     seeds, json.get("trainable_multitask").getAsLong(), json.get("trainable_adaptation").getAsLong(),
-                    losses, curves, json.get("wall_seconds").getAsDouble());
+                    losses, curves, json.get("wall_seconds").getAsDouble(), AdapterWeights.EMPTY, List.of());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": missing or malformed field (" + e.getMessage() + ")", e);
         }
+        Path adapters = file.toAbsolutePath().getParent().resolve(MULTITASK_WEIGHTS);
+        if (!Files.exists(adapters)) {
+            return result;
+        }
+        return new ExperimentResult(result.name(), result.method(), result.scores(), result.seeds(),
+                result.trainableMultitask(), result.trainableAdaptation(), result.multitaskLosses(),
+                result.adaptation(), result.wallSeconds(), AdapterWeights.read(adapters, result.multitaskLosses().size()),
+                List.of());
     }
 
     private static String quote(String value) {

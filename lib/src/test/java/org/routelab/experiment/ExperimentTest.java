@@ -138,4 +138,40 @@ class ExperimentTest {
             assertEquals(c.validationAccuracy().indexOf(top) + 1, c.keptStep(), "first best evaluation is kept");
         }
     }
+
+    @Test
+    void variantsShareOneMultitaskTraining() {
+        List<ExperimentResult> rs = tiny("poly").snapshotEvery(1).build()
+                .runVariants(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY, AdaptationVariant.AVERAGE);
+        assertEquals(List.of("poly", "poly-z", "poly-mu"), rs.stream().map(ExperimentResult::name).toList());
+        for (ExperimentResult r : rs) {
+            assertEquals(rs.get(0).multitaskLosses(), r.multitaskLosses(), "one multi-task training");
+            assertEquals(2, r.accuracyPerTask().size());
+        }
+        assertTrue(rs.get(1).trainableAdaptation() < rs.get(2).trainableAdaptation());
+        ExperimentResult z = tiny("poly").variant(AdaptationVariant.ROUTE_ONLY).build().run();
+        assertEquals(z.trainableAdaptation(), rs.get(1).trainableAdaptation());
+
+        // Snapshots every step before the last; the last step is the result's trained weights.
+        ExperimentResult r = rs.get(0);
+        assertEquals(List.of(1, 2), r.multitaskSnapshots().stream().map(AdapterWeights::step).toList());
+        assertEquals(3, r.multitaskWeights().step());
+        assertEquals(r.multitaskWeights().names(), r.multitaskSnapshots().get(0).names());
+        assertTrue(r.multitaskWeights().names().stream().anyMatch(n -> n.endsWith(".router.module_logits")));
+        assertTrue(r.toString().startsWith("poly ("), r.toString());
+        assertEquals(3, r.notebookParts().size(), "table, multi-task curve, adaptation curve");
+        assertTrue(tiny("lora").multitaskSteps(0).build().run().multitaskWeights().isEmpty());
+    }
+
+    @Test
+    void resultsReadFromARunFolderCarryItsTrainedWeights() {
+        Path out = dir.resolve("weights-run");
+        ExperimentResult r = tiny("mhr").build().run(out);
+        ExperimentResult read = ResultFiles.read(out);
+        assertEquals(r.multitaskWeights().names(), read.multitaskWeights().names());
+        String name = read.multitaskWeights().names().iterator().next();
+        assertArrayEquals(r.multitaskWeights().values(name), read.multitaskWeights().values(name));
+        assertTrue(read.multitaskSnapshots().isEmpty());
+        assertTrue(ResultFiles.read(dir.resolve("weights-run/results.json")).multitaskWeights().names().contains(name));
+    }
 }
