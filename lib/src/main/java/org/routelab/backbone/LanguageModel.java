@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.routelab.adapter.AdapterTargets;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Losses;
 import org.routelab.nn.Module;
@@ -31,6 +32,37 @@ public abstract class LanguageModel extends Module {
      */
     public static LanguageModel load(Path folder, NDManager manager, DataType dataType) {
         return Backbones.load(folder, manager, dataType);
+    }
+
+    /**
+     * Builds the architecture a configuration describes, choosing it by {@code model_type}; the
+     * weights are allocated but not filled (see {@link #initialize}), so a model built only to count
+     * parameters costs almost no memory.
+     *
+     * @param config the {@code config.json} fields, e.g. of a {@link #preset}
+     * @param manager owns the parameters
+     * @param dataType the parameters' data type
+     * @return the model
+     * @throws ModelConfigException if the configuration is invalid or of an unknown type, naming the field
+     */
+    public static LanguageModel create(ConfigJson config, NDManager manager, DataType dataType) {
+        return Backbones.create(config, manager, dataType);
+    }
+
+    /** Returns the names of the built-in presets of every architecture ({@code t5-small}, {@code qwen2-0.5b}, ...). */
+    public static List<String> presets() {
+        return Backbones.presets();
+    }
+
+    /**
+     * Returns a built-in preset's {@code config.json} fields.
+     *
+     * @param name one of {@link #presets()}
+     * @return the configuration
+     * @throws ModelConfigException naming the known presets if there is no such preset
+     */
+    public static ConfigJson preset(String name) {
+        return Backbones.preset(name);
     }
 
     /**
@@ -92,6 +124,25 @@ public abstract class LanguageModel extends Module {
      * @throws IOException if a file cannot be written
      */
     public abstract void save(Path folder, Path tokenizerJson) throws IOException;
+
+    /**
+     * Draws random weights as Hugging Face initialises a fresh model of this architecture, from a
+     * seeded generator.
+     *
+     * @param seed the random seed
+     */
+    public abstract void initialize(int seed);
+
+    /**
+     * Returns the projections adapters go into when a method does not say otherwise: every attention
+     * and feed-forward projection, under this architecture's names (the papers' setting).
+     *
+     * @return the module and projection regexes
+     */
+    public abstract AdapterTargets defaultAdapterTargets();
+
+    /** Returns the end-of-sequence token id: targets end with it and generation stops at it. */
+    public abstract long eosTokenId();
 
     /** Returns the width of the hidden states. */
     public abstract int hiddenSize();

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 
@@ -14,7 +15,7 @@ import org.routelab.method.MethodConfig;
  * summed over the adapted projections.
  */
 class ParameterAccountTest {
-    private static final T5Config XL = T5Config.preset("t5-xl-lm-adapt");
+    private static final ConfigJson XL = LanguageModel.preset("t5-xl-lm-adapt");
     private static final int T = 313;
     /** Adapted projections: encoder 24 x (q,k,v,o,wi_0,wi_1,wo), decoder 24 x (2 x q,k,v,o + 3). */
     private static final int LAYERS = 24 * 7 + 24 * 11;

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.routelab.adapter.AdapterTargets;
 import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;
@@ -125,6 +126,7 @@ public final class T5Model extends LanguageModel {
      *
      * @param seed the random seed
      */
+    @Override
     public void initialize(int seed) {
         Engine.getInstance().setRandomSeed(seed);
         float f = config.initializerFactor();
@@ -228,6 +230,17 @@ public final class T5Model extends LanguageModel {
     @Override
     public int vocabSize() {
         return config.vocabSize();
+    }
+
+    @Override
+    public long eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    /** Returns every attention and feed-forward projection ({@link AdapterTargets#T5}). */
+    @Override
+    public AdapterTargets defaultAdapterTargets() {
+        return AdapterTargets.T5;
     }
 
     /**
