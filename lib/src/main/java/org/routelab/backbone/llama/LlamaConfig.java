@@ -443,8 +443,10 @@ public final class LlamaConfig {
             o.addProperty("num_hidden_layers", 4);
             o.addProperty("num_attention_heads", 4);
             o.addProperty("hidden_act", "silu");
-            o.addProperty("bos_token_id", 1);
-            o.addProperty("eos_token_id", 2);
+            if ("qwen2".equals(modelType)) {
+                // Qwen2 has no default end-of-sequence token; Llama and Mistral default to bos 1, eos 2.
+                o.addProperty("eos_token_id", 2);
+            }
         }
 
         /**
