@@ -155,6 +155,28 @@ class LlamaModelTest {
         }
     }
 
+    @Test
+    void inputEmbeddingAveragesTheFinalStatesOfTheInputTokensOnly() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            LlamaModel model = TinyLlama.model(m, "llama", 10);
+            long[] input = {1, 5, 6, 7};
+            CausalBatch a = model.batch(m, List.of(input), List.of(new long[] {8, 2}));
+            CausalBatch b = model.batch(m, List.of(input), List.of(new long[] {30, 31, 32, 2}));
+            float[] pooled = TinyLlama.values(model.inputEmbedding(a, ForwardContext.eval()));
+            // (up to rounding: the two passes have different lengths)
+            assertArrayEquals(pooled, TinyLlama.values(model.inputEmbedding(b, ForwardContext.eval())), 1e-6f,
+                    "the target must not reach the input embedding");
+            float[] states = TinyLlama.values(model.hiddenStates(a.inputIds(), a.attentionMask(), ForwardContext.eval()));
+            float[] mean = new float[16];
+            for (int t = 0; t < input.length; t++) {
+                for (int i = 0; i < 16; i++) {
+                    mean[i] += states[t * 16 + i] / input.length;
+                }
+            }
+            assertArrayEquals(mean, pooled, 1e-5f);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llama", "mistral", "qwen2"})
     void laterTokensDoNotChangeEarlierLogits(String type) {
