@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.ModelBatch;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
@@ -105,7 +106,7 @@ final class RoutingBenchmark implements Callable<Integer> {
             long[] taskIds) {
         long start = System.nanoTime();
         try (NDManager step = manager.newSubManager()) {
-            var b = model.batch(step, inputs, targets);
+            ModelBatch b = model.batch(step, inputs, targets);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(model.loss(b, ForwardContext.train().withTaskIds(taskIds)));
             }

@@ -72,6 +72,25 @@ class ParameterAccountTest {
         assertAbout(17.3e3, ii20.adaptRouteOnly());
     }
 
+    /**
+     * A decoder-only backbone through the same code path: Qwen2-0.5B's 24 layers of q, k, v, o (896 -> 896,
+     * 896 -> 128 with two key/value heads), gate, up (896 -> 4864) and down (4864 -> 896).
+     */
+    @Test
+    void countsOnALlamaFamilyBackbone() {
+        ConfigJson qwen = LanguageModel.preset("qwen2-0.5b");
+        long sumD = 24L * (2 * 1792 + 2 * 1024 + 3 * 5760);
+        ParameterAccount lora = ParameterAccount.of(qwen, MethodConfig.defaults(Method.LORA).withTasks(T));
+        assertEquals(24 * 7, lora.adaptedLayers());
+        assertEquals(sumD, lora.expertParams());
+        ParameterAccount poly = ParameterAccount.of(qwen, MethodConfig.defaults(Method.POLY).withTasks(T));
+        assertEquals(8 * sumD, poly.expertParams());
+        assertEquals(24L * 7 * T * 8, poly.routingParams());
+        ParameterAccount mhr = ParameterAccount.of(qwen, MethodConfig.defaults(Method.MHR));
+        assertEquals(8 * sumD, mhr.expertParams());
+        assertEquals(24L * 7 * 64 * 8, mhr.routingParams());
+    }
+
     @Test
     void csvRowsHaveTheHeadersColumns() {
         ParameterAccount lora = new ParameterAccount(Method.LORA, "r=1", 2, 10, 0, 10, -1, 10);
