@@ -3,13 +3,18 @@ package org.routelab.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Losses;
 import org.routelab.nn.Module;
+import org.routelab.util.AtomicFiles;
 
 /**
  * A frozen language model that adapters are injected into: what training, evaluation and routing
@@ -117,13 +122,26 @@ public abstract class LanguageModel extends Module {
     public abstract List<long[]> generate(NDManager manager, List<long[]> inputs, int maxNewTokens);
 
     /**
-     * Saves the model in the layout {@link #load} reads; each file is written atomically.
+     * Saves the model in the layout {@link #load} reads: {@code config.json}, the weights in their
+     * current type, and a copy of the tokenizer file when one is given. Each file is written
+     * atomically, the configuration last, so that a folder with a {@code config.json} is complete.
      *
      * @param folder the target folder, created if absent
      * @param tokenizerJson the {@code tokenizer.json} to copy alongside, or null
      * @throws IOException if a file cannot be written
      */
-    public abstract void save(Path folder, Path tokenizerJson) throws IOException;
+    public void save(Path folder, Path tokenizerJson) throws IOException {
+        Files.createDirectories(folder);
+        HfCheckpoint.save(folder, this);
+        if (tokenizerJson != null) {
+            AtomicFiles.writeStream(folder.resolve("tokenizer.json"), out -> Files.copy(tokenizerJson, out));
+        }
+        AtomicFiles.writeString(folder.resolve("config.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(configJson()));
+    }
+
+    /** Returns the architecture as {@code config.json} content, {@code model_type} included. */
+    public abstract JsonObject configJson();
 
     /**
      * Draws random weights as Hugging Face initialises a fresh model of this architecture, from a

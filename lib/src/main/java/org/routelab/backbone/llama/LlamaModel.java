@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.GsonBuilder;
-import java.io.IOException;
-import java.nio.file.Files;
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +26,6 @@ import org.routelab.nn.KvCache;
 import org.routelab.nn.Linear;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.Pooling;
-import org.routelab.util.AtomicFiles;
 
 /**
  * A decoder-only Llama-family language model ({@code LlamaForCausalLM}, {@code MistralForCausalLM},
@@ -95,15 +92,8 @@ public final class LlamaModel extends LanguageModel {
     }
 
     @Override
-    public void save(Path folder, Path tokenizerJson) throws IOException {
-        Files.createDirectories(folder);
-        HfCheckpoint.save(folder, this);
-        if (tokenizerJson != null) {
-            AtomicFiles.writeStream(folder.resolve("tokenizer.json"), out -> Files.copy(tokenizerJson, out));
-        }
-        // The configuration goes last: a folder with a config.json is complete.
-        AtomicFiles.writeString(folder.resolve("config.json"),
-                new GsonBuilder().setPrettyPrinting().create().toJson(config.toJson()));
+    public JsonObject configJson() {
+        return config.toJson();
     }
 
     /** Returns the architecture. */
@@ -141,7 +131,8 @@ public final class LlamaModel extends LanguageModel {
     }
 
     /**
-     * Runs the decoder and returns the final hidden states.
+     * Runs the decoder and returns the final hidden states; every row starts at position 0, so
+     * padding goes on the right (as in {@link CausalBatch}).
      *
      * @param inputIds {@code [B, L]} int64
      * @param attentionMask {@code [B, L]}, 1 for real tokens
