@@ -17,10 +17,12 @@ import org.routelab.backbone.ModelCache;
 import org.routelab.backbone.llama.LlamaModel;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.data.skillcomp.SkillCompConfig;
+import org.routelab.data.skillcomp.SkillFamily;
 
 /** The built-in backbone's recipe at a tiny scale, for each architecture. */
 class BuiltinBackboneTest {
-    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4);
+    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4,
+            SkillFamily.SEQUENCE);
 
     @TempDir
     Path dir;

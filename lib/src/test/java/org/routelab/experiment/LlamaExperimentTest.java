@@ -13,10 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
+import org.routelab.data.skillcomp.SkillFamily;
 
 /** The experiment pipeline on a decoder-only backbone: a saved tiny Llama folder, as a user's checkpoint would be. */
 class LlamaExperimentTest {
-    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4);
+    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4,
+            SkillFamily.SEQUENCE);
 
     @TempDir
     static Path dir;
