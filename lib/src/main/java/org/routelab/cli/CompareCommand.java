@@ -1,8 +1,11 @@
 package org.routelab.cli;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.routelab.experiment.Experiment;
 import org.routelab.experiment.ExperimentResult;
@@ -43,15 +46,24 @@ final class CompareCommand implements Callable<Integer> {
             experiments.add(parse(run.trim()).build());
         }
         List<ExperimentResult> results = new ArrayList<>();
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        StringBuilder cpu = new StringBuilder("run,wall_s,cpu_s\n");
         for (Experiment e : experiments) {
+            long cpuStart = os.getProcessCpuTime();
             ExperimentResult r = e.run();
+            // CPU time of the whole process (all threads): on a busy machine it measures the work where
+            // wall time measures the contention.
+            double cpuSeconds = (os.getProcessCpuTime() - cpuStart) / 1e9;
             if (output != null) {
                 ResultFiles.write(output.resolve(r.name()), r);
             }
             results.add(r);
-            System.err.printf("%s: mean accuracy %.4f in %.1f s%n", r.name(), r.meanAccuracy(), r.wallSeconds());
+            cpu.append(String.format(Locale.ROOT, "%s,%.1f,%.1f%n", r.name(), r.wallSeconds(), cpuSeconds));
+            System.err.printf(Locale.ROOT, "%s: mean accuracy %.4f in %.1f s (%.1f s CPU)%n", r.name(),
+                    r.meanAccuracy(), r.wallSeconds(), cpuSeconds);
         }
         System.out.println(ResultTables.comparison(results).printAll());
+        System.out.print(cpu);
         return 0;
     }
 
