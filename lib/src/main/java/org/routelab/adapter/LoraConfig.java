@@ -30,14 +30,15 @@ public record LoraConfig(int rank, float alpha, float dropout, String modules, S
     }
 
     /**
-     * Returns rank {@code r} with {@code alpha = r} (scale 1, as in the papers), no dropout, on
-     * every T5 attention and feed-forward projection.
+     * Returns rank {@code r} with {@code alpha = r} (scale 1, as in the papers), no dropout, on the
+     * given projections (e.g. a backbone's {@code defaultAdapterTargets()}).
      *
      * @param rank the rank
+     * @param targets the projections to adapt
      * @return the configuration
      */
-    public static LoraConfig ofRank(int rank) {
-        return new LoraConfig(rank, rank, 0f, T5_MODULES, T5_LAYERS);
+    public static LoraConfig ofRank(int rank, AdapterTargets targets) {
+        return new LoraConfig(rank, rank, 0f, targets.modules(), targets.layers());
     }
 
     /**

@@ -5,8 +5,8 @@ import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.routelab.backbone.t5.T5Config;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.method.ParameterRole;
@@ -44,13 +44,13 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
     /**
      * Builds a backbone's structure with a method injected and counts its parameters.
      *
-     * @param backbone the backbone architecture
+     * @param backbone the backbone's {@code config.json} fields (any architecture {@link LanguageModel#create} builds)
      * @param config the method and its options
      * @return the counts
      */
-    public static ParameterAccount of(T5Config backbone, MethodConfig config) {
+    public static ParameterAccount of(ConfigJson backbone, MethodConfig config) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            T5Model model = new T5Model(manager, backbone, DataType.FLOAT32);
+            LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
             List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             long experts = size(groups.get(ParameterRole.ADAPTER));

@@ -154,6 +154,54 @@ public final class ConfigJson {
     }
 
     /**
+     * Returns an integer field that may also be a list of integers (e.g. {@code eos_token_id}).
+     *
+     * @param field the field name
+     * @return its values: one for an integer, every element for a list
+     * @throws ModelConfigException if the field is missing, an empty list, or holds a non-integer
+     */
+    public int[] intArray(String field) {
+        if (!has(field)) {
+            throw new ModelConfigException(source + ": missing field '" + field + "'");
+        }
+        JsonElement e = json.get(field);
+        if (!e.isJsonArray()) {
+            return new int[] {intValue(field)};
+        }
+        int[] out = new int[e.getAsJsonArray().size()];
+        if (out.length == 0) {
+            throw invalid(field, "is an empty list");
+        }
+        for (int i = 0; i < out.length; i++) {
+            JsonElement v = e.getAsJsonArray().get(i);
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()
+                    || v.getAsDouble() != Math.rint(v.getAsDouble())) {
+                throw invalid(field, "must be an integer or a list of integers, got " + e);
+            }
+            out[i] = v.getAsInt();
+        }
+        return out;
+    }
+
+    /**
+     * Returns a nested object field (e.g. {@code rope_scaling}) whose errors name this source and the field.
+     *
+     * @param field the field name
+     * @return the nested fields
+     * @throws ModelConfigException if the field is missing or not an object
+     */
+    public ConfigJson object(String field) {
+        if (!has(field)) {
+            throw new ModelConfigException(source + ": missing field '" + field + "'");
+        }
+        JsonElement e = json.get(field);
+        if (!e.isJsonObject()) {
+            throw invalid(field, "must be an object, got " + e);
+        }
+        return new ConfigJson(e.getAsJsonObject(), source + ": field '" + field + "'");
+    }
+
+    /**
      * Signals an invalid value.
      *
      * @param field the field name

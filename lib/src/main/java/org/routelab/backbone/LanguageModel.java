@@ -3,12 +3,18 @@ package org.routelab.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Losses;
 import org.routelab.nn.Module;
+import org.routelab.util.AtomicFiles;
 
 /**
  * A frozen language model that adapters are injected into: what training, evaluation and routing
@@ -31,6 +37,37 @@ public abstract class LanguageModel extends Module {
      */
     public static LanguageModel load(Path folder, NDManager manager, DataType dataType) {
         return Backbones.load(folder, manager, dataType);
+    }
+
+    /**
+     * Builds the architecture a configuration describes, choosing it by {@code model_type}; the
+     * weights are allocated but not filled (see {@link #initialize}), so a model built only to count
+     * parameters costs almost no memory.
+     *
+     * @param config the {@code config.json} fields, e.g. of a {@link #preset}
+     * @param manager owns the parameters
+     * @param dataType the parameters' data type
+     * @return the model
+     * @throws ModelConfigException if the configuration is invalid or of an unknown type, naming the field
+     */
+    public static LanguageModel create(ConfigJson config, NDManager manager, DataType dataType) {
+        return Backbones.create(config, manager, dataType);
+    }
+
+    /** Returns the names of the built-in presets of every architecture ({@code t5-small}, {@code qwen2-0.5b}, ...). */
+    public static List<String> presets() {
+        return Backbones.presets();
+    }
+
+    /**
+     * Returns a built-in preset's {@code config.json} fields.
+     *
+     * @param name one of {@link #presets()}
+     * @return the configuration
+     * @throws ModelConfigException naming the known presets if there is no such preset
+     */
+    public static ConfigJson preset(String name) {
+        return Backbones.preset(name);
     }
 
     /**
@@ -85,13 +122,45 @@ public abstract class LanguageModel extends Module {
     public abstract List<long[]> generate(NDManager manager, List<long[]> inputs, int maxNewTokens);
 
     /**
-     * Saves the model in the layout {@link #load} reads; each file is written atomically.
+     * Saves the model in the layout {@link #load} reads: {@code config.json}, the weights in their
+     * current type, and a copy of the tokenizer file when one is given. Each file is written
+     * atomically, the configuration last, so that a folder with a {@code config.json} is complete.
      *
      * @param folder the target folder, created if absent
      * @param tokenizerJson the {@code tokenizer.json} to copy alongside, or null
      * @throws IOException if a file cannot be written
      */
-    public abstract void save(Path folder, Path tokenizerJson) throws IOException;
+    public void save(Path folder, Path tokenizerJson) throws IOException {
+        Files.createDirectories(folder);
+        HfCheckpoint.save(folder, this);
+        if (tokenizerJson != null) {
+            AtomicFiles.writeStream(folder.resolve("tokenizer.json"), out -> Files.copy(tokenizerJson, out));
+        }
+        AtomicFiles.writeString(folder.resolve("config.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(configJson()));
+    }
+
+    /** Returns the architecture as {@code config.json} content, {@code model_type} included. */
+    public abstract JsonObject configJson();
+
+    /**
+     * Draws random weights as Hugging Face initialises a fresh model of this architecture, from a
+     * seeded generator.
+     *
+     * @param seed the random seed
+     */
+    public abstract void initialize(int seed);
+
+    /**
+     * Returns the projections adapters go into when a method does not say otherwise: every attention
+     * and feed-forward projection, under this architecture's names (the papers' setting).
+     *
+     * @return the module and projection regexes
+     */
+    public abstract AdapterTargets defaultAdapterTargets();
+
+    /** Returns the end-of-sequence token id: targets end with it and generation stops at it. */
+    public abstract long eosTokenId();
 
     /** Returns the width of the hidden states. */
     public abstract int hiddenSize();

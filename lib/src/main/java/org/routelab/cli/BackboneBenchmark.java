@@ -14,9 +14,9 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import org.routelab.adapter.LoraConfig;
-import org.routelab.backbone.Seq2SeqBatch;
-import org.routelab.backbone.t5.T5Config;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.ModelBatch;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import picocli.CommandLine.Command;
@@ -25,15 +25,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code routelab bench backbone}: forward+backward step time, tokens per second and resident memory
- * of the T5 backbone, fully trainable and with frozen weights plus LoRA. Each step runs in its own
+ * of a backbone (T5 or Llama family), fully trainable and with frozen weights plus LoRA. Each step runs in its own
  * array scope; resident memory and Java heap read after the early and the last steps show whether
  * native memory grows across steps.
  */
 @Command(name = "backbone", mixinStandardHelpOptions = true,
-        description = "Time forward+backward steps of the T5 backbone, with and without LoRA, and track memory.")
+        description = "Time forward+backward steps of a backbone, with and without LoRA, and track memory.")
 final class BackboneBenchmark implements Callable<Integer> {
     @Option(names = "--configs", split = ",", defaultValue = "t5-tiny,t5-small",
-            description = "T5 presets or config.json paths (default: ${DEFAULT-VALUE}).")
+            description = "Presets or config.json paths (default: ${DEFAULT-VALUE}).")
     private List<String> configs;
 
     @Option(names = "--steps", defaultValue = "500", description = "Steps per run (default: ${DEFAULT-VALUE}).")
@@ -61,7 +61,7 @@ final class BackboneBenchmark implements Callable<Integer> {
                 + earlyStep + ",rss_mb_at_" + steps + ",heap_mb_at_" + earlyStep + ",heap_mb_at_" + steps
                 + ",native_growth_mb");
         for (String name : configs) {
-            T5Config config = ParamsCommand.readBackbone(name);
+            ConfigJson config = ParamsCommand.readBackbone(name);
             for (String mode : List.of("full", "lora-r" + rank)) {
                 run(name, config, mode);
             }
@@ -69,26 +69,25 @@ final class BackboneBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private void run(String name, T5Config config, String mode) throws IOException {
+    private void run(String name, ConfigJson config, String mode) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            T5Model model = new T5Model(manager, config, DataType.FLOAT32);
+            LanguageModel model = LanguageModel.create(config, manager, DataType.FLOAT32);
             model.initialize(0);
             if (mode.equals("full")) {
                 model.setTrainable(true);
             } else {
-                LoraConfig.ofRank(rank).inject(model, DataType.FLOAT32);
+                LoraConfig.ofRank(rank, model.defaultAdapterTargets()).inject(model, DataType.FLOAT32);
             }
             List<Parameter> trainable = List.copyOf(model.trainableParameters().values());
             Random random = new Random(0);
-            List<long[]> inputs = batch.inputs(random, config);
-            List<long[]> targets = batch.targets(random, config);
+            List<long[]> inputs = batch.inputs(random, model);
+            List<long[]> targets = batch.targets(random, model);
             double[] millis = new double[steps];
             Memory early = null;
             for (int s = 0; s < steps; s++) {
                 long start = System.nanoTime();
                 try (NDManager step = manager.newSubManager()) {
-                    Seq2SeqBatch b = Seq2SeqBatch.of(step, inputs, targets, config.padTokenId(),
-                            config.decoderStartTokenId());
+                    ModelBatch b = model.batch(step, inputs, targets);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         gc.backward(model.loss(b, ForwardContext.train()));
                     }

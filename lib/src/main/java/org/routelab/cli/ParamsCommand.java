@@ -4,9 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.routelab.adapter.LoraConfig;
+import org.routelab.adapter.AdapterTargets;
 import org.routelab.analysis.ParameterAccount;
-import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.routing.Granularity;
@@ -20,11 +21,15 @@ import picocli.CommandLine.Option;
 @Command(name = "params", mixinStandardHelpOptions = true,
         description = "Count expert, routing and adaptation parameters of methods on a backbone (CSV).")
 final class ParamsCommand implements Callable<Integer> {
-    /** The MHR paper's "light" layout: k, v and the feed-forward's wi_1 only. */
-    private static final String LIGHT_LAYERS = "k|v|wi_1";
+    /**
+     * The MHR paper's "light" layout: k, v and the feed-forward's un-activated input projection only
+     * (T5's wi_1, Llama's up_proj); the names of the two families do not collide, so one pair serves both.
+     */
+    private static final AdapterTargets LIGHT = new AdapterTargets(
+            AdapterTargets.T5.modules() + "|" + AdapterTargets.LLAMA.modules(), "k|v|wi_1|k_proj|v_proj|up_proj");
 
     @Option(names = "--backbone", required = true,
-            description = "T5 preset (${COMPLETION-CANDIDATES}), a config.json, or a folder holding one.",
+            description = "Preset (${COMPLETION-CANDIDATES}), a config.json, or a folder holding one.",
             completionCandidates = Presets.class)
     private String backbone;
 
@@ -56,13 +61,13 @@ final class ParamsCommand implements Callable<Integer> {
     private String granularity;
 
     @Option(names = "--targets", defaultValue = "all",
-            description = "Adapted projections: all (q,k,v,o,wi_0,wi_1,wo), light (k,v,wi_1) or "
-                    + "<modules-regex>:<layers-regex> (default: ${DEFAULT-VALUE}).")
+            description = "Adapted projections: all (every attention and feed-forward projection), light (k, v and"
+                    + " T5's wi_1 or Llama's up_proj) or <modules-regex>:<layers-regex> (default: ${DEFAULT-VALUE}).")
     private String targets;
 
     @Override
     public Integer call() {
-        T5Config config = readBackbone(backbone);
+        ConfigJson config = readBackbone(backbone);
         System.out.println(ParameterAccount.CSV_HEADER);
         for (String name : methods) {
             System.out.println(ParameterAccount.of(config, configure(Method.parse(name.trim()))).csvRow(backbone));
@@ -88,7 +93,7 @@ final class ParamsCommand implements Callable<Integer> {
             c = c.withOrder(order);
         }
         if (targets.equals("light")) {
-            return c.withTargets(LoraConfig.T5_MODULES, LIGHT_LAYERS);
+            return c.withTargets(LIGHT.modules(), LIGHT.layers());
         }
         if (!targets.equals("all")) {
             int colon = targets.indexOf(':');
@@ -101,20 +106,20 @@ final class ParamsCommand implements Callable<Integer> {
         return c;
     }
 
-    /** Reads a preset name, a config.json or a model folder. */
-    static T5Config readBackbone(String name) {
+    /** Reads a preset name, a config.json or a model folder, of any architecture. */
+    static ConfigJson readBackbone(String name) {
         Path path = Path.of(name);
         if (Files.isDirectory(path)) {
-            return T5Config.read(path.resolve("config.json"));
+            return ConfigJson.read(path.resolve("config.json"));
         }
-        return Files.exists(path) ? T5Config.read(path) : T5Config.preset(name);
+        return Files.exists(path) ? ConfigJson.read(path) : LanguageModel.preset(name);
     }
 
     /** The preset names, for the help text. */
     static final class Presets implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return T5Config.PRESETS.iterator();
+            return LanguageModel.presets().iterator();
         }
     }
 }

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import org.routelab.backbone.Seq2SeqBatch;
-import org.routelab.backbone.t5.T5Config;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.ModelBatch;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
 final class RoutingBenchmark implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "t5-small",
-            description = "T5 preset or config.json path (default: ${DEFAULT-VALUE}).")
+            description = "Preset or config.json path (default: ${DEFAULT-VALUE}).")
     private String config;
 
     @Option(names = "--methods", split = ",", defaultValue = "lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2",
@@ -58,17 +58,17 @@ final class RoutingBenchmark implements Callable<Integer> {
         if (batch.size < 2) {
             throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch.size);
         }
-        T5Config backbone = ParamsCommand.readBackbone(config);
+        ConfigJson backbone = ParamsCommand.readBackbone(config);
         System.out.printf(Locale.ROOT, "# engine %s, device %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
                 + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), config,
                 batch.size, batch.sourceLength, batch.targetLength, tasks, steps);
         System.out.println("config,method,options,trainable,median_step_ms,p90_step_ms,ratio_to_lora");
         try (NDManager manager = NDManager.newBaseManager()) {
             List<MethodConfig> configs = new ArrayList<>();
-            List<T5Model> models = new ArrayList<>();
+            List<LanguageModel> models = new ArrayList<>();
             for (String name : methods) {
                 MethodConfig c = MethodConfig.defaults(Method.parse(name.trim())).withTasks(tasks).withHeads(heads);
-                T5Model model = new T5Model(manager, backbone, DataType.FLOAT32);
+                LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
                 model.initialize(0);
                 Method.inject(model, c, DataType.FLOAT32);
                 configs.add(c);
@@ -77,14 +77,14 @@ final class RoutingBenchmark implements Callable<Integer> {
             Random random = new Random(0);
             double[][] millis = new double[models.size()][steps];
             for (int s = -warmup; s < steps; s++) {
-                List<long[]> inputs = batch.inputs(random, backbone);
-                List<long[]> targets = batch.targets(random, backbone);
+                List<long[]> inputs = batch.inputs(random, models.get(0));
+                List<long[]> targets = batch.targets(random, models.get(0));
                 long[] taskIds = new long[batch.size];
                 for (int i = 0; i < batch.size; i++) {
                     taskIds[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
                 }
                 for (int k = 0; k < models.size(); k++) {
-                    double ms = step(models.get(k), manager, backbone, inputs, targets, taskIds);
+                    double ms = step(models.get(k), manager, inputs, targets, taskIds);
                     if (s >= 0) {
                         millis[k][s] = ms;
                     }
@@ -102,11 +102,11 @@ final class RoutingBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static double step(T5Model model, NDManager manager, T5Config backbone, List<long[]> inputs,
-            List<long[]> targets, long[] taskIds) {
+    private static double step(LanguageModel model, NDManager manager, List<long[]> inputs, List<long[]> targets,
+            long[] taskIds) {
         long start = System.nanoTime();
         try (NDManager step = manager.newSubManager()) {
-            Seq2SeqBatch b = Seq2SeqBatch.of(step, inputs, targets, backbone.padTokenId(), backbone.decoderStartTokenId());
+            ModelBatch b = model.batch(step, inputs, targets);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(model.loss(b, ForwardContext.train().withTaskIds(taskIds)));
             }

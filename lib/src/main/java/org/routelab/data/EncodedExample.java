@@ -6,8 +6,10 @@ import java.util.List;
  * An example as token ids, ready for batching. Arrays are shared, not copied: treat them as
  * read-only (records compare arrays by identity).
  *
- * @param inputIds encoder token ids, ending with the end-of-sequence token (non-empty)
- * @param targetIds target token ids, ending with the end-of-sequence token (non-empty)
+ * @param inputIds input token ids as the tokenizer gives them (non-empty): what the encoder reads, or the
+ *     prompt of a decoder-only model (see {@code CausalBatch} for how it meets the target)
+ * @param targetIds target token ids as the tokenizer gives them (non-empty; T5 tokenizers end them with the
+ *     end-of-sequence token, a decoder-only batch appends it when missing)
  * @param taskId the task id routers see (non-negative)
  * @param choiceIds the token ids of each answer choice (empty when the example has none)
  * @param label the index of the right choice, or {@link Example#NO_LABEL}

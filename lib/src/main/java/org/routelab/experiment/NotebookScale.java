@@ -154,7 +154,7 @@ public enum NotebookScale {
         return Experiment.builder()
                 .suite(suite())
                 .multitaskSteps(multitaskSteps)
-                .adaptation(Experiment.DEFAULT_SHOTS, adaptSteps, Experiment.DEFAULT_ADAPT_LEARNING_RATE)
+                .adaptation(Experiment.DEFAULT_SHOTS, adaptSteps, Experiment.DEFAULT_ADAPT_LR)
                 .seeds(seeds.toArray(Integer[]::new));
     }
 

@@ -46,7 +46,7 @@ import org.routelab.routing.RouterOptions;
  *   "method": {"name": "poly", "rank": 1, "skills": 8, "heads": 64, "tensor_rank": 8, "order": 2,
  *              "granularity": "layer", "random_routing": false, "modules": "...", "layers": "...",
  *              "router": {"sampling": "gumbel_sigmoid", "temperature": 1.0, "straight_through": false}},
- *   "multitask": {"steps": 400, "batch_size": 16, "lr": 0.01, "routing_lr": 0.1, "checkpoint_every": 100},
+ *   "multitask": {"steps": 800, "batch_size": 16, "lr": 0.01, "routing_lr": 0.1, "checkpoint_every": 100},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 60, "lr": 0.01, "loss": "tfew",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
  *                  "shots_per_task": {"winogrande_xl": 50}}   (a suite folder's suite.json may give them too)
@@ -125,15 +125,17 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         Fields mt = top.object("multitask");
         Fields ad = top.object("adaptation");
         if (mt != null) {
-            b.multitaskSteps(mt.integer("steps", 400, 0));
-            b.batchSize(mt.integer("batch_size", 16, 1));
-            b.learningRates(mt.number("lr", 1e-2f), mt.number("routing_lr", 0.1f));
+            b.multitaskSteps(mt.integer("steps", Experiment.DEFAULT_MULTITASK_STEPS, 0));
+            b.batchSize(mt.integer("batch_size", Experiment.DEFAULT_BATCH_SIZE, 1));
+            b.learningRates(mt.number("lr", Experiment.DEFAULT_ADAPTER_LR),
+                    mt.number("routing_lr", Experiment.DEFAULT_ROUTING_LR));
             b.checkpointEvery(mt.integer("checkpoint_every", 100, 1));
             mt.requireAllKnown();
         }
         if (ad != null) {
             b.variant(ad.parse("variant", ad.string("variant", "full"), AdaptationVariant::parse));
-            b.adaptation(ad.integer("shots", 32, 1), ad.integer("steps", 60, 1), ad.number("lr", 1e-2f));
+            b.adaptation(ad.integer("shots", Experiment.DEFAULT_SHOTS, 1),
+                    ad.integer("steps", Experiment.DEFAULT_ADAPT_STEPS, 1), ad.number("lr", Experiment.DEFAULT_ADAPT_LR));
             Fields perTask = ad.object("shots_per_task");
             if (perTask != null) {
                 for (String task : perTask.keys()) {

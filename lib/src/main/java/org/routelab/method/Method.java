@@ -119,11 +119,12 @@ public enum Method {
      * projection (routers shared as {@link MethodConfig#granularity} says) and makes the adapters trainable.
      *
      * @param model the model to modify in place
-     * @param config the method and its options
+     * @param requested the method and its options (without targets: the model's default targets)
      * @param dataType the adapters' data type
      * @return the adapted projections' paths
      */
-    public static List<String> inject(Module model, MethodConfig config, DataType dataType) {
+    public static List<String> inject(Module model, MethodConfig requested, DataType dataType) {
+        MethodConfig config = requested.withTargetsFor(model);
         Method method = config.method();
         RouterSharing sharing = new RouterSharing(config.granularity());
         RouterBank bank = new RouterBank();

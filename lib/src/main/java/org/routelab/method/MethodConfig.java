@@ -1,6 +1,9 @@
 package org.routelab.method;
 
+import org.routelab.adapter.AdapterTargets;
 import org.routelab.adapter.LoraConfig;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.nn.Module;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RouterOptions;
 
@@ -19,16 +22,18 @@ import org.routelab.routing.RouterOptions;
  * @param granularity which projections share a router
  * @param router how learned routers sample while training
  * @param randomRouting Random-mu multi-task training: random binary allocations instead of learned routers
- * @param modules regex searched in the path of the module holding a projection
- * @param layers regex matched against a projection's own name
+ * @param modules regex searched in the path of the module holding a projection, or null (with
+ *     {@code layers}) for the backbone's {@link LanguageModel#defaultAdapterTargets default targets}
+ * @param layers regex matched against a projection's own name, or null with {@code modules}
  */
 public record MethodConfig(Method method, int rank, int skills, int heads, int tensorRank, int order, int tasks,
         Granularity granularity, RouterOptions router, boolean randomRouting, String modules, String layers) {
 
     /** Validates the values, naming the first bad one. */
     public MethodConfig {
-        if (method == null || granularity == null || router == null || modules == null || layers == null) {
-            throw new IllegalArgumentException("method, granularity, router options and targets must be given");
+        if (method == null || granularity == null || router == null || (modules == null) != (layers == null)) {
+            throw new IllegalArgumentException("method, granularity and router options must be given, and targets"
+                    + " as both regexes or neither (the backbone's defaults)");
         }
         positive("rank", rank);
         positive("skills", skills);
@@ -45,7 +50,8 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
     }
 
     /**
-     * Returns the papers' settings for a method on every T5 attention and feed-forward projection:
+     * Returns the papers' settings for a method on every attention and feed-forward projection (the
+     * backbone's default targets, resolved when the method is injected):
      * LoRA r = 1; Poly and MHR r = 1, S = 8, MHR q = 64 (MHR paper, T5-XL); TLoRA r = 16, R = 1, N = 2;
      * TensorPoly-I/II r = 16, R = 8, N = 2 (TensorPoly paper, Table 3); one task, one router per
      * projection, Gumbel-sigmoid routing.
@@ -56,7 +62,27 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
     public static MethodConfig defaults(Method method) {
         boolean tensor = method == Method.TLORA || method == Method.TENSORPOLY_I || method == Method.TENSORPOLY_II;
         return new MethodConfig(method, tensor ? 16 : 1, 8, 64, method == Method.TLORA ? 1 : 8, 2, 1,
-                Granularity.LAYER, RouterOptions.DEFAULT, false, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
+                Granularity.LAYER, RouterOptions.DEFAULT, false, null, null);
+    }
+
+    /**
+     * Returns this configuration with its targets made concrete for a model: unchanged if they were
+     * given, otherwise the model's {@link LanguageModel#defaultAdapterTargets default targets}.
+     *
+     * @param model the model the method is injected into
+     * @return a configuration whose {@code modules} and {@code layers} are set
+     * @throws IllegalArgumentException if targets are needed and the model is not a {@link LanguageModel}
+     */
+    public MethodConfig withTargetsFor(Module model) {
+        if (modules != null) {
+            return this;
+        }
+        if (!(model instanceof LanguageModel)) {
+            throw new IllegalArgumentException("a " + model.getClass().getSimpleName() + " has no default adapter"
+                    + " targets; set them with withTargets(modules, layers)");
+        }
+        AdapterTargets t = ((LanguageModel) model).defaultAdapterTargets();
+        return withTargets(t.modules(), t.layers());
     }
 
     /** Returns a copy with LoRA rank {@code r}. */

@@ -32,6 +32,25 @@ public final class Attention {
     }
 
     /**
+     * Repeats each key/value head for the query heads that share it (grouped-query attention):
+     * {@code [B, Hkv, L, D] -> [B, Hkv * groups, L, D]}, query head {@code h} reading key/value head
+     * {@code h / groups}, as Hugging Face's {@code repeat_kv} does.
+     *
+     * @param x keys or values
+     * @param groups query heads per key/value head
+     * @return the repeated heads ({@code x} itself when {@code groups} is 1)
+     */
+    public static NDArray repeatKvHeads(NDArray x, int groups) {
+        if (groups == 1) {
+            return x;
+        }
+        Shape s = x.getShape();
+        return x.expandDims(2)
+                .broadcast(new Shape(s.get(0), s.get(1), groups, s.get(2), s.get(3)))
+                .reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
+    }
+
+    /**
      * Computes {@code softmax(q k^T * scale + bias) v}, with the softmax in float32.
      *
      * @param q queries {@code [B, H, Lq, D]}

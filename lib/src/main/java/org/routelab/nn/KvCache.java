@@ -35,23 +35,33 @@ public final class KvCache {
     }
 
     /**
-     * Returns the cached keys of a layer.
+     * Returns the cached keys of a layer as an array of the caller's scope: a view that shares the
+     * cache's memory, so that operations on it (and the view itself) land in that scope and are freed
+     * with it, instead of piling up in the cache's manager for the whole decode.
      *
      * @param layer the layer index
+     * @param scope the manager of the current step
      * @return {@code [B, H, L, D]}
      */
-    public NDArray keys(int layer) {
-        return keys[layer];
+    public NDArray keys(int layer, NDManager scope) {
+        return view(keys[layer], scope);
     }
 
     /**
-     * Returns the cached values of a layer.
+     * Returns the cached values of a layer as an array of the caller's scope (see {@link #keys}).
      *
      * @param layer the layer index
+     * @param scope the manager of the current step
      * @return {@code [B, H, L, D]}
      */
-    public NDArray values(int layer) {
-        return values[layer];
+    public NDArray values(int layer, NDManager scope) {
+        return view(values[layer], scope);
+    }
+
+    private static NDArray view(NDArray cached, NDManager scope) {
+        NDArray view = cached.reshape(cached.getShape());
+        view.attach(scope);
+        return view;
     }
 
     /**

@@ -34,11 +34,32 @@ public final class Masks {
      * @return {@code [1, 1, queries, keys]} float32 bias
      */
     public static NDArray causal(NDManager manager, int queries, int keys) {
+        return causal(manager, queries, keys, 0);
+    }
+
+    /**
+     * Builds a causal bias that also limits how far back a query looks (Mistral's sliding window):
+     * query {@code i} (at absolute position {@code p = offset + i}) sees keys {@code j} with
+     * {@code p - window < j <= p}, its own position included, as Hugging Face's sliding-window mask.
+     *
+     * @param manager where the mask is created
+     * @param queries the number of queries
+     * @param keys the number of keys (past plus current)
+     * @param window the number of positions a query sees, or 0 for no limit
+     * @return {@code [1, 1, queries, keys]} float32 bias
+     */
+    public static NDArray causal(NDManager manager, int queries, int keys, int window) {
+        if (window < 0) {
+            throw new IllegalArgumentException("window must be >= 0, got " + window);
+        }
         int offset = keys - queries;
         float[] bias = new float[queries * keys];
         for (int i = 0; i < queries; i++) {
-            for (int j = offset + i + 1; j < keys; j++) {
-                bias[i * keys + j] = MASKED;
+            int position = offset + i;
+            for (int j = 0; j < keys; j++) {
+                if (j > position || (window > 0 && j <= position - window)) {
+                    bias[i * keys + j] = MASKED;
+                }
             }
         }
         return manager.create(bias, new Shape(1, 1, queries, keys));

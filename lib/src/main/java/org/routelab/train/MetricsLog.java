@@ -1,10 +1,13 @@
 package org.routelab.train;
 
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +18,7 @@ import org.routelab.util.AtomicFiles;
 
 /**
  * The {@code metrics.jsonl} of a run: one JSON object per step with the step, loss, learning rate
- * of each group, throughput and elapsed time. Opening it for a resumed run first drops the lines of
+ * of each group, throughput and elapsed time, and on a GPU the device's memory in use and in total. Opening it for a resumed run first drops the lines of
  * steps after the checkpoint, so the log matches the weights.
  */
 public final class MetricsLog implements AutoCloseable {
@@ -73,7 +76,7 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
-    void append(Trainer.StepReport report, List<ParameterGroup> groups) {
+    void append(Trainer.StepReport report, List<ParameterGroup> groups, Device device) {
         JsonObject line = new JsonObject();
         line.addProperty("step", report.step());
         line.addProperty("loss", report.loss());
@@ -82,6 +85,12 @@ public final class MetricsLog implements AutoCloseable {
         }
         line.addProperty("tokens_per_s", Math.round(report.tokensPerSecond() * 10) / 10.0);
         line.addProperty("elapsed_s", Math.round(report.elapsedSeconds() * 1000) / 1000.0);
+        if (device.isGpu()) {
+            // Device-wide figures from the CUDA driver: they include other processes on the same GPU.
+            MemoryUsage memory = CudaUtils.getGpuMemory(device);
+            line.addProperty("gpu_memory_used_mb", memory.getUsed() >> 20);
+            line.addProperty("gpu_memory_total_mb", memory.getMax() >> 20);
+        }
         try {
             out.write(line.toString());
             out.newLine();

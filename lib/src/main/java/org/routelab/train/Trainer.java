@@ -93,7 +93,7 @@ public final class Trainer {
                 StepReport report = new StepReport(step + 1, config.steps(), loss, schedule.factor(step),
                         tokens / seconds, (System.nanoTime() - runStart) / 1e9);
                 if (metrics != null) {
-                    metrics.append(report, groups);
+                    metrics.append(report, groups, manager.getDevice());
                 }
                 listener.onStep(report);
                 boolean due = config.checkpointEvery() > 0 && (step + 1) % config.checkpointEvery() == 0;

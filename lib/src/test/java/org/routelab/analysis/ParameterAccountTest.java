@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 
@@ -14,7 +15,7 @@ import org.routelab.method.MethodConfig;
  * summed over the adapted projections.
  */
 class ParameterAccountTest {
-    private static final T5Config XL = T5Config.preset("t5-xl-lm-adapt");
+    private static final ConfigJson XL = LanguageModel.preset("t5-xl-lm-adapt");
     private static final int T = 313;
     /** Adapted projections: encoder 24 x (q,k,v,o,wi_0,wi_1,wo), decoder 24 x (2 x q,k,v,o + 3). */
     private static final int LAYERS = 24 * 7 + 24 * 11;
@@ -69,6 +70,25 @@ class ParameterAccountTest {
                 MethodConfig.defaults(Method.TENSORPOLY_II).withTasks(T).withTensorRank(20));
         assertAbout(33.2e6, ii20.multitaskParamsWithRouting());
         assertAbout(17.3e3, ii20.adaptRouteOnly());
+    }
+
+    /**
+     * A decoder-only backbone through the same code path: Qwen2-0.5B's 24 layers of q, k, v, o (896 -> 896,
+     * 896 -> 128 with two key/value heads), gate, up (896 -> 4864) and down (4864 -> 896).
+     */
+    @Test
+    void countsOnALlamaFamilyBackbone() {
+        ConfigJson qwen = LanguageModel.preset("qwen2-0.5b");
+        long sumD = 24L * (2 * 1792 + 2 * 1024 + 3 * 5760);
+        ParameterAccount lora = ParameterAccount.of(qwen, MethodConfig.defaults(Method.LORA).withTasks(T));
+        assertEquals(24 * 7, lora.adaptedLayers());
+        assertEquals(sumD, lora.expertParams());
+        ParameterAccount poly = ParameterAccount.of(qwen, MethodConfig.defaults(Method.POLY).withTasks(T));
+        assertEquals(8 * sumD, poly.expertParams());
+        assertEquals(24L * 7 * T * 8, poly.routingParams());
+        ParameterAccount mhr = ParameterAccount.of(qwen, MethodConfig.defaults(Method.MHR));
+        assertEquals(8 * sumD, mhr.expertParams());
+        assertEquals(24L * 7 * 64 * 8, mhr.routingParams());
     }
 
     @Test

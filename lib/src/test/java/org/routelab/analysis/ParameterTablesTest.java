@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.routelab.backbone.t5.T5Config;
+import org.routelab.backbone.ConfigJson;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.routing.AdaptationVariant;
@@ -15,7 +16,7 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 class ParameterTablesTest {
-    private static final T5Config TINY = T5Config.preset("t5-tiny");
+    private static final ConfigJson TINY = LanguageModel.preset("t5-tiny");
 
     @Test
     void countsAreAbbreviatedThePapersWay() {

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
@@ -35,7 +35,8 @@ class ExperimentTest {
         Path tokenizer = dir.resolve("tokenizer.json");
         SkillComp.writeTokenizer(SMALL, tokenizer);
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model model = new T5Model(m, BuiltinBackbone.config(SMALL), DataType.FLOAT32);
+            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m,
+                    DataType.FLOAT32);
             model.initialize(3);
             model.save(backbone, tokenizer);
         }

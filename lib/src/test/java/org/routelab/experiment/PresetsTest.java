@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
@@ -35,8 +35,8 @@ class PresetsTest {
         SkillComp.generate(small, 1).writeTo(suite);
         Path backbone = dir.resolve("model");
         try (NDManager m = NDManager.newBaseManager()) {
-            new T5Model(m, BuiltinBackbone.config(small), DataType.FLOAT32).save(backbone,
-                    suite.resolve(SkillComp.TOKENIZER_FILE));
+            LanguageModel.create(BuiltinBackbone.Architecture.T5.config(small), m, DataType.FLOAT32)
+                    .save(backbone, suite.resolve(SkillComp.TOKENIZER_FILE));
         }
         List<Path> presets;
         try (Stream<Path> files = Files.list(PRESETS)) {

@@ -4,8 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import org.routelab.backbone.Seq2SeqBatch;
-import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.ModelBatch;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 
@@ -23,7 +23,7 @@ public final class Sgd {
      * @param lr the learning rate
      * @return the loss before the update
      */
-    public static float step(T5Model model, NDManager m, Seq2SeqBatch batch, ForwardContext ctx, float lr) {
+    public static float step(LanguageModel model, NDManager m, ModelBatch batch, ForwardContext ctx, float lr) {
         float loss;
         try (NDManager step = m.newSubManager()) {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

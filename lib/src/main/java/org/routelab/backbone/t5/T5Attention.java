@@ -72,17 +72,18 @@ public final class T5Attention extends Module {
         NDArray q = Attention.splitHeads(proj("q").forward(hidden, ctx), heads);
         NDArray k;
         NDArray v;
+        NDManager scope = hidden.getManager();
         if (memory != null && cache != null && cache.has(layer)) {
-            k = cache.keys(layer);
-            v = cache.values(layer);
+            k = cache.keys(layer, scope);
+            v = cache.values(layer, scope);
         } else {
             NDArray source = memory == null ? hidden : memory;
             k = Attention.splitHeads(proj("k").forward(source, ctx), heads);
             v = Attention.splitHeads(proj("v").forward(source, ctx), heads);
             if (cache != null) {
                 cache.append(layer, k, v);
-                k = cache.keys(layer);
-                v = cache.values(layer);
+                k = cache.keys(layer, scope);
+                v = cache.values(layer, scope);
             }
         }
         NDArray context = Attention.attend(q, k, v, 1f, bias, config.dropoutRate(), ctx);

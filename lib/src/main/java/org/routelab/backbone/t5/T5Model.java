@@ -5,15 +5,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.GsonBuilder;
-import java.io.IOException;
-import java.nio.file.Files;
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.routelab.adapter.AdapterTargets;
 import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;
@@ -26,7 +25,6 @@ import org.routelab.nn.Linear;
 import org.routelab.nn.Pooling;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.Scalars;
-import org.routelab.util.AtomicFiles;
 
 /**
  * A T5 encoder-decoder language model ({@code T5ForConditionalGeneration}) with Hugging Face
@@ -88,25 +86,9 @@ public final class T5Model extends LanguageModel {
         return model;
     }
 
-    /**
-     * Saves the model in the layout {@link #load} reads: {@code config.json}, the weights in their
-     * current type, and a copy of the tokenizer file when one is given. Each file is written
-     * atomically.
-     *
-     * @param folder the target folder, created if absent
-     * @param tokenizerJson the {@code tokenizer.json} to copy alongside, or null
-     * @throws IOException if a file cannot be written
-     */
     @Override
-    public void save(Path folder, Path tokenizerJson) throws IOException {
-        Files.createDirectories(folder);
-        HfCheckpoint.save(folder, this);
-        if (tokenizerJson != null) {
-            AtomicFiles.writeStream(folder.resolve("tokenizer.json"), out -> Files.copy(tokenizerJson, out));
-        }
-        // The configuration goes last: a folder with a config.json is complete.
-        AtomicFiles.writeString(folder.resolve("config.json"),
-                new GsonBuilder().setPrettyPrinting().create().toJson(config.toJson()));
+    public JsonObject configJson() {
+        return config.toJson();
     }
 
     /** Returns the architecture. */
@@ -125,6 +107,7 @@ public final class T5Model extends LanguageModel {
      *
      * @param seed the random seed
      */
+    @Override
     public void initialize(int seed) {
         Engine.getInstance().setRandomSeed(seed);
         float f = config.initializerFactor();
@@ -228,6 +211,17 @@ public final class T5Model extends LanguageModel {
     @Override
     public int vocabSize() {
         return config.vocabSize();
+    }
+
+    @Override
+    public long eosTokenId() {
+        return config.eosTokenId();
+    }
+
+    /** Returns every attention and feed-forward projection ({@link AdapterTargets#T5}). */
+    @Override
+    public AdapterTargets defaultAdapterTargets() {
+        return AdapterTargets.T5;
     }
 
     /**
