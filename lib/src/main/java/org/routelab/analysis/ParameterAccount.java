@@ -142,11 +142,12 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
 
     /**
      * Puts accounts beside a paper's parameter table (columns {@code paper_label}, {@code method},
-     * {@code multitask_params}, {@code adaptation_params}, as in {@code notebooks/data}): row {@code i}
-     * of the paper is compared with {@code accounts.get(i)}, built for that row's settings. The
-     * paper's multi-task parameters leave routing out; its adaptation parameters are what a new task
-     * keeps ({@link #keptPerTask}, by the variant the {@code method} name ends with). Our counts are
-     * abbreviated the paper's way (2.2M, 3.5K).
+     * {@code adaptation_params} and, if the paper has it, {@code multitask_params}, as in {@code
+     * notebooks/data}): row {@code i} of the paper is compared with {@code accounts.get(i)}, built for
+     * that row's settings. Our multi-task count is given without and with the training tasks' routing
+     * (the papers use either); the adaptation count is what a new task keeps ({@link #keptPerTask}, by
+     * the variant the {@code method} name ends with). Our counts are abbreviated the paper's way (2.2M,
+     * 3.5K).
      *
      * @param paper the paper's rows
      * @param accounts one account per paper row, or null for rows without a RouteLab counterpart
@@ -159,6 +160,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
         StringColumn label = StringColumn.create("paper label");
         StringColumn paperMultitask = StringColumn.create("paper multi-task");
         StringColumn ourMultitask = StringColumn.create("ours multi-task");
+        StringColumn ourWithRouting = StringColumn.create("ours with routing");
         StringColumn paperAdapt = StringColumn.create("paper adaptation");
         StringColumn ourAdapt = StringColumn.create("ours adaptation");
         StringColumn ourTrained = StringColumn.create("ours trained in adaptation");
@@ -166,10 +168,12 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
             ParameterAccount a = accounts.get(row);
             String method = paper.stringColumn("method").get(row);
             label.append(paper.stringColumn("paper_label").get(row));
-            paperMultitask.append(paper.getString(row, "multitask_params"));
+            paperMultitask.append(paper.columnNames().contains("multitask_params")
+                    ? paper.getString(row, "multitask_params") : "");
             paperAdapt.append(paper.getString(row, "adaptation_params"));
             if (a == null) {
                 ourMultitask.append("");
+                ourWithRouting.append("");
                 ourAdapt.append("");
                 ourTrained.append("");
                 continue;
@@ -177,12 +181,13 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
             AdaptationVariant variant = method.endsWith("-z") ? AdaptationVariant.ROUTE_ONLY
                     : method.endsWith("-mu") ? AdaptationVariant.AVERAGE : AdaptationVariant.FULL;
             ourMultitask.append(abbreviate(a.expertParams()));
+            ourWithRouting.append(abbreviate(a.multitaskParamsWithRouting()));
             ourAdapt.append(abbreviate(a.keptPerTask(variant)));
             ourTrained.append(abbreviate(variant == AdaptationVariant.ROUTE_ONLY ? a.adaptRouteOnly()
                     : variant == AdaptationVariant.AVERAGE ? a.adaptAverage() : a.adaptFull()));
         }
-        return Table.create("parameters: ours beside the paper's", label, paperMultitask, ourMultitask, paperAdapt,
-                ourAdapt, ourTrained);
+        return Table.create("parameters: ours beside the paper's", label, paperMultitask, ourMultitask,
+                ourWithRouting, paperAdapt, ourAdapt, ourTrained);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.routelab.analysis;
 
 import java.util.List;
+import java.util.function.BiPredicate;
 
 /**
  * A labelled matrix of cosine similarities between vectors: tasks by their routing, experts by their
@@ -47,6 +48,60 @@ public record Similarity(List<String> labels, double[][] matrix) {
             }
         }
         return new Similarity(labels, m);
+    }
+
+    /**
+     * Computes the cosine similarity of the vectors' deviations from their mean: for routing profiles,
+     * how alike two tasks are in the way each departs from the average routing (raw routing weights
+     * are all positive, so their plain cosines are all close to 1).
+     *
+     * @param labels one label per vector
+     * @param vectors {@code [n][d]}, equal lengths
+     * @return the similarities
+     */
+    public static Similarity centredCosine(List<String> labels, double[][] vectors) {
+        double[] mean = new double[vectors.length == 0 ? 0 : vectors[0].length];
+        for (double[] v : vectors) {
+            for (int j = 0; j < mean.length && j < v.length; j++) {
+                mean[j] += v[j] / vectors.length;
+            }
+        }
+        double[][] centred = new double[vectors.length][];
+        for (int i = 0; i < vectors.length; i++) {
+            centred[i] = vectors[i].clone();
+            for (int j = 0; j < mean.length && j < centred[i].length; j++) {
+                centred[i][j] -= mean[j];
+            }
+        }
+        return cosine(labels, centred);
+    }
+
+    /**
+     * Mean similarities of two kinds of pairs.
+     *
+     * @param related the mean over related pairs (NaN if none)
+     * @param unrelated the mean over the other pairs (NaN if none)
+     */
+    public record Split(double related, double unrelated) {}
+
+    /**
+     * Averages the similarity of related and of unrelated pairs of different labels, e.g. tasks that
+     * share a skill against tasks that do not.
+     *
+     * @param related whether two labels are related
+     * @return the two means
+     */
+    public Split meanBy(BiPredicate<String, String> related) {
+        double[] sum = new double[2];
+        int[] count = new int[2];
+        for (int i = 0; i < matrix.length; i++) {
+            for (int j = i + 1; j < matrix.length; j++) {
+                int k = related.test(labels.get(i), labels.get(j)) ? 0 : 1;
+                sum[k] += matrix[i][j];
+                count[k]++;
+            }
+        }
+        return new Split(count[0] == 0 ? Double.NaN : sum[0] / count[0], count[1] == 0 ? Double.NaN : sum[1] / count[1]);
     }
 
     /**

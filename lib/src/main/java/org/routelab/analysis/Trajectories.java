@@ -12,7 +12,7 @@ import org.routelab.experiment.AdapterWeights;
  * that heads straight for its end point converges smoothly; one that wanders, less so.
  */
 public final class Trajectories {
-    private static final int POWER_ITERATIONS = 500;
+    private static final int MAX_SWEEPS = 100;
 
     private Trajectories() {}
 
@@ -80,50 +80,87 @@ public final class Trajectories {
                 gram[k][i] = gram[i][k];
             }
         }
+        double[][] vectors = new double[n][n];
+        double[] values = symmetricEigen(gram, vectors);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(values[b], values[a]));
         double[][] scores = new double[n][components];
         for (int c = 0; c < Math.min(components, n); c++) {
-            double[] v = topEigenvector(gram);
-            double lambda = Similarity.dot(v, multiply(gram, v));
-            if (lambda <= 1e-12) {
+            double lambda = values[order[c]];
+            if (lambda <= 1e-12 * Math.max(1, values[order[0]])) {
                 break;
             }
             for (int i = 0; i < n; i++) {
-                scores[i][c] = v[i] * Math.sqrt(lambda);
-            }
-            // Deflate, so the next power iteration finds the next direction.
-            for (int i = 0; i < n; i++) {
-                for (int k = 0; k < n; k++) {
-                    gram[i][k] -= lambda * v[i] * v[k];
-                }
+                scores[i][c] = vectors[i][order[c]] * Math.sqrt(lambda);
             }
         }
         return scores;
     }
 
-    private static double[] topEigenvector(double[][] m) {
-        int n = m.length;
-        double[] v = new double[n];
+    /**
+     * Eigen-decomposes a symmetric matrix with cyclic Jacobi rotations (exact enough for the few dozen
+     * snapshots of a trajectory, and robust to repeated eigenvalues).
+     *
+     * @param a the matrix, overwritten
+     * @param vectors receives the eigenvectors as columns
+     * @return the eigenvalues, in the columns' order
+     */
+    private static double[] symmetricEigen(double[][] a, double[][] vectors) {
+        int n = a.length;
         for (int i = 0; i < n; i++) {
-            v[i] = 1 + i; // any start not orthogonal to the top direction; deterministic
+            java.util.Arrays.fill(vectors[i], 0);
+            vectors[i][i] = 1;
         }
-        for (int it = 0; it < POWER_ITERATIONS; it++) {
-            double[] next = multiply(m, v);
-            double norm = Math.sqrt(Similarity.dot(next, next));
-            if (norm == 0) {
-                return v;
+        for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+            double off = 0;
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    off += a[p][q] * a[p][q];
+                }
             }
-            for (int i = 0; i < n; i++) {
-                v[i] = next[i] / norm;
+            if (off < 1e-30) {
+                break;
+            }
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    if (Math.abs(a[p][q]) < 1e-300) {
+                        continue;
+                    }
+                    double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    if (theta == 0) {
+                        t = 1;
+                    }
+                    double c = 1 / Math.sqrt(t * t + 1);
+                    double s = t * c;
+                    for (int k = 0; k < n; k++) {
+                        double akp = a[k][p];
+                        double akq = a[k][q];
+                        a[k][p] = c * akp - s * akq;
+                        a[k][q] = s * akp + c * akq;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double apk = a[p][k];
+                        double aqk = a[q][k];
+                        a[p][k] = c * apk - s * aqk;
+                        a[q][k] = s * apk + c * aqk;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double vkp = vectors[k][p];
+                        double vkq = vectors[k][q];
+                        vectors[k][p] = c * vkp - s * vkq;
+                        vectors[k][q] = s * vkp + c * vkq;
+                    }
+                }
             }
         }
-        return v;
-    }
-
-    private static double[] multiply(double[][] m, double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = Similarity.dot(m[i], v);
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = a[i][i];
         }
-        return out;
+        return values;
     }
 }

@@ -17,7 +17,7 @@ import org.routelab.data.skillcomp.SkillComp;
  *   <li>{@link #SMOKE}: proves that every cell runs (the tests use it); its numbers mean nothing.
  *   <li>{@link #DEFAULT}: each curated notebook in a few minutes on two CPU cores, with short training
  *       and one seed, so differences between methods are indicative only.
- *   <li>{@link #FULL}: the built-in benchmark's protocol (the {@link Experiment} defaults: 400
+ *   <li>{@link #FULL}: the built-in benchmark's protocol (the {@link Experiment} defaults: 800
  *       multi-task steps, 60 adaptation steps, seeds 0, 1024 and 42) and the notebooks' full sweeps.
  * </ul>
  */

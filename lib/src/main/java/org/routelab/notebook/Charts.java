@@ -84,15 +84,36 @@ public final class Charts {
      * @return the chart
      */
     public static Figure accuracyVsParameters(List<ExperimentResult> results) {
-        double[] x = results.stream().mapToDouble(ExperimentResult::trainableAdaptation).toArray();
-        double[] y = results.stream().mapToDouble(r -> 100 * r.meanAccuracy()).toArray();
-        String[] labels = results.stream().map(ExperimentResult::name).toArray(String[]::new);
-        Trace points = ScatterTrace.builder(x, y).mode(ScatterTrace.Mode.TEXT_AND_MARKERS).text(labels)
-                .name("methods").build();
-        Layout layout = Layout.builder().title("held-out accuracy against parameters trained per new task")
-                .width(WIDTH).height(HEIGHT).showLegend(false)
-                .xAxis(Axis.builder().title("adaptation parameters (log scale)").type(Axis.Type.LOG).build())
-                .yAxis(Axis.builder().title("mean accuracy (%)").build()).build();
+        return scatter("held-out accuracy against parameters trained per new task",
+                "adaptation parameters (log scale)", "mean accuracy (%)",
+                results.stream().map(ExperimentResult::name).toList(),
+                results.stream().mapToDouble(ExperimentResult::trainableAdaptation).toArray(),
+                results.stream().mapToDouble(r -> 100 * r.meanAccuracy()).toArray(), true);
+    }
+
+    /**
+     * Labelled points.
+     *
+     * @param title the title
+     * @param xTitle the x axis title
+     * @param yTitle the y axis title
+     * @param labels one label per point
+     * @param x the x values
+     * @param y the y values
+     * @param logX whether the x axis is logarithmic
+     * @return the chart
+     */
+    public static Figure scatter(String title, String xTitle, String yTitle, List<String> labels, double[] x,
+            double[] y, boolean logX) {
+        if (labels.size() != x.length || x.length != y.length) {
+            throw new IllegalArgumentException(labels.size() + " labels for " + x.length + " x and " + y.length
+                    + " y values");
+        }
+        Trace points = ScatterTrace.builder(x, y).mode(ScatterTrace.Mode.TEXT_AND_MARKERS)
+                .text(labels.toArray(String[]::new)).build();
+        Layout layout = Layout.builder().title(title).width(WIDTH).height(HEIGHT).showLegend(false)
+                .xAxis(Axis.builder().title(xTitle).type(logX ? Axis.Type.LOG : Axis.Type.LINEAR).build())
+                .yAxis(Axis.builder().title(yTitle).build()).build();
         return new Figure(layout, points);
     }
 

@@ -59,4 +59,24 @@ class SimilarityAndClusteringTest {
         assertEquals(List.of(0), c.leafOrder());
         assertArrayEquals(new int[] {0}, c.cut(1));
     }
+
+    @Test
+    void centredCosineComparesDeviationsFromTheMean() {
+        // All positive, so plain cosines are high; around their mean, a and b deviate alike, c opposite.
+        Similarity s = Similarity.centredCosine(List.of("a", "b", "c"),
+                new double[][] {{0.6, 0.4}, {0.7, 0.3}, {0.2, 0.8}});
+        assertTrue(Similarity.cosine(s.labels(), new double[][] {{0.6, 0.4}, {0.2, 0.8}}).matrix()[0][1] > 0.7);
+        assertEquals(1, s.matrix()[0][1], 1e-9);
+        assertEquals(-1, s.matrix()[0][2], 1e-9);
+    }
+
+    @Test
+    void meansOfRelatedAndUnrelatedPairs() {
+        Similarity s = new Similarity(List.of("ab", "ac", "de"),
+                new double[][] {{1, 0.8, 0.1}, {0.8, 1, 0.3}, {0.1, 0.3, 1}});
+        Similarity.Split split = s.meanBy((x, y) -> x.charAt(0) == y.charAt(0));
+        assertEquals(0.8, split.related(), 1e-12);
+        assertEquals(0.2, split.unrelated(), 1e-12);
+        assertTrue(Double.isNaN(s.meanBy((x, y) -> false).related()));
+    }
 }

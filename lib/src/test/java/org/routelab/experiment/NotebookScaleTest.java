@@ -54,9 +54,9 @@ class NotebookScaleTest {
 
     @Test
     void fullScaleIsTheExperimentDefaults() {
-        assertEquals(List.of(0, 1024, 42), NotebookScale.FULL.seeds());
-        assertEquals(400, NotebookScale.FULL.multitaskSteps());
-        assertEquals(60, NotebookScale.FULL.adaptSteps());
+        assertEquals(Experiment.DEFAULT_SEEDS, NotebookScale.FULL.seeds());
+        assertEquals(Experiment.DEFAULT_MULTITASK_STEPS, NotebookScale.FULL.multitaskSteps());
+        assertEquals(Experiment.DEFAULT_ADAPT_STEPS, NotebookScale.FULL.adaptSteps());
         assertTrue(NotebookScale.SMOKE.multitaskSteps() < NotebookScale.DEFAULT.multitaskSteps());
     }
 }
