@@ -40,7 +40,8 @@ import org.routelab.train.TrainingObjective;
 
 /**
  * One experiment of the papers, end to end: inject a method into the frozen backbone, train it on
- * all training tasks at once (mixed-task batches, routing by task id), then for every held-out task
+ * all training tasks at once (mixed-task batches, routing by task id or by the input, see {@link
+ * RoutingInputs}), then for every held-out task
  * and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
  * examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
@@ -63,6 +64,7 @@ public final class Experiment {
     private final float adaptLearningRate;
     private final AdaptationLoss adaptationLoss;
     private final List<Integer> seeds;
+    private final RoutingInputs.Encoder intuitionEncoder;
 
     private Experiment(Builder b) {
         this.method = Objects.requireNonNull(b.method, "method");
@@ -80,6 +82,7 @@ public final class Experiment {
         this.adaptLearningRate = b.adaptLearningRate;
         this.adaptationLoss = b.adaptationLoss;
         this.seeds = List.copyOf(b.seeds);
+        this.intuitionEncoder = b.intuitionEncoder;
     }
 
     /** Returns a builder with the built-in defaults. */
@@ -105,6 +108,8 @@ public final class Experiment {
         try (NDManager manager = NDManager.newBaseManager();
                 TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            List<EncodedExample> training = encoder.encodeTraining(suite);
+            RoutingInputs routingInputs = new RoutingInputs(config, training, intuitionEncoder);
             Map<String, NDArray> multitask = new LinkedHashMap<>();
             List<Float> losses = List.of();
             long trainedMultitask = 0;
@@ -112,7 +117,7 @@ public final class Experiment {
                 try (NDManager scope = manager.newSubManager()) {
                     LanguageModel model = fresh(folder, scope, config);
                     trainedMultitask = model.trainableParameterCount();
-                    losses = trainMultitask(model, encoder.encodeTraining(suite));
+                    losses = trainMultitask(model, training, routingInputs);
                     model.trainableParameters().forEach((k, p) -> {
                         NDArray copy = p.array().duplicate();
                         copy.attach(manager);
@@ -131,9 +136,9 @@ public final class Experiment {
                         FewShotSplit split = FewShotSampler.split(task, shots, seed);
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
                         List<EncodedExample> test = encoder.encode(split.rest(), 0);
-                        adapt(model, train, task.name(), seed);
+                        adapt(model, train, task.name(), seed, routingInputs);
                         int[] predictions = RankClassification.predict(test, 64, scope, model,
-                                b -> ForwardContext.eval().withTaskIds(b.taskIdArray()));
+                                b -> routingInputs.context(b, model, false));
                         scores.add(task.name(), seed, RankClassification.accuracy(test, predictions));
                     }
                 }
@@ -149,7 +154,8 @@ public final class Experiment {
         return model;
     }
 
-    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples) {
+    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples,
+            RoutingInputs routingInputs) {
         Map<ParameterRole, Map<String, Parameter>> roles = ParameterRole.split(model);
         Set<String> trainable = model.trainableParameters().keySet();
         roles.values().forEach(params -> params.keySet().retainAll(trainable));
@@ -162,8 +168,8 @@ public final class Experiment {
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, 0);
         TrainingObjective objective = (step, scope) -> {
             TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
-            return new TrainingObjective.StepLoss(
-                    model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+            ForwardContext ctx = routingInputs.context(b, model, true);
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(name + ": multi-task training", multitaskSteps)) {
@@ -172,7 +178,8 @@ public final class Experiment {
         }
     }
 
-    private void adapt(LanguageModel model, List<EncodedExample> shotsEncoded, String task, int seed) {
+    private void adapt(LanguageModel model, List<EncodedExample> shotsEncoded, String task, int seed,
+            RoutingInputs routingInputs) {
         Map<String, Parameter> trainable = model.trainableParameters();
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
@@ -180,20 +187,21 @@ public final class Experiment {
             List<EncodedExample> batch = batches.batch(step);
             if (adaptationLoss == AdaptationLoss.LM) {
                 TaskBatch b = TaskBatch.of(scope, batch, model);
-                return new TrainingObjective.StepLoss(
-                        model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+                ForwardContext ctx = routingInputs.context(b, model, true);
+                return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                         b.inputs().targetTokens());
             }
             ChoiceExpansion expansion = ChoiceExpansion.of(batch);
             int choices = batch.get(0).choiceIds().size();
             TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
-            NDArray logits = model.logits(rows.inputs(), ForwardContext.train().withTaskIds(rows.taskIdArray()));
+            ForwardContext ctx = routingInputs.context(rows, model, true);
+            NDArray logits = model.logits(rows.inputs(), ctx);
             long[] labels = new long[batch.size()];
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = expansion.labels()[i];
             }
             NDArray loss = TFewLoss.compute(logits, rows.inputs().labels(), choices, scope.create(labels)).total();
-            return new TrainingObjective.StepLoss(loss, rows.inputs().targetTokens());
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(loss), rows.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(name + ": adapt " + task + " (seed " + seed + ")", adaptSteps)) {
             new Trainer(new TrainerConfig(adaptSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f, 0f, 0, 1, seed),
@@ -218,6 +226,7 @@ public final class Experiment {
         private float adaptLearningRate = 1e-2f;
         private AdaptationLoss adaptationLoss = AdaptationLoss.TFEW;
         private List<Integer> seeds = List.of(0, 1024, 42);
+        private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
 
         private Builder() {}
 
@@ -358,6 +367,17 @@ public final class Experiment {
                 throw new IllegalArgumentException("need at least one seed");
             }
             this.seeds = List.of(seeds);
+            return this;
+        }
+
+        /**
+         * Sets the sentence encoder of T-REX's intuition (default: the frozen backbone).
+         *
+         * @param encoder the encoder
+         * @return this builder
+         */
+        public Builder intuitionEncoder(RoutingInputs.Encoder encoder) {
+            this.intuitionEncoder = Objects.requireNonNull(encoder, "encoder");
             return this;
         }
 
