@@ -66,7 +66,7 @@ class TaskFreeMethodsTest {
                 Seq2SeqBatch alone = Seq2SeqBatch.of(m, List.of(INPUTS.get(i)), List.of(TARGETS.get(i)), 0, 0);
                 NDArray single = model.logits(alone, context(method, priors.get(i + ":" + (i + 1))));
                 int length = TARGETS.get(i).length;
-                // float32 sums in other batch shapes: a padding leak would differ by orders of magnitude more
+                // other batch shapes sum in another order (float32); a padding leak differs by far more
                 assertArrayEquals(TinyT5.values(single.get(0)), TinyT5.values(batched.get(i + ", :" + length)), 1e-4f,
                         "example " + i);
             }
@@ -109,7 +109,7 @@ class TaskFreeMethodsTest {
     private static void randomiseRouters(T5Model model, NDManager m) {
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             if (e.getKey().contains("router") && e.getValue().shape().dimension() == 2) {
-                e.getValue().set(m.randomNormal(0f, 1f, e.getValue().shape(), DataType.FLOAT32));
+                e.getValue().set(m.randomNormal(0f, 0.3f, e.getValue().shape(), DataType.FLOAT32));
             }
         }
     }
