@@ -41,9 +41,8 @@ import org.routelab.train.TrainingObjective;
 /**
  * One experiment of the papers, end to end: inject a method into the frozen backbone, train it on
  * all training tasks at once (mixed-task batches, routing by task id or by the input, see {@link
- * RoutingInputs}), then for every held-out task
- * and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
- * examples by rank classification. Results are the median over seeds per task and their mean.
+ * RoutingInputs}), then for every held-out task and seed adapt a copy on {@code k} shots with a
+ * variant (full, -z, -mu) and score the remaining examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
  *
  * <p>Build one with {@link #builder()}; every option has the built-in default (SkillComp and the
