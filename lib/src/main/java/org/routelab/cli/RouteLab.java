@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         name = "routelab",
         mixinStandardHelpOptions = true,
         description = "Routed adapters on frozen language models.",
-        subcommands = {BenchCommand.class, ParamsCommand.class})
+        subcommands = {TrainCommand.class, AdaptCommand.class, EvalCommand.class, BenchCommand.class,
+            ParamsCommand.class, DoctorCommand.class})
 public final class RouteLab implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,6 @@
 package org.routelab.experiment;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -14,6 +15,7 @@ import org.routelab.backbone.TextTokenizer;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.ChoiceExpansion;
 import org.routelab.data.EncodedExample;
+import org.routelab.data.Example;
 import org.routelab.data.ExampleEncoder;
 import org.routelab.data.FewShotSampler;
 import org.routelab.data.FewShotSplit;
@@ -32,6 +34,7 @@ import org.routelab.nn.Parameter;
 import org.routelab.notebook.Progress;
 import org.routelab.notebook.ProgressPhase;
 import org.routelab.routing.AdaptationVariant;
+import org.routelab.train.MetricsLog;
 import org.routelab.train.ParameterGroup;
 import org.routelab.train.TFewLoss;
 import org.routelab.train.Trainer;
@@ -40,9 +43,9 @@ import org.routelab.train.TrainingObjective;
 
 /**
  * One experiment of the papers, end to end: inject a method into the frozen backbone, train it on
- * all training tasks at once (mixed-task batches, routing by task id or by the input, see {@link
- * RoutingInputs}), then for every held-out task and seed adapt a copy on {@code k} shots with a
- * variant (full, -z, -mu) and score the remaining examples by rank classification. Results are the median over seeds per task and their mean.
+ * all training tasks at once (mixed-task batches, routing by task id or by the input: {@link
+ * RoutingInputs} builds every batch's context), then for every held-out task and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
+ * examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
  *
  * <p>Build one with {@link #builder()}; every option has the built-in default (SkillComp and the
@@ -62,8 +65,15 @@ public final class Experiment {
     private final int adaptSteps;
     private final float adaptLearningRate;
     private final AdaptationLoss adaptationLoss;
+    private final int evaluateEvery;
+    private final int validationExamples;
+    private final boolean keepBest;
+    private final Device device;
+    private final int checkpointEvery;
     private final List<Integer> seeds;
     private final RoutingInputs.Encoder intuitionEncoder;
+    /** Built at first use; T-REX's intuition is then fitted once and serves every phase. */
+    private RoutingInputs routingInputs;
 
     private Experiment(Builder b) {
         this.method = Objects.requireNonNull(b.method, "method");
@@ -80,6 +90,11 @@ public final class Experiment {
         this.adaptSteps = b.adaptSteps;
         this.adaptLearningRate = b.adaptLearningRate;
         this.adaptationLoss = b.adaptationLoss;
+        this.evaluateEvery = b.evaluateEvery;
+        this.validationExamples = b.validationExamples;
+        this.keepBest = b.keepBest;
+        this.device = b.device;
+        this.checkpointEvery = b.checkpointEvery;
         this.seeds = List.copyOf(b.seeds);
         this.intuitionEncoder = b.intuitionEncoder;
     }
@@ -95,56 +110,191 @@ public final class Experiment {
     }
 
     /**
-     * Runs the experiment, reporting progress per phase through {@link Progress}.
+     * Runs the experiment in memory, reporting progress per phase through {@link Progress}.
      *
      * @return the measurements
      */
     public ExperimentResult run() {
+        return run(null);
+    }
+
+    /**
+     * Runs both phases. With an output folder, multi-task training keeps checkpoints, a metrics log
+     * and its final adapters there ({@code multitask/}), and the results go to {@code results.json}
+     * and {@code results.csv}; a run that stopped resumes from its last checkpoint, and finished
+     * multi-task training is not repeated.
+     *
+     * @param outputDir the folder, or null to keep everything in memory
+     * @return the measurements
+     */
+    public ExperimentResult run(Path outputDir) {
         long start = System.nanoTime();
-        Path folder = backbone != null ? backbone : BuiltinBackbone.folder();
-        MethodConfig config = method.withTasks(suite.numTrainingTasks());
-        SeedAggregate scores = new SeedAggregate();
-        try (NDManager manager = NDManager.newBaseManager();
-                TextTokenizer tokenizer = TextTokenizer.load(folder)) {
-            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
-            List<EncodedExample> training = encoder.encodeTraining(suite);
-            RoutingInputs routingInputs = new RoutingInputs(config, training, intuitionEncoder);
-            Map<String, NDArray> multitask = new LinkedHashMap<>();
-            List<Float> losses = List.of();
-            long trainedMultitask = 0;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Multitask multitask = multitask(manager, outputDir);
+            ExperimentResult result = adapt(manager, multitask, start);
+            if (outputDir != null) {
+                ResultFiles.write(outputDir, result);
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Runs multi-task training only (the command line's {@code train}), keeping checkpoints, the
+     * metrics log and the final adapters in {@code outputDir/multitask}.
+     *
+     * @param outputDir the run folder
+     * @return the loss of every training step, including those run before a resume (empty without
+     *     multi-task training)
+     */
+    public List<Float> train(Path outputDir) {
+        Objects.requireNonNull(outputDir, "outputDir");
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            return multitask(manager, outputDir).losses();
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}), starting from
+     * the adapters that {@link #train} left in {@code outputDir/multitask}; writes the results there.
+     *
+     * @param outputDir the run folder
+     * @return the measurements
+     * @throws IllegalStateException if multi-task training is configured but has not finished there
+     */
+    public ExperimentResult adapt(Path outputDir) {
+        long start = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Multitask multitask = Multitask.NONE;
             if (multitaskSteps > 0) {
-                try (NDManager scope = manager.newSubManager()) {
-                    LanguageModel model = fresh(folder, scope, config);
-                    trainedMultitask = model.trainableParameterCount();
-                    losses = trainMultitask(model, training, routingInputs);
-                    model.trainableParameters().forEach((k, p) -> {
-                        NDArray copy = p.array().duplicate();
-                        copy.attach(manager);
-                        multitask.put(k, copy);
-                    });
+                multitask = Multitask.read(outputDir.resolve(MULTITASK_DIR), manager)
+                        .orElseThrow(() -> new IllegalStateException("no finished multi-task training in "
+                                + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
+            }
+            ExperimentResult result = adapt(manager, multitask, start);
+            ResultFiles.write(outputDir, result);
+            return result;
+        }
+    }
+
+    /**
+     * Scores the multi-task-trained model on its own training tasks (the command line's {@code
+     * eval}): rank-classification accuracy per training task on up to {@code examples} of its
+     * examples, routed as the method routes (its task id, or its input). It shows how well multi-task training fit before any transfer.
+     *
+     * @param outputDir the run folder holding finished multi-task training, or null to train in memory
+     * @param examples examples scored per task (positive)
+     * @return accuracy per training task, in suite order
+     */
+    public Map<String, Double> evaluateTraining(Path outputDir, int examples) {
+        if (examples <= 0) {
+            throw new IllegalArgumentException("examples must be positive, got " + examples);
+        }
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Multitask multitask = outputDir == null ? multitask(manager, null)
+                    : Multitask.read(outputDir.resolve(MULTITASK_DIR), manager).orElseThrow(() ->
+                            new IllegalStateException("no finished multi-task training in "
+                                    + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
+            Path folder = backboneFolder();
+            MethodConfig config = method.withTasks(suite.numTrainingTasks());
+            Map<String, Double> out = new LinkedHashMap<>();
+            try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
+                ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+                RoutingInputs routing = routingInputs(encoder);
+                LanguageModel model = fresh(folder, manager, config);
+                multitask.loadInto(model);
+                List<Task> tasks = suite.training();
+                for (int id = 0; id < tasks.size(); id++) {
+                    Task task = tasks.get(id);
+                    List<Example> some = task.examples().subList(0, Math.min(examples, task.examples().size()));
+                    out.put(task.name(), accuracy(model, encoder.encode(some, id), manager, routing));
                 }
             }
-            long trainedAdaptation = 0;
+            return out;
+        }
+    }
+
+    private static final String MULTITASK_DIR = "multitask";
+
+    private Path backboneFolder() {
+        return backbone != null ? backbone : BuiltinBackbone.folder();
+    }
+
+    /** What routers read besides the layer input, for every phase of this experiment. */
+    private RoutingInputs routingInputs(ExampleEncoder encoder) {
+        if (routingInputs == null) {
+            routingInputs = new RoutingInputs(method.withTasks(suite.numTrainingTasks()), encoder.encodeTraining(suite),
+                    intuitionEncoder);
+        }
+        return routingInputs;
+    }
+
+    /** Multi-task training, or its saved outcome when an output folder already holds it. */
+    private Multitask multitask(NDManager manager, Path outputDir) {
+        if (multitaskSteps == 0) {
+            return Multitask.NONE;
+        }
+        Path dir = outputDir == null ? null : outputDir.resolve(MULTITASK_DIR);
+        if (dir != null) {
+            java.util.Optional<Multitask> done = Multitask.read(dir, manager);
+            if (done.isPresent()) {
+                return done.get();
+            }
+        }
+        Path folder = backboneFolder();
+        MethodConfig config = method.withTasks(suite.numTrainingTasks());
+        try (NDManager scope = manager.newSubManager(); TextTokenizer tokenizer = TextTokenizer.load(folder)) {
+            LanguageModel model = fresh(folder, scope, config);
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            List<Float> losses = trainMultitask(model, encoder.encodeTraining(suite), dir, routingInputs(encoder));
+            if (dir != null) {
+                // A resumed run trained only the last steps; the metrics log has them all.
+                losses = MetricsLog.losses(dir.resolve(MetricsLog.FILE));
+            }
+            Multitask trained = Multitask.of(model, losses, manager);
+            if (dir != null) {
+                trained.write(dir);
+            }
+            return trained;
+        }
+    }
+
+    private ExperimentResult adapt(NDManager manager, Multitask multitask, long start) {
+        Path folder = backboneFolder();
+        MethodConfig config = method.withTasks(suite.numTrainingTasks());
+        SeedAggregate scores = new SeedAggregate();
+        long trainedAdaptation = 0;
+        List<AdaptationCurve> curves = new ArrayList<>();
+        try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            RoutingInputs routing = routingInputs(encoder);
             for (Task task : suite.heldout()) {
                 for (int seed : seeds) {
                     try (NDManager scope = manager.newSubManager()) {
                         LanguageModel model = fresh(folder, scope, config);
-                        multitask.forEach((k, v) -> model.namedParameters().get(k).set(v.duplicate()));
+                        multitask.loadInto(model);
                         variant.apply(model, 1);
                         trainedAdaptation = model.trainableParameterCount();
                         FewShotSplit split = FewShotSampler.split(task, shots, seed);
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
-                        List<EncodedExample> test = encoder.encode(split.rest(), 0);
-                        adapt(model, train, task.name(), seed, routingInputs);
-                        int[] predictions = RankClassification.predict(test, 64, scope, model,
-                                b -> routingInputs.context(b, model, false));
-                        scores.add(task.name(), seed, RankClassification.accuracy(test, predictions));
+                        List<EncodedExample> rest = encoder.encode(split.rest(), 0);
+                        int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
+                        curves.add(adapt(model, train, rest.subList(0, held), task.name(), seed, routing));
+                        scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope, routing));
                     }
                 }
             }
-            return new ExperimentResult(name, config.describe(), scores, seeds, trainedMultitask, trainedAdaptation,
-                    losses, (System.nanoTime() - start) / 1e9);
         }
+        return new ExperimentResult(name, config.describe(), scores, seeds, multitask.trainableCount(),
+                trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Rank-classification accuracy of the model as it is (evaluation mode). */
+    private static double accuracy(LanguageModel model, List<EncodedExample> examples, NDManager manager,
+            RoutingInputs routing) {
+        int[] predictions = RankClassification.predict(examples, 64, manager, model,
+                b -> routing.context(b, model, false));
+        return RankClassification.accuracy(examples, predictions);
     }
 
     private LanguageModel fresh(Path folder, NDManager manager, MethodConfig config) {
@@ -153,60 +303,99 @@ public final class Experiment {
         return model;
     }
 
-    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples,
-            RoutingInputs routingInputs) {
+    /** The trainable parameters of a phase, split into the experts' and the routing logits' groups. */
+    private static List<ParameterGroup> groups(LanguageModel model, float adapters, float routing) {
         Map<ParameterRole, Map<String, Parameter>> roles = ParameterRole.split(model);
         Set<String> trainable = model.trainableParameters().keySet();
         roles.values().forEach(params -> params.keySet().retainAll(trainable));
         List<ParameterGroup> groups = new ArrayList<>();
-        groups.add(new ParameterGroup("adapter", adapterLearningRate, roles.get(ParameterRole.ADAPTER)));
-        Map<String, Parameter> routing = roles.get(ParameterRole.ROUTING);
-        if (!routing.isEmpty()) {
-            groups.add(new ParameterGroup("routing", routingLearningRate, routing));
+        if (!roles.get(ParameterRole.ADAPTER).isEmpty()) {
+            groups.add(new ParameterGroup("adapter", adapters, roles.get(ParameterRole.ADAPTER)));
         }
+        if (!roles.get(ParameterRole.ROUTING).isEmpty()) {
+            groups.add(new ParameterGroup("routing", routing, roles.get(ParameterRole.ROUTING)));
+        }
+        return groups;
+    }
+
+    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints,
+            RoutingInputs routing) {
+        List<ParameterGroup> groups = groups(model, adapterLearningRate, routingLearningRate);
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, 0);
         TrainingObjective objective = (step, scope) -> {
             TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
-            ForwardContext ctx = routingInputs.context(b, model, true);
+            ForwardContext ctx = routing.context(b, model, true);
             return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(name + ": multi-task training", multitaskSteps)) {
-            return new Trainer(TrainerConfig.papers(multitaskSteps, 0), groups, null)
+            TrainerConfig trainer = new TrainerConfig(multitaskSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f,
+                    0f, checkpoints == null ? 0 : checkpointEvery, 2, 0);
+            return new Trainer(trainer, groups, checkpoints)
                     .run(objective, r -> phase.update(r.step(), Map.of("loss", r.loss()))).losses();
         }
     }
 
-    private void adapt(LanguageModel model, List<EncodedExample> shotsEncoded, String task, int seed,
-            RoutingInputs routingInputs) {
-        Map<String, Parameter> trainable = model.trainableParameters();
+    private AdaptationCurve adapt(LanguageModel model, List<EncodedExample> shotsEncoded,
+            List<EncodedExample> validation, String task, int seed, RoutingInputs routing) {
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
-        TrainingObjective objective = (step, scope) -> {
-            List<EncodedExample> batch = batches.batch(step);
-            if (adaptationLoss == AdaptationLoss.LM) {
-                TaskBatch b = TaskBatch.of(scope, batch, model);
-                ForwardContext ctx = routingInputs.context(b, model, true);
-                return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
-                        b.inputs().targetTokens());
-            }
-            ChoiceExpansion expansion = ChoiceExpansion.of(batch);
-            int choices = batch.get(0).choiceIds().size();
-            TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
-            ForwardContext ctx = routingInputs.context(rows, model, true);
-            NDArray logits = model.logits(rows.inputs(), ctx);
-            long[] labels = new long[batch.size()];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = expansion.labels()[i];
-            }
-            NDArray loss = TFewLoss.compute(logits, rows.inputs().labels(), choices, scope.create(labels)).total();
-            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(loss), rows.inputs().targetTokens());
-        };
-        try (ProgressPhase phase = Progress.start(name + ": adapt " + task + " (seed " + seed + ")", adaptSteps)) {
-            new Trainer(new TrainerConfig(adaptSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f, 0f, 0, 1, seed),
-                    List.of(new ParameterGroup("adaptation", adaptLearningRate, trainable)), null)
-                    .run(objective, r -> phase.update(r.step(), Map.of("loss", r.loss())));
+        TrainingObjective objective = (step, scope) -> adaptationLoss(model, batches.batch(step), scope, routing);
+        List<Integer> evaluated = new ArrayList<>();
+        List<Double> accuracies = new ArrayList<>();
+        Map<String, Parameter> trainable = model.trainableParameters();
+        int[] kept = {adaptSteps};
+        try (NDManager snapshots = model.manager().newSubManager();
+                ProgressPhase phase = Progress.start(name + ": adapt " + task + " (seed " + seed + ")", adaptSteps)) {
+            Map<String, NDArray> best = new LinkedHashMap<>();
+            Trainer trainer = new Trainer(
+                    new TrainerConfig(adaptSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f, 0f, 0, 1, seed),
+                    groups(model, adaptLearningRate, routingLearningRate), null);
+            List<Float> losses = trainer.run(objective, r -> {
+                phase.update(r.step(), Map.of("loss", r.loss()));
+                if (validation.isEmpty() || (r.step() % evaluateEvery != 0 && r.step() != r.totalSteps())) {
+                    return;
+                }
+                double acc = accuracy(model, validation, snapshots, routing);
+                boolean better = accuracies.stream().allMatch(a -> acc > a);
+                evaluated.add(r.step());
+                accuracies.add(acc);
+                if (keepBest && better) {
+                    best.values().forEach(NDArray::close);
+                    trainable.forEach((k, p) -> {
+                        NDArray copy = p.array().duplicate();
+                        copy.attach(snapshots);
+                        best.put(k, copy);
+                    });
+                    kept[0] = r.step();
+                }
+            }).losses();
+            // Best-validation protocol: score the test examples with the weights of the best evaluation.
+            best.forEach((k, v) -> trainable.get(k).array().set(v.toByteBuffer()));
+            return new AdaptationCurve(task, seed, losses, evaluated, accuracies, kept[0]);
         }
+    }
+
+    /** The adaptation loss of one batch of shots: LM, or T-Few's over the answer choices. */
+    private TrainingObjective.StepLoss adaptationLoss(LanguageModel model, List<EncodedExample> batch,
+            NDManager scope, RoutingInputs routing) {
+        if (adaptationLoss == AdaptationLoss.LM) {
+            TaskBatch b = TaskBatch.of(scope, batch, model);
+            ForwardContext ctx = routing.context(b, model, true);
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
+                    b.inputs().targetTokens());
+        }
+        ChoiceExpansion expansion = ChoiceExpansion.of(batch);
+        int choices = batch.get(0).choiceIds().size();
+        TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
+        ForwardContext ctx = routing.context(rows, model, true);
+        NDArray logits = model.logits(rows.inputs(), ctx);
+        long[] labels = new long[batch.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = expansion.labels()[i];
+        }
+        NDArray loss = TFewLoss.compute(logits, rows.inputs().labels(), choices, scope.create(labels)).total();
+        return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(loss), rows.inputs().targetTokens());
     }
 
     /** Options of an experiment; unset ones take the built-in defaults. */
@@ -224,6 +413,11 @@ public final class Experiment {
         private int adaptSteps = 60;
         private float adaptLearningRate = 1e-2f;
         private AdaptationLoss adaptationLoss = AdaptationLoss.TFEW;
+        private int evaluateEvery;
+        private int validationExamples = 32;
+        private boolean keepBest;
+        private Device device;
+        private int checkpointEvery = 100;
         private List<Integer> seeds = List.of(0, 1024, 42);
         private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
 
@@ -352,6 +546,47 @@ public final class Experiment {
          */
         public Builder adaptationLoss(AdaptationLoss loss) {
             this.adaptationLoss = Objects.requireNonNull(loss, "loss");
+            return this;
+        }
+
+        /**
+         * Evaluates during adaptation: every {@code every} steps (and after the last), the accuracy on
+         * {@code examples} validation examples taken from the held-out task's non-shot examples (they
+         * are then left out of the test set). With {@code keepBest}, the test set is scored with the
+         * weights of the best evaluation (the best-validation protocol); otherwise with the last.
+         *
+         * @param every steps between evaluations (positive)
+         * @param examples validation examples per task (positive)
+         * @param keepBest whether to keep the best-validation weights
+         * @return this builder
+         */
+        public Builder validation(int every, int examples, boolean keepBest) {
+            this.evaluateEvery = requirePositive(every, "evaluation interval");
+            this.validationExamples = requirePositive(examples, "validation examples");
+            this.keepBest = keepBest;
+            return this;
+        }
+
+        /**
+         * Sets where the arrays live; by default the engine's default device (the first GPU when there
+         * is one, else the CPU).
+         *
+         * @param device e.g. {@code Device.cpu()} or {@code Device.gpu(0)}
+         * @return this builder
+         */
+        public Builder device(Device device) {
+            this.device = Objects.requireNonNull(device, "device");
+            return this;
+        }
+
+        /**
+         * Sets how often multi-task training writes a checkpoint when the run has an output folder.
+         *
+         * @param steps steps between checkpoints (positive)
+         * @return this builder
+         */
+        public Builder checkpointEvery(int steps) {
+            this.checkpointEvery = requirePositive(steps, "checkpointEvery");
             return this;
         }
 

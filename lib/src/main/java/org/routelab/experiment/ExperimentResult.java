@@ -15,10 +15,12 @@ import org.routelab.eval.SeedAggregate;
  * @param trainableMultitask parameters trained during multi-task training (0 without it)
  * @param trainableAdaptation parameters trained during few-shot adaptation
  * @param multitaskLosses the multi-task training losses, one per step
+ * @param adaptation how adaptation went on each held-out task and seed, in run order
  * @param wallSeconds the run's wall time
  */
 public record ExperimentResult(String name, String method, SeedAggregate scores, List<Integer> seeds,
-        long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, double wallSeconds) {
+        long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, List<AdaptationCurve> adaptation,
+        double wallSeconds) {
 
     /** Returns the median over seeds of each held-out task's accuracy. */
     public Map<String, Double> accuracyPerTask() {

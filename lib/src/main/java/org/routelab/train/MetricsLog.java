@@ -18,11 +18,42 @@ import org.routelab.util.AtomicFiles;
  * of each group, throughput and elapsed time. Opening it for a resumed run first drops the lines of
  * steps after the checkpoint, so the log matches the weights.
  */
-final class MetricsLog implements AutoCloseable {
+public final class MetricsLog implements AutoCloseable {
+    /** The log's file name in a run folder. */
+    public static final String FILE = "metrics.jsonl";
+
     private final BufferedWriter out;
 
     private MetricsLog(BufferedWriter out) {
         this.out = out;
+    }
+
+    /**
+     * Reads the loss of every logged step.
+     *
+     * @param file a {@code metrics.jsonl}
+     * @return the losses in step order
+     * @throws UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException naming the file and line when a line is not a step record
+     */
+    public static List<Float> losses(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            List<Float> out = new java.util.ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                try {
+                    out.add(JsonParser.parseString(lines.get(i)).getAsJsonObject().get("loss").getAsFloat());
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(file + " line " + (i + 1) + ": not a step record with a loss", e);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read metrics log " + file, e);
+        }
     }
 
     static MetricsLog open(Path file, int resumedStep) {

@@ -61,7 +61,7 @@ public final class Trainer {
             Path last = checkpoints == null ? null : checkpoints.latest().orElse(null);
             int start = last == null ? 0 : TrainingCheckpoint.restore(last, trainable, optimizer).get("step").getAsInt();
             if (outputDir != null) {
-                metrics = MetricsLog.open(outputDir.resolve("metrics.jsonl"), start);
+                metrics = MetricsLog.open(outputDir.resolve(MetricsLog.FILE), start);
             }
             List<Float> losses = new ArrayList<>();
             long runStart = System.nanoTime();

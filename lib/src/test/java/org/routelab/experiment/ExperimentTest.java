@@ -1,5 +1,6 @@
 package org.routelab.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,10 +20,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
+import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.routing.AdaptationVariant;
 
 class ExperimentTest {
-    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4);
+    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4, SkillFamily.SEQUENCE);
 
     @TempDir
     static Path dir;
@@ -93,5 +98,67 @@ class ExperimentTest {
         assertEquals("lora-fresh", fresh.name());
         assertEquals(0, fresh.multitaskLosses().size());
         assertEquals(0, fresh.trainableMultitask());
+    }
+
+    @Test
+    void runFolderResumesFromItsLastCheckpointAndResultsReadBack() throws IOException {
+        Path out = dir.resolve("run");
+        Experiment e = tiny("poly").multitaskSteps(4).checkpointEvery(2).build();
+        ExperimentResult r = e.run(out);
+        Path multitask = out.resolve("multitask");
+        byte[] finished = Files.readAllBytes(multitask.resolve("adapters.safetensors"));
+        assertEquals(4, r.multitaskLosses().size());
+
+        // A crash after the step-2 checkpoint: training resumes there and ends with the same weights.
+        Path metrics = multitask.resolve("metrics.jsonl");
+        List<String> logged = Files.readAllLines(metrics);
+        Files.writeString(multitask.resolve("checkpoints/latest"), "step-0000002");
+        Files.delete(multitask.resolve("multitask.json"));
+        assertEquals(r.multitaskLosses(), e.train(out), "the loss curve covers the whole training");
+        assertArrayEquals(finished, Files.readAllBytes(multitask.resolve("adapters.safetensors")));
+        List<String> relogged = Files.readAllLines(metrics);
+        assertEquals(logged.subList(0, 2), relogged.subList(0, 2), "steps 1-2 (with their timings) did not run again");
+        assertEquals(4, relogged.size());
+
+        // Adaptation from the saved adapters reproduces the in-memory run; results read back whole.
+        ExperimentResult again = e.adapt(out);
+        assertEquals(r.accuracyPerTask(), again.accuracyPerTask());
+        ExperimentResult read = ResultFiles.read(out);
+        assertEquals(again.accuracyPerTask(), read.accuracyPerTask());
+        assertEquals(again.multitaskLosses(), read.multitaskLosses());
+        assertEquals(again.adaptation(), read.adaptation());
+        assertEquals(again.trainableAdaptation(), read.trainableAdaptation());
+        assertTrue(Files.readString(out.resolve("results.csv")).startsWith("task,seed,accuracy\n"));
+
+        Map<String, Double> fit = e.evaluateTraining(out, 5);
+        assertEquals(8, fit.size());
+        fit.values().forEach(a -> assertTrue(a >= 0 && a <= 1, "accuracy " + a));
+    }
+
+    @Test
+    void adaptingWithoutFinishedTrainingNamesTheFolder() {
+        Path out = dir.resolve("empty-run");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> tiny("poly").build().adapt(out));
+        assertTrue(e.getMessage().contains(out.resolve("multitask").toString()), e.getMessage());
+    }
+
+    @Test
+    void bestValidationKeepsTheWeightsOfTheBestEvaluation() {
+        ExperimentResult last = tiny("lora").multitaskSteps(0).adaptation(8, 4, 3e-2f).validation(1, 8, false)
+                .build().run();
+        ExperimentResult best = tiny("lora").multitaskSteps(0).adaptation(8, 4, 3e-2f).validation(1, 8, true)
+                .build().run();
+        for (AdaptationCurve c : last.adaptation()) {
+            assertEquals(List.of(1, 2, 3, 4), c.evaluatedSteps());
+            assertEquals(4, c.keptStep());
+            assertEquals(4, c.losses().size());
+        }
+        for (int i = 0; i < best.adaptation().size(); i++) {
+            AdaptationCurve c = best.adaptation().get(i);
+            assertEquals(last.adaptation().get(i).validationAccuracy(), c.validationAccuracy(),
+                    "evaluation does not disturb training");
+            double top = c.validationAccuracy().stream().mapToDouble(d -> d).max().orElseThrow();
+            assertEquals(c.validationAccuracy().indexOf(top) + 1, c.keptStep(), "first best evaluation is kept");
+        }
     }
 }

@@ -3,14 +3,19 @@ package org.routelab.data.skillcomp;
 import java.util.Arrays;
 
 /**
- * The elementary skills of SkillComp: sequence transformations over symbol indices
- * {@code 0 .. symbols-1} (written {@code a}, {@code b}, ...). They are of three kinds, so that
- * compositions mix what a model must learn: moving positions (reverse, rotate, swap_pairs,
- * swap_ends), rewriting symbols through a fixed table (shift, mirror), and changing the length
- * (drop_first, append_first, drop_last). Each output symbol is an input symbol taken from a fixed
- * position or passed through a fixed table, which keeps the skills within reach of a tiny
- * transformer; {@code sort} (last, so unused by default) is the exception. {@link SkillCompConfig#skills()}
- * takes the first N in declaration order.
+ * The elementary skills of SkillComp, in two {@link SkillFamily families}.
+ *
+ * <p>{@link SkillFamily#SEQUENCE} skills are sequence transformations over symbol indices
+ * {@code 0 .. symbols-1} (written {@code a}, {@code b}, ...) of three kinds: moving positions (reverse,
+ * rotate, swap_pairs, swap_ends), rewriting symbols through a fixed table (shift, mirror), and changing
+ * the length (drop_first, append_first, drop_last); {@code sort} is the hardest. Their compositions are
+ * hard for a tiny backbone, which makes them a stress test.
+ *
+ * <p>{@link SkillFamily#SWAPS} skills each exchange the two symbols of their own pair ({@code swap_ab}
+ * turns every {@code a} into {@code b} and back) and copy the rest. Pairs are disjoint, so skills
+ * commute and a task made of two of them is exactly the union of their effects: the setting where
+ * a routed adapter that learned one module per skill solves an unseen pair by routing alone. Each swap
+ * is also a rank-one change of a copying model's output, so even rank-1 adapters can hold one.
  */
 public enum Skill {
     /** Reverses the sequence: {@code a b c d -> d c b a}. */
@@ -32,12 +37,55 @@ public enum Skill {
     /** Removes the last symbol: {@code a b c -> a b}. */
     DROP_LAST("drop_last"),
     /** Sorts the symbols in alphabet order: {@code c a b -> a b c}. */
-    SORT("sort");
+    SORT("sort"),
+    /** Exchanges {@code a} and {@code b}: {@code a c b -> b c a}. */
+    SWAP_AB("swap_ab", 0),
+    /** Exchanges {@code c} and {@code d}. */
+    SWAP_CD("swap_cd", 2),
+    /** Exchanges {@code e} and {@code f}. */
+    SWAP_EF("swap_ef", 4),
+    /** Exchanges {@code g} and {@code h}. */
+    SWAP_GH("swap_gh", 6),
+    /** Exchanges {@code i} and {@code j}. */
+    SWAP_IJ("swap_ij", 8),
+    /** Exchanges {@code k} and {@code l}. */
+    SWAP_KL("swap_kl", 10),
+    /** Exchanges {@code m} and {@code n}. */
+    SWAP_MN("swap_mn", 12),
+    /** Exchanges {@code o} and {@code p}. */
+    SWAP_OP("swap_op", 14);
 
     private final String id;
+    private final SkillFamily family;
+    /** The first symbol of a swap's pair; -1 for sequence skills. */
+    private final int pair;
 
     Skill(String id) {
+        this(id, SkillFamily.SEQUENCE, -1);
+    }
+
+    Skill(String id, int pair) {
+        this(id, SkillFamily.SWAPS, pair);
+    }
+
+    Skill(String id, SkillFamily family, int pair) {
         this.id = id;
+        this.family = family;
+        this.pair = pair;
+    }
+
+    /** Returns the family the skill belongs to. */
+    public SkillFamily family() {
+        return family;
+    }
+
+    /**
+     * Returns the smallest alphabet the skill works on.
+     *
+     * @return 1 for sequence skills, the pair's second symbol plus one for swaps
+     */
+    public int minSymbols() {
+        return pair + 2;
     }
 
     /** Returns the skill's name as it appears in task names. */
@@ -101,7 +149,18 @@ public enum Skill {
                 out = seq.clone();
                 Arrays.sort(out);
             }
-            default -> throw new AssertionError(this);
+            default -> {
+                if (family != SkillFamily.SWAPS) {
+                    throw new AssertionError(this);
+                }
+                if (symbols < minSymbols()) {
+                    throw new IllegalArgumentException(id + " needs at least " + minSymbols() + " symbols, got " + symbols);
+                }
+                out = new int[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = seq[i] == pair ? pair + 1 : seq[i] == pair + 1 ? pair : seq[i];
+                }
+            }
         }
         return out;
     }

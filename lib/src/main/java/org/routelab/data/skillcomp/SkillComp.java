@@ -160,7 +160,7 @@ public final class SkillComp {
         return suite;
     }
 
-    /** Returns the skills in use (the first {@code config.skills()} of {@link Skill}). */
+    /** Returns the skills in use (the first {@code config.skills()} of the config's family). */
     public List<Skill> skills() {
         return skills(config);
     }
@@ -388,17 +388,31 @@ public final class SkillComp {
         Random random = new Random(mix(seed, EXAMPLE_SALT + index));
         Set<String> inputs = new HashSet<>();
         List<Example> examples = new ArrayList<>(count);
-        while (examples.size() < count) {
+        for (long attempts = 0; examples.size() < count; attempts++) {
+            if (attempts > 10_000L * count) {
+                throw new IllegalArgumentException("SkillComp: task " + name + " has too few distinct inputs that"
+                        + " every one of its skills changes for " + count + " examples; use more symbols or"
+                        + " longer inputs");
+            }
             int[] in = distinctSymbols(random, config.symbols(),
                     config.minLength() + random.nextInt(config.maxLength() - config.minLength() + 1));
             String input = text(in);
-            if (inputs.add(input)) {
+            if (informative(composition, in, config.symbols()) && inputs.add(input)) {
                 int[] target = applyAll(composition, in, config.symbols());
                 List<String> choices = choices(config, random, in, target, related, pool);
                 examples.add(Example.withChoices(name, input, choices, choices.indexOf(text(target))));
             }
         }
         return new Task(name, examples);
+    }
+
+    /**
+     * Whether each of the task's skills, applied alone, changes the input: examples where a skill
+     * has nothing to act on (a swap whose symbols are absent) would not show the task apart from
+     * its parts.
+     */
+    private static boolean informative(List<Skill> composition, int[] input, int symbols) {
+        return composition.stream().noneMatch(s -> Arrays.equals(s.apply(input, symbols), input));
     }
 
     /** Distractor functions for a task: pool compositions sharing a skill with it, and its skills alone. */
@@ -543,7 +557,7 @@ public final class SkillComp {
     }
 
     private static List<Skill> skills(SkillCompConfig config) {
-        return List.of(Skill.values()).subList(0, config.skills());
+        return config.family().skills().subList(0, config.skills());
     }
 
     private static String name(List<Skill> composition) {

@@ -23,10 +23,25 @@ class SkillTest {
         "append_first, a b c,     a b c a",
         "drop_last,    a b c,     a b",
         "sort,         c a l b,   a b c l",
+        "swap_ab,      a c b d,   b c a d",
+        "swap_cd,      d e c,     c e d",
+        "swap_kl,      k a l,     l a k",
     })
     void eachSkillOnHandWorkedExamples(String skill, String input, String expected) {
         // 12 symbols: a..l, so shift wraps l to a and mirror maps a to l.
         assertEquals(expected, SkillComp.apply(List.of(Skill.byId(skill)), input, 12));
+    }
+
+    @Test
+    void swapsOnDisjointPairsCommuteAndNeedTheirSymbols() {
+        List<Skill> swaps = SkillFamily.SWAPS.skills();
+        assertEquals(8, swaps.size());
+        assertEquals("b a d c e", SkillComp.apply(List.of(Skill.SWAP_AB, Skill.SWAP_CD), "a b c d e", 16));
+        assertEquals("b a d c e", SkillComp.apply(List.of(Skill.SWAP_CD, Skill.SWAP_AB), "a b c d e", 16));
+        assertEquals(16, Skill.SWAP_OP.minSymbols());
+        assertThrows(IllegalArgumentException.class, () -> Skill.SWAP_OP.apply(new int[] {0, 1}, 12));
+        assertThrows(IllegalArgumentException.class, () -> new SkillCompConfig(12, 8, 2, 20, 5, 200, 150, 4, 6, 4,
+                SkillFamily.SWAPS));
     }
 
     @Test
