@@ -43,8 +43,8 @@ import org.routelab.train.TrainingObjective;
 
 /**
  * One experiment of the papers, end to end: inject a method into the frozen backbone, train it on
- * all training tasks at once (mixed-task batches, routing by task id), then for every held-out task
- * and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
+ * all training tasks at once (mixed-task batches, routing by task id or by the input: {@link
+ * RoutingInputs} builds every batch's context), then for every held-out task and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
  * examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
  *
@@ -93,6 +93,9 @@ public final class Experiment {
     private final Device device;
     private final int checkpointEvery;
     private final List<Integer> seeds;
+    private final RoutingInputs.Encoder intuitionEncoder;
+    /** Built at first use; T-REX's intuition is then fitted once and serves every phase. */
+    private RoutingInputs routingInputs;
 
     private Experiment(Builder b) {
         this.method = Objects.requireNonNull(b.method, "method");
@@ -116,6 +119,7 @@ public final class Experiment {
         this.device = b.device;
         this.checkpointEvery = b.checkpointEvery;
         this.seeds = List.copyOf(b.seeds);
+        this.intuitionEncoder = b.intuitionEncoder;
     }
 
     /** Returns a builder with the built-in defaults. */
@@ -199,7 +203,7 @@ public final class Experiment {
     /**
      * Scores the multi-task-trained model on its own training tasks (the command line's {@code
      * eval}): rank-classification accuracy per training task on up to {@code examples} of its
-     * examples, routed by its task id. It shows how well multi-task training fit before any transfer.
+     * examples, routed as the method routes (its task id, or its input). It shows how well multi-task training fit before any transfer.
      *
      * @param outputDir the run folder holding finished multi-task training, or null to train in memory
      * @param examples examples scored per task (positive)
@@ -219,13 +223,14 @@ public final class Experiment {
             Map<String, Double> out = new LinkedHashMap<>();
             try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
                 ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+                RoutingInputs routing = routingInputs(encoder);
                 LanguageModel model = fresh(folder, manager, config);
                 multitask.loadInto(model);
                 List<Task> tasks = suite.training();
                 for (int id = 0; id < tasks.size(); id++) {
                     Task task = tasks.get(id);
                     List<Example> some = task.examples().subList(0, Math.min(examples, task.examples().size()));
-                    out.put(task.name(), accuracy(model, encoder.encode(some, id), manager));
+                    out.put(task.name(), accuracy(model, encoder.encode(some, id), manager, routing));
                 }
             }
             return out;
@@ -236,6 +241,15 @@ public final class Experiment {
 
     private Path backboneFolder() {
         return backbone != null ? backbone : BuiltinBackbone.folder();
+    }
+
+    /** What routers read besides the layer input, for every phase of this experiment. */
+    private RoutingInputs routingInputs(ExampleEncoder encoder) {
+        if (routingInputs == null) {
+            routingInputs = new RoutingInputs(method.withTasks(suite.numTrainingTasks()), encoder.encodeTraining(suite),
+                    intuitionEncoder);
+        }
+        return routingInputs;
     }
 
     /** Multi-task training, or its saved outcome when an output folder already holds it. */
@@ -254,7 +268,8 @@ public final class Experiment {
         MethodConfig config = method.withTasks(suite.numTrainingTasks());
         try (NDManager scope = manager.newSubManager(); TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             LanguageModel model = fresh(folder, scope, config);
-            List<Float> losses = trainMultitask(model, new ExampleEncoder(tokenizer).encodeTraining(suite), dir);
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            List<Float> losses = trainMultitask(model, encoder.encodeTraining(suite), dir, routingInputs(encoder));
             if (dir != null) {
                 // A resumed run trained only the last steps; the metrics log has them all.
                 losses = MetricsLog.losses(dir.resolve(MetricsLog.FILE));
@@ -275,6 +290,7 @@ public final class Experiment {
         List<AdaptationCurve> curves = new ArrayList<>();
         try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            RoutingInputs routing = routingInputs(encoder);
             for (Task task : suite.heldout()) {
                 for (int seed : seeds) {
                     try (NDManager scope = manager.newSubManager()) {
@@ -286,8 +302,8 @@ public final class Experiment {
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
                         List<EncodedExample> rest = encoder.encode(split.rest(), 0);
                         int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
-                        curves.add(adapt(model, train, rest.subList(0, held), task.name(), seed));
-                        scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope));
+                        curves.add(adapt(model, train, rest.subList(0, held), task.name(), seed, routing));
+                        scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope, routing));
                     }
                 }
             }
@@ -297,9 +313,10 @@ public final class Experiment {
     }
 
     /** Rank-classification accuracy of the model as it is (evaluation mode). */
-    private static double accuracy(LanguageModel model, List<EncodedExample> examples, NDManager manager) {
+    private static double accuracy(LanguageModel model, List<EncodedExample> examples, NDManager manager,
+            RoutingInputs routing) {
         int[] predictions = RankClassification.predict(examples, 64, manager, model,
-                b -> ForwardContext.eval().withTaskIds(b.taskIdArray()));
+                b -> routing.context(b, model, false));
         return RankClassification.accuracy(examples, predictions);
     }
 
@@ -324,13 +341,14 @@ public final class Experiment {
         return groups;
     }
 
-    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints) {
+    private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints,
+            RoutingInputs routing) {
         List<ParameterGroup> groups = groups(model, adapterLearningRate, routingLearningRate);
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, 0);
         TrainingObjective objective = (step, scope) -> {
             TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
-            return new TrainingObjective.StepLoss(
-                    model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+            ForwardContext ctx = routing.context(b, model, true);
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(name + ": multi-task training", multitaskSteps)) {
@@ -342,10 +360,10 @@ public final class Experiment {
     }
 
     private AdaptationCurve adapt(LanguageModel model, List<EncodedExample> shotsEncoded,
-            List<EncodedExample> validation, String task, int seed) {
+            List<EncodedExample> validation, String task, int seed, RoutingInputs routing) {
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
-        TrainingObjective objective = (step, scope) -> adaptationLoss(model, batches.batch(step), scope);
+        TrainingObjective objective = (step, scope) -> adaptationLoss(model, batches.batch(step), scope, routing);
         List<Integer> evaluated = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
         Map<String, Parameter> trainable = model.trainableParameters();
@@ -361,7 +379,7 @@ public final class Experiment {
                 if (validation.isEmpty() || (r.step() % evaluateEvery != 0 && r.step() != r.totalSteps())) {
                     return;
                 }
-                double acc = accuracy(model, validation, snapshots);
+                double acc = accuracy(model, validation, snapshots, routing);
                 boolean better = accuracies.stream().allMatch(a -> acc > a);
                 evaluated.add(r.step());
                 accuracies.add(acc);
@@ -383,23 +401,24 @@ public final class Experiment {
 
     /** The adaptation loss of one batch of shots: LM, or T-Few's over the answer choices. */
     private TrainingObjective.StepLoss adaptationLoss(LanguageModel model, List<EncodedExample> batch,
-            NDManager scope) {
+            NDManager scope, RoutingInputs routing) {
         if (adaptationLoss == AdaptationLoss.LM) {
             TaskBatch b = TaskBatch.of(scope, batch, model);
-            return new TrainingObjective.StepLoss(
-                    model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+            ForwardContext ctx = routing.context(b, model, true);
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         }
         ChoiceExpansion expansion = ChoiceExpansion.of(batch);
         int choices = batch.get(0).choiceIds().size();
         TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
-        NDArray logits = model.logits(rows.inputs(), ForwardContext.train().withTaskIds(rows.taskIdArray()));
+        ForwardContext ctx = routing.context(rows, model, true);
+        NDArray logits = model.logits(rows.inputs(), ctx);
         long[] labels = new long[batch.size()];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = expansion.labels()[i];
         }
         NDArray loss = TFewLoss.compute(logits, rows.inputs().labels(), choices, scope.create(labels)).total();
-        return new TrainingObjective.StepLoss(loss, rows.inputs().targetTokens());
+        return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(loss), rows.inputs().targetTokens());
     }
 
     /** Options of an experiment; unset ones take the built-in defaults. */
@@ -424,6 +443,7 @@ public final class Experiment {
         private Device device;
         private int checkpointEvery = 100;
         private List<Integer> seeds = List.of(0, 1024, 42);
+        private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
 
         private Builder() {}
 
@@ -618,6 +638,17 @@ public final class Experiment {
                 throw new IllegalArgumentException("need at least one seed");
             }
             this.seeds = List.of(seeds);
+            return this;
+        }
+
+        /**
+         * Sets the sentence encoder of T-REX's intuition (default: the frozen backbone).
+         *
+         * @param encoder the encoder
+         * @return this builder
+         */
+        public Builder intuitionEncoder(RoutingInputs.Encoder encoder) {
+            this.intuitionEncoder = Objects.requireNonNull(encoder, "encoder");
             return this;
         }
 
