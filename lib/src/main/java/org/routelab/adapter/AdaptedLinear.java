@@ -7,7 +7,8 @@ import org.routelab.nn.Linear;
 /**
  * A projection {@code h = W0 x + delta(x, ctx)}: the frozen weight keeps its checkpoint name
  * ({@code ...q.weight}) and the adapter is the child {@code adapter}. A {@link MergeableAdapter} can be
- * folded into {@code W0} for inference and taken out again.
+ * folded into {@code W0} for inference and taken out again. A context {@link
+ * ForwardContext#withoutAdapters without adapters} computes {@code W0 x} alone.
  */
 public final class AdaptedLinear extends Linear {
     private boolean merged;
@@ -36,6 +37,13 @@ public final class AdaptedLinear extends Linear {
     @Override
     public NDArray forward(NDArray x, ForwardContext ctx) {
         NDArray base = super.forward(x, ctx);
+        if (!ctx.adaptersEnabled()) {
+            if (merged) {
+                throw new IllegalStateException("a merged adapter is part of W0 and cannot be switched off;"
+                        + " unmerge it first");
+            }
+            return base;
+        }
         return merged ? base : base.add(adapter().delta(x, ctx));
     }
 

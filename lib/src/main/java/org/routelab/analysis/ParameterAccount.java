@@ -10,12 +10,14 @@ import org.routelab.backbone.LanguageModel;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.method.ParameterRole;
+import org.routelab.nn.Module;
 import org.routelab.nn.Parameter;
 import org.routelab.routing.AdaptationVariant;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+import org.routelab.routing.InputRouter;
 
 /**
  * A method's parameter counts on a backbone, read from the built model (structure only: frozen
@@ -29,10 +31,13 @@ import tech.tablesaw.api.Table;
  * @param options the method's options, e.g. {@code r=1;S=8;T=313;granularity=layer}
  * @param adaptedLayers the number of adapted projections
  * @param expertParams adapter parameters other than routing (multi-task parameters without routing)
- * @param routingParams routing parameters for the configured training tasks
- * @param adaptFull parameters trained by full adaptation (experts and one task's fresh routing)
- * @param adaptRouteOnly parameters trained by -z (one task's routing), or -1 for unrouted methods
- * @param adaptAverage parameters trained by -mu (the averaged adapter)
+ * @param routingParams routing parameters: task logits for the configured training tasks, and the
+ *     routers of task-free methods (which read the input, so their count does not depend on tasks)
+ * @param adaptFull parameters trained by full adaptation (experts and one task's fresh routing; all
+ *     of a task-free method's parameters)
+ * @param adaptRouteOnly parameters trained by -z (one task's routing; a task-free method's routers),
+ *     or -1 for unrouted methods
+ * @param adaptAverage parameters trained by -mu (the averaged adapter), or -1 for task-free methods
  */
 public record ParameterAccount(Method method, String options, int adaptedLayers, long expertParams,
         long routingParams, long adaptFull, long adaptRouteOnly, long adaptAverage) {
@@ -53,8 +58,18 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
             List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
-            long experts = size(groups.get(ParameterRole.ADAPTER));
-            long routing = size(groups.get(ParameterRole.ROUTING));
+            // Input routers train with their adapters (ParameterRole.ADAPTER) but are routing here.
+            long inputRouting = model.namedModules().values().stream()
+                    .filter(m -> m instanceof InputRouter).mapToLong(Module::parameterCount).sum();
+            long experts = size(groups.get(ParameterRole.ADAPTER)) - inputRouting;
+            long routing = size(groups.get(ParameterRole.ROUTING)) + inputRouting;
+            if (!config.method().routed() && routing > 0) {
+                AdaptationVariant.FULL.apply(model, 1);
+                long full = model.trainableParameterCount();
+                AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+                return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
+                        full, model.trainableParameterCount(), -1);
+            }
             if (!config.method().routed()) {
                 return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
                         experts, -1, experts);

@@ -34,13 +34,14 @@ final class ParamsCommand implements Callable<Integer> {
     private String backbone;
 
     @Option(names = "--method", required = true, split = ",",
-            description = "Methods: lora, poly, mhr, tlora, tensorpoly-1, tensorpoly-2 (comma-separated).")
+            description = "Methods: lora, poly, mhr, tlora, tensorpoly-1, tensorpoly-2, moe-lora, orchmoe, trex"
+                    + " (comma-separated).")
     private List<String> methods;
 
     @Option(names = "--rank", description = "LoRA rank r (default: the method's paper setting).")
     private Integer rank;
 
-    @Option(names = "--skills", description = "Poly/MHR skills S (default 8).")
+    @Option(names = "--skills", description = "Poly/MHR/OrchMoE skills S (default 8).")
     private Integer skills;
 
     @Option(names = "--heads", description = "MHR heads q (default 64).")
@@ -51,6 +52,16 @@ final class ParamsCommand implements Callable<Integer> {
 
     @Option(names = "--order", description = "TLoRA/TensorPoly tensor order N (default 2).")
     private Integer order;
+
+    @Option(names = "--experts", description = "MoE-LoRA experts E (default 8).")
+    private Integer experts;
+
+    @Option(names = "--abstract-tasks",
+            description = "OrchMoE abstract tasks (default: as many as --tasks, the paper's setting).")
+    private Integer abstractTasks;
+
+    @Option(names = "--rank-one-experts", description = "T-REX down x up projections IxJ (default 4x8).")
+    private String rankOneExperts;
 
     @Option(names = "--tasks", defaultValue = "313",
             description = "Training tasks T (default: ${DEFAULT-VALUE}, the T0 mixture's task-template pairs).")
@@ -91,6 +102,19 @@ final class ParamsCommand implements Callable<Integer> {
         }
         if (order != null) {
             c = c.withOrder(order);
+        }
+        if (experts != null) {
+            c = c.withMoeLora(c.moeLora().withExperts(experts));
+        }
+        if (abstractTasks != null) {
+            c = c.withOrchMoe(c.orchMoe().withAbstractTasks(abstractTasks));
+        }
+        if (rankOneExperts != null) {
+            String[] ij = rankOneExperts.split("x", -1);
+            if (ij.length != 2 || !ij[0].matches("\\d+") || !ij[1].matches("\\d+")) {
+                throw new IllegalArgumentException("--rank-one-experts must be IxJ, e.g. 4x8, not '" + rankOneExperts + "'");
+            }
+            c = c.withTRex(c.trex().withExperts(Integer.parseInt(ij[0]), Integer.parseInt(ij[1])));
         }
         if (targets.equals("light")) {
             return c.withTargets(LIGHT.modules(), LIGHT.layers());

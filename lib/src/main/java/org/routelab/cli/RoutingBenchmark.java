@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code routelab bench routing}: training step time (forward + backward) of every method relative to
  * plain LoRA on the same backbone and mixed-task batches. Methods take turns step by step, so a change
- * in the machine's load affects them all alike; each reports the median over its steps.
+ * in the machine's load affects them all alike; each reports the median over its steps. Task-free
+ * methods ignore the task ids; T-REX reads synthetic priors (its intuition's k-means needs a corpus).
  */
 @Command(name = "routing", mixinStandardHelpOptions = true,
         description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
@@ -34,7 +36,8 @@ final class RoutingBenchmark implements Callable<Integer> {
             description = "Preset or config.json path (default: ${DEFAULT-VALUE}).")
     private String config;
 
-    @Option(names = "--methods", split = ",", defaultValue = "lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2",
+    @Option(names = "--methods", split = ",",
+            defaultValue = "lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2,moe-lora,orchmoe,trex",
             description = "Methods, LoRA first as the reference (default: ${DEFAULT-VALUE}); paper settings.")
     private List<String> methods;
 
@@ -84,7 +87,7 @@ final class RoutingBenchmark implements Callable<Integer> {
                     taskIds[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
                 }
                 for (int k = 0; k < models.size(); k++) {
-                    double ms = step(models.get(k), manager, inputs, targets, taskIds);
+                    double ms = step(models.get(k), configs.get(k), manager, inputs, targets, taskIds, s);
                     if (s >= 0) {
                         millis[k][s] = ms;
                     }
@@ -102,13 +105,17 @@ final class RoutingBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static double step(LanguageModel model, NDManager manager, List<long[]> inputs, List<long[]> targets,
-            long[] taskIds) {
+    private static double step(LanguageModel model, MethodConfig config, NDManager manager, List<long[]> inputs,
+            List<long[]> targets, long[] taskIds, int stepIndex) {
         long start = System.nanoTime();
         try (NDManager step = manager.newSubManager()) {
             ModelBatch b = model.batch(step, inputs, targets);
+            ForwardContext ctx = ForwardContext.train().withTaskIds(taskIds);
+            if (config.method() == Method.TREX && config.trex().intuition()) {
+                ctx = ctx.withPriors(syntheticPriors(step, taskIds.length, config.trex().cells(), stepIndex));
+            }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(model.loss(b, ForwardContext.train().withTaskIds(taskIds)));
+                gc.backward(ctx.plusAuxiliaryLosses(model.loss(b, ctx)));
             }
             for (Parameter p : model.trainableParameters().values()) {
                 try (NDArray g = p.array().getGradient()) {
@@ -119,6 +126,19 @@ final class RoutingBenchmark implements Callable<Integer> {
         return (System.nanoTime() - start) / 1e6;
     }
 
+
+    /**
+     * Returns T-REX priors without an embedding model: affinities in [-1, 1] drawn from a generator
+     * seeded by the step, so every run and every T-REX variant sees the same ones.
+     */
+    private static NDArray syntheticPriors(NDManager step, int batch, int cells, int stepIndex) {
+        Random random = new Random(stepIndex);
+        float[] values = new float[batch * cells];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = 2f * random.nextFloat() - 1f;
+        }
+        return step.create(values, new Shape(batch, cells));
+    }
 
     private static double median(double[] values) {
         double[] sorted = values.clone();

@@ -43,8 +43,8 @@ import org.routelab.train.TrainingObjective;
 
 /**
  * One experiment of the papers, end to end: inject a method into the frozen backbone, train it on
- * all training tasks at once (mixed-task batches, routing by task id), then for every held-out task
- * and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
+ * all training tasks at once (mixed-task batches, routing by task id or by the input: {@link
+ * RoutingInputs} builds every batch's context), then for every held-out task and seed adapt a copy on {@code k} shots with a variant (full, -z, -mu) and score the remaining
  * examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
  *
@@ -97,6 +97,9 @@ public final class Experiment {
     private final int checkpointEvery;
     private final int snapshotEvery;
     private final List<Integer> seeds;
+    private final RoutingInputs.Encoder intuitionEncoder;
+    /** Built at first use; T-REX's intuition is then fitted once and serves every phase. */
+    private RoutingInputs routingInputs;
 
     private Experiment(Builder b) {
         this.method = Objects.requireNonNull(b.method, "method");
@@ -120,6 +123,7 @@ public final class Experiment {
         this.checkpointEvery = b.checkpointEvery;
         this.snapshotEvery = b.snapshotEvery;
         this.seeds = List.copyOf(b.seeds);
+        this.intuitionEncoder = b.intuitionEncoder;
     }
 
     /** Returns a builder with the built-in defaults. */
@@ -234,7 +238,7 @@ public final class Experiment {
     /**
      * Scores the multi-task-trained model on its own training tasks (the command line's {@code
      * eval}): rank-classification accuracy per training task on up to {@code examples} of its
-     * examples, routed by its task id. It shows how well multi-task training fit before any transfer.
+     * examples, routed as the method routes (its task id, or its input). It shows how well multi-task training fit before any transfer.
      *
      * @param outputDir the run folder holding finished multi-task training, or null to train in memory
      * @param examples examples scored per task (positive)
@@ -254,13 +258,14 @@ public final class Experiment {
             Map<String, Double> out = new LinkedHashMap<>();
             try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
                 ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+                RoutingInputs routing = routingInputs(encoder);
                 LanguageModel model = fresh(folder, manager, config);
                 multitask.loadInto(model);
                 List<Task> tasks = suite.training();
                 for (int id = 0; id < tasks.size(); id++) {
                     Task task = tasks.get(id);
                     List<Example> some = task.examples().subList(0, Math.min(examples, task.examples().size()));
-                    out.put(task.name(), accuracy(model, encoder.encode(some, id), manager));
+                    out.put(task.name(), accuracy(model, encoder.encode(some, id), manager, routing));
                 }
             }
             return out;
@@ -272,6 +277,15 @@ public final class Experiment {
 
     private Path backboneFolder() {
         return backbone != null ? backbone : BuiltinBackbone.folder();
+    }
+
+    /** What routers read besides the layer input, for every phase of this experiment. */
+    private RoutingInputs routingInputs(ExampleEncoder encoder) {
+        if (routingInputs == null) {
+            routingInputs = new RoutingInputs(method.withTasks(suite.numTrainingTasks()), encoder.encodeTraining(suite),
+                    intuitionEncoder);
+        }
+        return routingInputs;
     }
 
     /** Multi-task training, or its saved outcome when an output folder already holds it. */
@@ -290,8 +304,9 @@ public final class Experiment {
         MethodConfig config = method.withTasks(suite.numTrainingTasks());
         try (NDManager scope = manager.newSubManager(); TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             LanguageModel model = fresh(folder, scope, config);
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
             List<AdapterWeights> snapshots = new ArrayList<>();
-            List<Float> losses = trainMultitask(model, new ExampleEncoder(tokenizer).encodeTraining(suite), dir,
+            List<Float> losses = trainMultitask(model, encoder.encodeTraining(suite), dir, routingInputs(encoder),
                     snapshots);
             if (dir != null) {
                 // A resumed run trained only the last steps; the metrics log has them all.
@@ -313,6 +328,7 @@ public final class Experiment {
         List<AdaptationCurve> curves = new ArrayList<>();
         try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            RoutingInputs routing = routingInputs(encoder);
             for (Task task : suite.heldout()) {
                 for (int seed : seeds) {
                     try (NDManager scope = manager.newSubManager()) {
@@ -324,8 +340,9 @@ public final class Experiment {
                         List<EncodedExample> train = encoder.encode(split.shots(), 0);
                         List<EncodedExample> rest = encoder.encode(split.rest(), 0);
                         int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
-                        curves.add(adapt(model, train, rest.subList(0, held), name(variant), task.name(), seed));
-                        scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope));
+                        curves.add(adapt(model, train, rest.subList(0, held), name(variant), task.name(), seed,
+                                routing));
+                        scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope, routing));
                     }
                 }
             }
@@ -336,9 +353,10 @@ public final class Experiment {
     }
 
     /** Rank-classification accuracy of the model as it is (evaluation mode). */
-    private static double accuracy(LanguageModel model, List<EncodedExample> examples, NDManager manager) {
+    private static double accuracy(LanguageModel model, List<EncodedExample> examples, NDManager manager,
+            RoutingInputs routing) {
         int[] predictions = RankClassification.predict(examples, 64, manager, model,
-                b -> ForwardContext.eval().withTaskIds(b.taskIdArray()));
+                b -> routing.context(b, model, false));
         return RankClassification.accuracy(examples, predictions);
     }
 
@@ -365,13 +383,13 @@ public final class Experiment {
 
     /** Trains; every {@code snapshotEvery} steps before the last, copies the trained parameters into {@code snapshots}. */
     private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints,
-            List<AdapterWeights> snapshots) {
+            RoutingInputs routing, List<AdapterWeights> snapshots) {
         List<ParameterGroup> groups = groups(model, adapterLearningRate, routingLearningRate);
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, 0);
         TrainingObjective objective = (step, scope) -> {
             TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
-            return new TrainingObjective.StepLoss(
-                    model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+            ForwardContext ctx = routing.context(b, model, true);
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         };
         try (ProgressPhase phase = Progress.start(label + ": multi-task training", multitaskSteps)) {
@@ -393,10 +411,10 @@ public final class Experiment {
     }
 
     private AdaptationCurve adapt(LanguageModel model, List<EncodedExample> shotsEncoded,
-            List<EncodedExample> validation, String name, String task, int seed) {
+            List<EncodedExample> validation, String name, String task, int seed, RoutingInputs routing) {
         int size = Math.min(batchSize, shotsEncoded.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shotsEncoded, size, seed);
-        TrainingObjective objective = (step, scope) -> adaptationLoss(model, batches.batch(step), scope);
+        TrainingObjective objective = (step, scope) -> adaptationLoss(model, batches.batch(step), scope, routing);
         List<Integer> evaluated = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
         Map<String, Parameter> trainable = model.trainableParameters();
@@ -412,7 +430,7 @@ public final class Experiment {
                 if (validation.isEmpty() || (r.step() % evaluateEvery != 0 && r.step() != r.totalSteps())) {
                     return;
                 }
-                double acc = accuracy(model, validation, snapshots);
+                double acc = accuracy(model, validation, snapshots, routing);
                 boolean better = accuracies.stream().allMatch(a -> acc > a);
                 evaluated.add(r.step());
                 accuracies.add(acc);
@@ -434,23 +452,24 @@ public final class Experiment {
 
     /** The adaptation loss of one batch of shots: LM, or T-Few's over the answer choices. */
     private TrainingObjective.StepLoss adaptationLoss(LanguageModel model, List<EncodedExample> batch,
-            NDManager scope) {
+            NDManager scope, RoutingInputs routing) {
         if (adaptationLoss == AdaptationLoss.LM) {
             TaskBatch b = TaskBatch.of(scope, batch, model);
-            return new TrainingObjective.StepLoss(
-                    model.loss(b.inputs(), ForwardContext.train().withTaskIds(b.taskIdArray())),
+            ForwardContext ctx = routing.context(b, model, true);
+            return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         }
         ChoiceExpansion expansion = ChoiceExpansion.of(batch);
         int choices = batch.get(0).choiceIds().size();
         TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
-        NDArray logits = model.logits(rows.inputs(), ForwardContext.train().withTaskIds(rows.taskIdArray()));
+        ForwardContext ctx = routing.context(rows, model, true);
+        NDArray logits = model.logits(rows.inputs(), ctx);
         long[] labels = new long[batch.size()];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = expansion.labels()[i];
         }
         NDArray loss = TFewLoss.compute(logits, rows.inputs().labels(), choices, scope.create(labels)).total();
-        return new TrainingObjective.StepLoss(loss, rows.inputs().targetTokens());
+        return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(loss), rows.inputs().targetTokens());
     }
 
     /** Options of an experiment; unset ones take the built-in defaults. */
@@ -476,6 +495,7 @@ public final class Experiment {
         private int checkpointEvery = 100;
         private int snapshotEvery;
         private List<Integer> seeds = DEFAULT_SEEDS;
+        private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
 
         private Builder() {}
 
@@ -684,6 +704,17 @@ public final class Experiment {
                 throw new IllegalArgumentException("need at least one seed");
             }
             this.seeds = List.of(seeds);
+            return this;
+        }
+
+        /**
+         * Sets the sentence encoder of T-REX's intuition (default: the frozen backbone).
+         *
+         * @param encoder the encoder
+         * @return this builder
+         */
+        public Builder intuitionEncoder(RoutingInputs.Encoder encoder) {
+            this.intuitionEncoder = Objects.requireNonNull(encoder, "encoder");
             return this;
         }
 

@@ -9,6 +9,7 @@ import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.numbers.NumberColumnFormatter;
 
 /** Tablesaw tables of experiment results, in the layout of the papers' result tables. */
 public final class ResultTables {
@@ -29,6 +30,7 @@ public final class ResultTables {
         }
         DoubleColumn median = DoubleColumn.create("median");
         t.addColumns(median);
+        threeDecimals(t, null);
         result.accuracyPerTask().forEach((name, med) -> {
             task.append(name);
             for (int seed : result.seeds()) {
@@ -60,6 +62,7 @@ public final class ResultTables {
         LongColumn adaptation = LongColumn.create("adaptation params");
         DoubleColumn seconds = DoubleColumn.create("wall s");
         t.addColumns(mean, multitask, adaptation, seconds);
+        threeDecimals(t, seconds);
         for (ExperimentResult r : results) {
             method.append(r.name());
             for (String task : tasks) {
@@ -147,5 +150,12 @@ public final class ResultTables {
 
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
+    }
+
+    /** Accuracies print as {@code 0.898}, not {@code 0.8983050847457626}; the values keep full precision. */
+    private static void threeDecimals(Table t, DoubleColumn except) {
+        t.columns().stream()
+                .filter(c -> c instanceof DoubleColumn && c != except)
+                .forEach(c -> ((DoubleColumn) c).setPrintFormatter(NumberColumnFormatter.fixedWithGrouping(3)));
     }
 }

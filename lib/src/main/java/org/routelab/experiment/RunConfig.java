@@ -19,12 +19,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
+import org.routelab.method.MoeLoraOptions;
+import org.routelab.method.OrchMoeOptions;
+import org.routelab.method.TRexOptions;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.Granularity;
+import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 
 /**
@@ -45,7 +50,10 @@ import org.routelab.routing.RouterOptions;
  *   "seeds": [0, 1024, 42],
  *   "method": {"name": "poly", "rank": 1, "skills": 8, "heads": 64, "tensor_rank": 8, "order": 2,
  *              "granularity": "layer", "random_routing": false, "modules": "...", "layers": "...",
- *              "router": {"sampling": "gumbel_sigmoid", "temperature": 1.0, "straight_through": false}},
+ *              "router": {"sampling": "gumbel_sigmoid", "temperature": 1.0, "straight_through": false},
+ *              "moe_lora": {"experts": 8, "top_k": 0, "load_balancing": 0.0},
+ *              "orchmoe": {"abstract_tasks": 0, "pooling": "mean", "task_normalisation": "softmax"},
+ *              "trex": {"down": 4, "up": 8, "prior_scale": 4.0, "intuition": true, "token_router": true}},
  *   "multitask": {"steps": 800, "batch_size": 16, "lr": 0.01, "routing_lr": 0.1, "checkpoint_every": 100},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 60, "lr": 0.01, "loss": "tfew",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
@@ -204,6 +212,30 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
                     r.bool("straight_through", d.straightThrough())));
             r.requireAllKnown();
         }
+        Fields moe = m.object("moe_lora");
+        if (moe != null) {
+            MoeLoraOptions d = c.moeLora();
+            c = c.withMoeLora(m.check("moe_lora", () -> new MoeLoraOptions(moe.integer("experts", d.experts(), 1),
+                    moe.integer("top_k", d.topK(), 0), moe.nonNegative("load_balancing", d.loadBalancing()))));
+            moe.requireAllKnown();
+        }
+        Fields orch = m.object("orchmoe");
+        if (orch != null) {
+            OrchMoeOptions d = c.orchMoe();
+            c = c.withOrchMoe(new OrchMoeOptions(orch.integer("abstract_tasks", d.abstractTasks(), 0),
+                    orch.parse("pooling", orch.string("pooling", d.pooling().toString()), InputTaskRouter.Pooling::parse),
+                    orch.parse("task_normalisation", orch.string("task_normalisation", d.normalisation().toString()),
+                            InputTaskRouter.Normalisation::parse)));
+            orch.requireAllKnown();
+        }
+        Fields trex = m.object("trex");
+        if (trex != null) {
+            TRexOptions d = c.trex();
+            c = c.withTRex(m.check("trex", () -> new TRexOptions(trex.integer("down", d.down(), 1),
+                    trex.integer("up", d.up(), 1), trex.number("prior_scale", d.priorScale()),
+                    trex.bool("intuition", d.intuition()), trex.bool("token_router", d.tokenRouter()))));
+            trex.requireAllKnown();
+        }
         m.requireAllKnown();
         return c;
     }
@@ -277,6 +309,29 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
                 throw error(key, "must be a positive number, got " + p);
             }
             return p.getAsFloat();
+        }
+
+        float nonNegative(String key, float fallback) {
+            JsonPrimitive p = primitive(key, "a number");
+            if (p == null) {
+                return fallback;
+            }
+            if (!p.isNumber() || !(p.getAsDouble() >= 0) || Double.isInfinite(p.getAsDouble())) {
+                throw error(key, "must be a number >= 0, got " + p);
+            }
+            return p.getAsFloat();
+        }
+
+        /** Builds a value from several keys, naming {@code key} if their combination is invalid. */
+        <T> T check(String key, Supplier<T> build) {
+            try {
+                return build.get();
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+                    throw e;
+                }
+                throw error(key, e.getMessage());
+            }
         }
 
         boolean bool(String key, boolean fallback) {

@@ -87,6 +87,28 @@ public enum Method {
         int[] routerShape(MethodConfig c) {
             return new int[] {c.order(), c.tensorRank()};
         }
+    },
+    /** MoE-LoRA (MoLoRA): E LoRA experts mixed per token by a softmax router over the input; no task ids. */
+    MOE_LORA("moe-lora", false) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new MoeLora(m, base.inFeatures(), base.outFeatures(), c.rank(), c.moeLora(), t);
+        }
+    },
+    /** OrchMoE: LoRA skills allocated to abstract tasks inferred from the input; no task ids. */
+    ORCHMOE("orchmoe", false) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new OrchMoe(m, base.inFeatures(), base.outFeatures(), c.rank(), c.skills(), c.abstractTasks(),
+                    c.orchMoe(), c.router(), t);
+        }
+    },
+    /** T-REX: rank-one experts mixed per token, guided by a semantic prior per example; no task ids. */
+    TREX("trex", false) {
+        @Override
+        Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
+            return new TRex(m, base.inFeatures(), base.outFeatures(), c.trex(), t);
+        }
     };
 
     private final String id;
@@ -102,7 +124,11 @@ public enum Method {
         return id;
     }
 
-    /** Returns whether the method has routers. */
+    /**
+     * Returns whether the method routes by task id (task routers, shared as {@link
+     * MethodConfig#granularity} says); {@code moe-lora}, {@code orchmoe} and {@code trex} route by their
+     * input and need no task ids.
+     */
     public boolean routed() {
         return routed;
     }

@@ -25,15 +25,23 @@ import org.routelab.routing.RouterOptions;
  * @param modules regex searched in the path of the module holding a projection, or null (with
  *     {@code layers}) for the backbone's {@link LanguageModel#defaultAdapterTargets default targets}
  * @param layers regex matched against a projection's own name, or null with {@code modules}
+ * @param moeLora MoE-LoRA's experts, top-k and load balancing
+ * @param orchMoe OrchMoE's abstract tasks, pooling and task normalisation (OrchMoE's skills are
+ *     {@code skills}, its rank {@code rank}, its allocation samples as {@code router} says)
+ * @param trex T-REX's rank-one experts, prior scale and ablations
  */
 public record MethodConfig(Method method, int rank, int skills, int heads, int tensorRank, int order, int tasks,
-        Granularity granularity, RouterOptions router, boolean randomRouting, String modules, String layers) {
+        Granularity granularity, RouterOptions router, boolean randomRouting, String modules, String layers,
+        MoeLoraOptions moeLora, OrchMoeOptions orchMoe, TRexOptions trex) {
 
     /** Validates the values, naming the first bad one. */
     public MethodConfig {
         if (method == null || granularity == null || router == null || (modules == null) != (layers == null)) {
             throw new IllegalArgumentException("method, granularity and router options must be given, and targets"
                     + " as both regexes or neither (the backbone's defaults)");
+        }
+        if (moeLora == null || orchMoe == null || trex == null) {
+            throw new IllegalArgumentException("moe-lora, orchmoe and trex options must be given");
         }
         positive("rank", rank);
         positive("skills", skills);
@@ -62,7 +70,8 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
     public static MethodConfig defaults(Method method) {
         boolean tensor = method == Method.TLORA || method == Method.TENSORPOLY_I || method == Method.TENSORPOLY_II;
         return new MethodConfig(method, tensor ? 16 : 1, 8, 64, method == Method.TLORA ? 1 : 8, 2, 1,
-                Granularity.LAYER, RouterOptions.DEFAULT, false, null, null);
+                Granularity.LAYER, RouterOptions.DEFAULT, false, null, null, MoeLoraOptions.DEFAULT,
+                OrchMoeOptions.DEFAULT, TRexOptions.DEFAULT);
     }
 
     /**
@@ -88,70 +97,104 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
     /** Returns a copy with LoRA rank {@code r}. */
     public MethodConfig withRank(int r) {
         return new MethodConfig(method, r, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy with {@code s} skills. */
     public MethodConfig withSkills(int s) {
         return new MethodConfig(method, rank, s, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy with {@code q} MHR heads. */
     public MethodConfig withHeads(int q) {
         return new MethodConfig(method, rank, skills, q, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy with tensor rank {@code r}. */
     public MethodConfig withTensorRank(int r) {
         return new MethodConfig(method, rank, skills, heads, r, order, tasks, granularity, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy with tensor order {@code n}. */
     public MethodConfig withOrder(int n) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, n, tasks, granularity, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy whose routers know {@code t} tasks. */
     public MethodConfig withTasks(int t) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, t, granularity, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy with another router sharing. */
     public MethodConfig withGranularity(Granularity g) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, g, router,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy with other router sampling options. */
     public MethodConfig withRouter(RouterOptions options) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, options,
-                randomRouting, modules, layers);
+                randomRouting, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy that trains with random allocations (Random-mu) or learned routers. */
     public MethodConfig withRandomRouting(boolean random) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                random, modules, layers);
+                random, modules, layers, moeLora, orchMoe, trex);
     }
 
     /** Returns a copy adapting other projections (same regexes as {@link LoraConfig}). */
     public MethodConfig withTargets(String moduleRegex, String layerRegex) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, moduleRegex, layerRegex);
+                randomRouting, moduleRegex, layerRegex, moeLora, orchMoe, trex);
+    }
+
+    /** Returns a copy with other MoE-LoRA options, e.g. {@code c.withMoeLora(c.moeLora().withTopK(2))}. */
+    public MethodConfig withMoeLora(MoeLoraOptions options) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers, options, orchMoe, trex);
+    }
+
+    /** Returns a copy with other OrchMoE options, e.g. {@code c.withOrchMoe(c.orchMoe().withAbstractTasks(4))}. */
+    public MethodConfig withOrchMoe(OrchMoeOptions options) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers, moeLora, options, trex);
+    }
+
+    /** Returns a copy with other T-REX options, e.g. {@code c.withTRex(c.trex().withIntuition(false))}. */
+    public MethodConfig withTRex(TRexOptions options) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers, moeLora, orchMoe, options);
+    }
+
+    /** Returns OrchMoE's number of abstract tasks: its option, or the number of training tasks when that is 0. */
+    public int abstractTasks() {
+        return orchMoe.abstractTasks() == 0 ? tasks : orchMoe.abstractTasks();
     }
 
     /** Returns the options that matter for this method, e.g. {@code r=1;S=8;q=64;T=313;granularity=layer}. */
     public String describe() {
-        StringBuilder b = new StringBuilder("r=").append(rank);
+        StringBuilder b = new StringBuilder();
+        if (method != Method.TREX) {
+            b.append("r=").append(rank);
+        }
         switch (method) {
             case POLY -> b.append(";S=").append(skills);
             case MHR -> b.append(";S=").append(skills).append(";q=").append(heads);
             case TLORA, TENSORPOLY_I, TENSORPOLY_II -> b.append(";R=").append(tensorRank).append(";N=").append(order);
+            case MOE_LORA -> b.append(";E=").append(moeLora.experts())
+                    .append(";top-k=").append(moeLora.topK() == 0 ? "all" : Integer.toString(moeLora.topK()))
+                    .append(";load-balancing=").append(moeLora.loadBalancing());
+            case ORCHMOE -> b.append(";S=").append(skills).append(";abstract-tasks=").append(abstractTasks())
+                    .append(";pooling=").append(orchMoe.pooling()).append(";task-norm=").append(orchMoe.normalisation());
+            case TREX -> b.append("I=").append(trex.down()).append(";J=").append(trex.up())
+                    .append(";c=").append(trex.priorScale()).append(trex.intuition() ? "" : ";no-intuition")
+                    .append(trex.tokenRouter() ? "" : ";no-router");
             default -> { }
         }
         if (method.routed()) {

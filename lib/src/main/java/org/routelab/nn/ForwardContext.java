@@ -1,32 +1,56 @@
 package org.routelab.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * What a forward pass needs beyond its tensors: whether it trains (dropout, stochastic routing) and
- * the routing information of its examples (task ids per example).
+ * What a forward pass needs beyond its tensors: whether it trains (dropout, stochastic routing), the
+ * routing information of its examples (task ids, per-example prior vectors), the masks of the
+ * sequence a projection reads (set by the backbone), and the auxiliary losses adapters add.
  *
  * <p>A context with routing information describes one forward pass: make a new one per batch with
- * {@link #withTaskIds}. It remembers what routers compute (see {@link #memo}), so that a router shared
- * by many layers samples its allocation once per pass, as a single router call would.
+ * {@link #withTaskIds}, {@link #withPriors} or, for routers that read only the layer input, {@link
+ * #newPass}. It remembers what routers compute (see {@link #memo}), so that a router shared by many
+ * layers samples its allocation once per pass, as a single router call would, and it collects the
+ * pass's auxiliary losses ({@link #addAuxiliaryLoss}), which the training objective adds to the task
+ * loss with {@link #plusAuxiliaryLosses}. The shared {@link #eval()} and {@link #train()} contexts
+ * describe no pass: they remember nothing and accept no auxiliary loss.
  */
 public final class ForwardContext {
-    private static final ForwardContext EVAL = new ForwardContext(false, null);
-    private static final ForwardContext TRAIN = new ForwardContext(true, null);
+    private static final ForwardContext EVAL = new ForwardContext(false, null, null, true, null, null, null);
+    private static final ForwardContext TRAIN = new ForwardContext(true, null, null, true, null, null, null);
 
     private final boolean training;
     private final long[] taskIds;
-    private final Map<Object, NDArray> memo;
+    private final NDArray priors;
+    private final boolean adapters;
+    private final SequenceMask sequence;
+    private final SequenceMask memory;
+    private final Pass pass;
 
-    private ForwardContext(boolean training, long[] taskIds) {
+    /** The state of one forward pass, shared by every view of its context. */
+    private static final class Pass {
+        final Map<Object, NDArray> memo = new IdentityHashMap<>();
+        final List<NDArray> auxiliaryLosses = new ArrayList<>();
+    }
+
+    private ForwardContext(boolean training, long[] taskIds, NDArray priors, boolean adapters, SequenceMask sequence,
+            SequenceMask memory, Pass pass) {
         this.training = training;
         this.taskIds = taskIds;
-        this.memo = taskIds == null ? null : new IdentityHashMap<>();
+        this.priors = priors;
+        this.adapters = adapters;
+        this.sequence = sequence;
+        this.memory = memory;
+        this.pass = pass;
     }
 
     /** Returns the context of an evaluation pass: no dropout, deterministic routing. */
@@ -40,10 +64,21 @@ public final class ForwardContext {
     }
 
     /**
+     * Returns a context for one new pass that keeps this one's routing information: what input
+     * routers need when there are no task ids (they remember per-pass values and collect auxiliary
+     * losses in it).
+     *
+     * @return a new context with this one's training flag, task ids and priors
+     */
+    public ForwardContext newPass() {
+        return new ForwardContext(training, taskIds, priors, adapters, null, null, new Pass());
+    }
+
+    /**
      * Returns a context for one pass over a batch whose examples belong to the given tasks.
      *
      * @param ids the task id of each example, in batch order (non-negative)
-     * @return a new context with this one's training flag
+     * @return a new pass with this one's training flag and priors
      * @throws IllegalArgumentException if {@code ids} is empty or holds a negative id
      */
     public ForwardContext withTaskIds(long... ids) {
@@ -55,12 +90,70 @@ public final class ForwardContext {
                 throw new IllegalArgumentException("task id of example " + i + " is negative: " + ids[i]);
             }
         }
-        return new ForwardContext(training, ids.clone());
+        return new ForwardContext(training, ids.clone(), priors, adapters, null, null, new Pass());
+    }
+
+    /**
+     * Returns a context for one pass over a batch with a prior vector per example (T-REX's
+     * intuition, see {@code routing.IntuitionPrior}).
+     *
+     * @param perExample {@code [B, K]}, living in the pass's scope
+     * @return a new pass with this one's training flag and task ids
+     * @throws IllegalArgumentException if the priors are not a matrix
+     */
+    public ForwardContext withPriors(NDArray perExample) {
+        if (perExample.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("priors must be [batch, K], got " + perExample.getShape());
+        }
+        return new ForwardContext(training, taskIds, perExample, adapters, null, null, new Pass());
+    }
+
+    /**
+     * Returns a view of this pass in which every adapter contributes nothing: the frozen backbone's
+     * own function (e.g. for the sentence embeddings of T-REX's intuition, which must not change as
+     * the adapters train).
+     *
+     * @return the view
+     */
+    public ForwardContext withoutAdapters() {
+        return new ForwardContext(training, taskIds, priors, false, sequence, memory, pass);
+    }
+
+    /**
+     * Returns a view of this pass for the projections of one stack: backbones call it so that
+     * adapters know which positions of their input are real and what each may look at.
+     *
+     * @param tokens the mask of the stack's own tokens
+     * @param attended the mask of the sequence the stack cross-attends to (an encoder's output), or null
+     * @return the view
+     */
+    public ForwardContext withSequence(SequenceMask tokens, SequenceMask attended) {
+        return new ForwardContext(training, taskIds, priors, adapters, tokens, attended, pass);
+    }
+
+    /**
+     * Returns the view for projections that read the cross-attended sequence (keys and values of
+     * cross-attention): its mask becomes the current one.
+     *
+     * @return the view
+     */
+    public ForwardContext attendedSequence() {
+        return new ForwardContext(training, taskIds, priors, adapters, memory, null, pass);
     }
 
     /** Returns whether this pass trains. */
     public boolean training() {
         return training;
+    }
+
+    /** Returns whether adapters contribute (false in a {@link #withoutAdapters} view). */
+    public boolean adaptersEnabled() {
+        return adapters;
+    }
+
+    /** Returns the mask of the sequence the current projection reads, or null if the backbone gave none. */
+    public SequenceMask sequence() {
+        return sequence;
     }
 
     /** Returns whether per-example task ids are known. */
@@ -87,26 +180,74 @@ public final class ForwardContext {
         return taskIds != null && Arrays.stream(taskIds).allMatch(t -> t == taskIds[0]);
     }
 
+    /** Returns whether per-example priors are known. */
+    public boolean hasPriors() {
+        return priors != null;
+    }
+
+    /**
+     * Returns the prior vector of each example.
+     *
+     * @return {@code [B, K]}
+     * @throws IllegalStateException if the context carries no priors
+     */
+    public NDArray priors() {
+        if (priors == null) {
+            throw new IllegalStateException("this forward pass has no priors; T-REX's intuition needs"
+                    + " ForwardContext.withPriors(...) (see IntuitionPrior), or turn the intuition off");
+        }
+        return priors;
+    }
+
     /**
      * Returns the value a component computed earlier in this pass, or computes and remembers it. A
      * remembered array is reused only while it lives in {@code scope}, so a context reused across
-     * steps recomputes in each step's scope; contexts without routing information never remember.
+     * steps recomputes in each step's scope; contexts that describe no pass never remember.
      *
-     * @param key the component (compared by identity)
+     * @param key the component, or the input array a parameter-free value derives from (compared by identity)
      * @param scope the manager the value must live in
      * @param compute computes the value in {@code scope}
      * @return the value
      */
     public NDArray memo(Object key, NDManager scope, Supplier<NDArray> compute) {
-        if (memo == null) {
+        if (pass == null) {
             return compute.get();
         }
-        NDArray known = memo.get(key);
+        NDArray known = pass.memo.get(key);
         if (known != null && !known.isReleased() && known.getManager() == scope) {
             return known;
         }
         NDArray value = compute.get();
-        memo.put(key, value);
+        pass.memo.put(key, value);
         return value;
+    }
+
+    /**
+     * Adds a term to the pass's training objective (e.g. a router's load-balancing loss).
+     *
+     * @param term a scalar in the autograd graph, living in the pass's scope
+     * @throws IllegalStateException if this context describes no pass, so the term could never be used
+     */
+    public void addAuxiliaryLoss(NDArray term) {
+        if (pass == null) {
+            throw new IllegalStateException("auxiliary losses need a context made for one pass:"
+                    + " ForwardContext.train().newPass() (or withTaskIds / withPriors), then"
+                    + " ctx.plusAuxiliaryLosses(loss)");
+        }
+        pass.auxiliaryLosses.add(term);
+    }
+
+    /**
+     * Returns a pass's task loss plus every auxiliary loss its adapters added: what training minimises.
+     *
+     * @param loss the task loss (scalar)
+     * @return {@code loss} itself when there are no auxiliary losses, otherwise their sum with it
+     */
+    public NDArray plusAuxiliaryLosses(NDArray loss) {
+        if (pass == null || pass.auxiliaryLosses.isEmpty()) {
+            return loss;
+        }
+        NDArray terms = NDArrays.stack(new NDList(pass.auxiliaryLosses));
+        return loss.add(terms.sum().toType(loss.getDataType(), false));
     }
 }

@@ -3,6 +3,7 @@ package org.routelab.routing;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -17,13 +18,20 @@ import org.routelab.nn.Module;
  * stays frozen.
  */
 public enum AdaptationVariant {
-    /** Fresh routing logits for the new tasks; experts and logits train. */
+    /**
+     * Fresh routing logits for the new tasks; experts and logits train. Routers that read the input
+     * ({@link InputRouter}, task-free methods) keep their multi-task values and train with the experts.
+     */
     FULL("full"),
-    /** -z (route-only): fresh routing logits for the new tasks train; experts stay frozen. */
+    /**
+     * -z (route-only): fresh routing logits for the new tasks train; experts stay frozen. Task-free
+     * methods train their routers ({@link InputRouter}s and allocations) from their multi-task values.
+     */
     ROUTE_ONLY("z"),
     /**
      * -mu (average): routers are discarded and each adapter is replaced by the uniform average of its
-     * experts ({@link RoutedAdapter#averaged}), which trains. Also the second stage of Random-mu.
+     * experts ({@link RoutedAdapter#averaged}), which trains. Also the second stage of Random-mu. Not
+     * defined for task-free methods, whose experts are mixed per token.
      */
     AVERAGE("mu");
 
@@ -51,8 +59,14 @@ public enum AdaptationVariant {
             throw new IllegalStateException("the model has no adapters; inject a method first");
         }
         boolean routed = layers.values().stream().anyMatch(l -> l.adapter() instanceof RoutedAdapter);
-        if (this == ROUTE_ONLY && !routed) {
+        boolean inputRouted = layers.values().stream()
+                .anyMatch(l -> !(l.adapter() instanceof RoutedAdapter) && !routers(l.adapter()).isEmpty());
+        if (this == ROUTE_ONLY && !routed && !inputRouted) {
             throw new IllegalStateException("variant -z trains routers only, but the model's adapters have none");
+        }
+        if (this == AVERAGE && inputRouted) {
+            throw new IllegalStateException("variant -mu averages experts routed by task; the model's adapters"
+                    + " route by their input: adapt them with full or -z");
         }
         if (this == AVERAGE) {
             average(model, layers);
@@ -66,8 +80,17 @@ public enum AdaptationVariant {
                 a.setTrainable(true);
             } else if (a instanceof RoutedAdapter ra) {
                 ra.router().setTrainable(true);
+            } else {
+                routers(a).forEach(r -> r.setTrainable(true));
             }
         }
+    }
+
+    /** Returns the routers inside an adapter that is not a {@link RoutedAdapter}: input routers and allocations. */
+    private static List<Module> routers(Adapter a) {
+        return a.namedModules().values().stream()
+                .filter(m -> m instanceof Router || m instanceof InputRouter)
+                .toList();
     }
 
     private static void freshRouters(Map<String, AdaptedLinear> layers, int newTasks) {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import java.util.ArrayList;
 import java.util.List;
 import org.routelab.nn.ForwardContext;
@@ -19,9 +18,6 @@ import org.routelab.nn.Scalars;
  * parameters of their {@link TaskRouter}s, so names and counts do not change.
  */
 public final class RouterBank {
-    /** Keeps the uniform noise inside (0, 1) so that its logit stays finite. */
-    private static final float NOISE_EPS = 1e-6f;
-
     private final List<TaskRouter> routers = new ArrayList<>();
 
     /** Creates an empty bank; routers join it when they are created with it. */
@@ -78,24 +74,8 @@ public final class RouterBank {
         NDArray stacked = NDArrays.stack(all);
         stacked.attach(scope);
         NDArray logits = scope.create(oneHot, new Shape(rows, numTasks)).toType(type, false).matMul(stacked);
-        NDArray w;
-        if (!ctx.training()) {
-            w = Activation.sigmoid(logits);
-        } else {
-            if (options.sampling() == RouterOptions.Sampling.GUMBEL_SIGMOID) {
-                NDArray u = scope.randomUniform(NOISE_EPS, 1f - NOISE_EPS, logits.getShape(), type);
-                logits = logits.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
-            }
-            if (options.temperature() != 1f) {
-                logits = Scalars.mul(logits, 1f / options.temperature());
-            }
-            w = Activation.sigmoid(logits);
-            if (options.straightThrough()) {
-                NDArray hard = w.gt(scope.create(0.5f).toType(type, false)).toType(type, false);
-                w = hard.sub(w.stopGradient()).add(w);
-            }
-        }
-        w = w.reshape(routers.size(), rows, first.groups(), first.experts());
+        NDArray w = options.allocations(logits, ctx.training())
+                .reshape(routers.size(), rows, first.groups(), first.experts());
         return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
     }
 }

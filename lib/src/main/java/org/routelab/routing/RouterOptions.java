@@ -1,5 +1,11 @@
 package org.routelab.routing;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
+import org.routelab.nn.Scalars;
+
 /**
  * How a {@link TaskRouter} turns its logits into allocations while training. At evaluation it always
  * uses {@code sigmoid(logits)}.
@@ -11,6 +17,9 @@ package org.routelab.routing;
  *     gradients flow through the relaxed one
  */
 public record RouterOptions(Sampling sampling, float temperature, boolean straightThrough) {
+    /** Keeps the uniform noise inside (0, 1) so that its logit stays finite. */
+    private static final float NOISE_EPS = 1e-6f;
+
     /** The papers' setting: Gumbel-sigmoid at temperature 1, no straight-through. */
     public static final RouterOptions DEFAULT = new RouterOptions(Sampling.GUMBEL_SIGMOID, 1f, false);
 
@@ -30,5 +39,35 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
         if (!(temperature > 0f) || Float.isInfinite(temperature)) {
             throw new IllegalArgumentException("router temperature must be positive and finite, got " + temperature);
         }
+    }
+
+    /**
+     * Turns allocation logits into (unnormalised) allocations: {@code sigmoid(logits)} in evaluation,
+     * the configured relaxed-Bernoulli sample in training, with independent noise per element.
+     *
+     * @param logits the logits, an activation of the step scope (any shape)
+     * @param training whether the pass trains
+     * @return allocations in {@code [0, 1]}, same shape
+     */
+    public NDArray allocations(NDArray logits, boolean training) {
+        if (!training) {
+            return Activation.sigmoid(logits);
+        }
+        NDManager scope = logits.getManager();
+        DataType type = logits.getDataType();
+        NDArray l = logits;
+        if (sampling == Sampling.GUMBEL_SIGMOID) {
+            NDArray u = scope.randomUniform(NOISE_EPS, 1f - NOISE_EPS, l.getShape(), type);
+            l = l.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
+        }
+        if (temperature != 1f) {
+            l = Scalars.mul(l, 1f / temperature);
+        }
+        NDArray w = Activation.sigmoid(l);
+        if (straightThrough) {
+            NDArray hard = w.gt(scope.create(0.5f).toType(type, false)).toType(type, false);
+            w = hard.sub(w.stopGradient()).add(w);
+        }
+        return w;
     }
 }

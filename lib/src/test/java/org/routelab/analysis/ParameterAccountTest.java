@@ -21,6 +21,8 @@ class ParameterAccountTest {
     private static final int LAYERS = 24 * 7 + 24 * 11;
     /** Sum of d_in + d_out over the adapted projections (attention 2048 -> 2048, wi 2048 -> 5120, wo 5120 -> 2048). */
     private static final long SUM_D = 24L * (4 * 4096 + 3 * 7168) + 24L * (8 * 4096 + 3 * 7168);
+    /** Sum of d_in over the adapted projections (wo reads 5120, every other projection 2048). */
+    private static final long SUM_D_IN = 24L * (6 * 2048 + 5120) + 24L * (10 * 2048 + 5120);
     /** Sum of leaf sizes l_in + l_out for N = 2 (46 for 2048, 72 for 5120). */
     private static final long SUM_L2 = 24L * (4 * 92 + 3 * 118) + 24L * (8 * 92 + 3 * 118);
 
@@ -89,6 +91,28 @@ class ParameterAccountTest {
         ParameterAccount mhr = ParameterAccount.of(qwen, MethodConfig.defaults(Method.MHR));
         assertEquals(8 * sumD, mhr.expertParams());
         assertEquals(24L * 7 * 64 * 8, mhr.routingParams());
+    }
+
+    /** Routers that read the input count as routing; task-free methods adapt fully or route-only, never -mu. */
+    @Test
+    void taskFreeMethodsCountTheirRoutersAsRouting() {
+        ParameterAccount moe = ParameterAccount.of(XL, MethodConfig.defaults(Method.MOE_LORA).withTasks(T));
+        assertEquals(8 * SUM_D, moe.expertParams());
+        assertEquals(8 * SUM_D_IN, moe.routingParams());
+        assertEquals(moe.multitaskParamsWithRouting(), moe.adaptFull());
+        assertEquals(moe.routingParams(), moe.adaptRouteOnly());
+        assertEquals(-1, moe.adaptAverage());
+        // T-REX: I = 4 down and J = 8 up vectors and a gate per layer; a 32-way router and omega per layer
+        ParameterAccount trex = ParameterAccount.of(XL, MethodConfig.defaults(Method.TREX).withTasks(T));
+        assertEquals(4 * SUM_D_IN + 8 * (SUM_D - SUM_D_IN) + LAYERS, trex.expertParams());
+        assertEquals(32 * SUM_D_IN + LAYERS, trex.routingParams());
+        assertEquals(trex.routingParams(), trex.adaptRouteOnly());
+        // OrchMoE: T = 313 abstract tasks (W_task and bias) and a T x S allocation per layer
+        ParameterAccount orch = ParameterAccount.of(XL, MethodConfig.defaults(Method.ORCHMOE).withTasks(T));
+        assertEquals(8 * SUM_D, orch.expertParams());
+        assertEquals(T * SUM_D_IN + (long) LAYERS * T + (long) LAYERS * T * 8, orch.routingParams());
+        assertEquals(orch.multitaskParamsWithRouting(), orch.adaptFull());
+        assertTrue(orch.options().contains("abstract-tasks=313"), orch.options());
     }
 
     @Test

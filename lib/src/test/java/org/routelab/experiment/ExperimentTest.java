@@ -15,6 +15,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
@@ -63,6 +65,27 @@ class ExperimentTest {
         var comparison = ResultTables.comparison(java.util.List.of(r, r));
         assertEquals(2, comparison.rowCount());
         assertEquals(r.meanAccuracy(), comparison.doubleColumn("mean").get(0), 1e-12);
+    }
+
+    /** Task-free methods run the whole pipeline without task ids; T-REX's intuition is fitted on the way. */
+    @ParameterizedTest
+    @ValueSource(strings = {"moe-lora", "orchmoe", "trex"})
+    void taskFreeMethodsScoreHeldOutTasks(String method) {
+        ExperimentResult r = tiny(method).seeds(0).build().run();
+        assertEquals(method, r.name());
+        assertEquals(2, r.accuracyPerTask().size());
+        r.accuracyPerTask().values().forEach(a -> assertTrue(a >= 0 && a <= 1, "accuracy " + a));
+        assertEquals(3, r.multitaskLosses().size());
+        r.multitaskLosses().forEach(l -> assertTrue(Float.isFinite(l), "loss " + l));
+        // full adaptation trains everything multi-task training did: no per-task parameters
+        assertEquals(r.trainableMultitask(), r.trainableAdaptation());
+    }
+
+    @Test
+    void averagingIsRefusedForTaskFreeMethods() {
+        var e = assertThrows(IllegalStateException.class,
+                () -> tiny("trex").variant(AdaptationVariant.AVERAGE).multitaskSteps(0).seeds(0).build().run());
+        assertTrue(e.getMessage().contains("-mu"), e.getMessage());
     }
 
     @Test

@@ -40,6 +40,25 @@ class RunConfigTest {
     }
 
     @Test
+    void taskFreeMethodOptionsAreReadAndCheckedWithTheirPath() throws IOException {
+        RunConfig run = RunConfig.read(config("""
+                {"output": "runs/t",
+                 "method": {"name": "trex", "trex": {"down": 2, "up": 4, "prior_scale": 2.0, "token_router": false},
+                            "moe_lora": {"experts": 4, "top_k": 2, "load_balancing": 0.01},
+                            "orchmoe": {"abstract_tasks": 5, "pooling": "none", "task_normalisation": "sigmoid"}}}
+                """), null);
+        assertEquals("trex", run.experiment().name());
+        String topK = error("{\"output\": \"x\", \"method\": {\"moe_lora\": {\"experts\": 2, \"top_k\": 3}}}");
+        assertTrue(topK.contains("method.moe_lora: moe-lora top-k") && topK.contains("got 3"), topK);
+        String pooling = error("{\"output\": \"x\", \"method\": {\"orchmoe\": {\"pooling\": \"max\"}}}");
+        assertTrue(pooling.contains("method.orchmoe.pooling: 'max'"), pooling);
+        String both = error("{\"output\": \"x\", \"method\": {\"trex\": {\"intuition\": false, \"token_router\": false}}}");
+        assertTrue(both.contains("method.trex: trex needs its token router"), both);
+        String lb = error("{\"output\": \"x\", \"method\": {\"moe_lora\": {\"load_balancing\": -1}}}");
+        assertTrue(lb.contains("method.moe_lora.load_balancing: must be a number >= 0"), lb);
+    }
+
+    @Test
     void unknownKeysAreRejectedWithTheirPath() throws IOException {
         String top = error("{\"output\": \"x\", \"sedes\": [0]}");
         assertTrue(top.contains("run.json: sedes: unknown key"), top);

@@ -112,20 +112,19 @@ class LlamaMethodsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"LORA", "POLY", "MHR", "TLORA", "TENSORPOLY_I", "TENSORPOLY_II"})
+    @EnumSource(Method.class)
     void everyMethodInjectsAndTrainingLowersTheLoss(Method method) {
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaModel model = TinyLlama.model(m, "qwen2", 3);
             List<String> adapted = Method.inject(model, TinyMethods.config(method), DataType.FLOAT32);
             assertEquals(2 * 7, adapted.size());
             assertTrue(model.trainableParameterCount() > 0);
-            ForwardContext train = method.routed() ? ForwardContext.train().withTaskIds(MIXED) : ForwardContext.train();
             float before = evalLoss(model, m, method);
             // Six steps at a rate that suits every method: TLoRA's and TensorPoly's normalised Kronecker
             // factors make the first steps jump by a fixed amount before the loss falls.
             for (int s = 0; s < 6; s++) {
                 try (NDManager step = m.newSubManager()) {
-                    Sgd.step(model, step, batch(step, model, 4), train, 0.3f);
+                    Sgd.step(model, step, batch(step, model, 4), context(method, true, step), 0.3f);
                 }
             }
             float after = evalLoss(model, m, method);
@@ -136,9 +135,17 @@ class LlamaMethodsTest {
     /** The deterministic (evaluation-mode) loss on the training batch. */
     private static float evalLoss(LlamaModel model, NDManager m, Method method) {
         try (NDManager scope = m.newSubManager()) {
-            ForwardContext eval = method.routed() ? ForwardContext.eval().withTaskIds(MIXED) : ForwardContext.eval();
-            return model.loss(batch(scope, model, 4), eval).getFloat();
+            return model.loss(batch(scope, model, 4), context(method, false, scope)).getFloat();
         }
+    }
+
+    /** Task ids for task-id routers; task-free methods get none (T-REX gets fixed priors). */
+    private static ForwardContext context(Method method, boolean train, NDManager m) {
+        if (method == Method.MOE_LORA || method == Method.ORCHMOE || method == Method.TREX) {
+            return TinyMethods.taskFree(method, train, m, MIXED.length);
+        }
+        ForwardContext base = train ? ForwardContext.train() : ForwardContext.eval();
+        return method.routed() ? base.withTaskIds(MIXED) : base;
     }
 
     @Test

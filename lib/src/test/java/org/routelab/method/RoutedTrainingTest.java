@@ -258,23 +258,7 @@ class RoutedTrainingTest {
         return out;
     }
 
-    /** One backward pass: every parameter {@code trains} selects is trainable and gets a gradient; no other does. */
     private static void assertGradients(T5Model model, NDManager m, long[] tasks, Predicate<String> trains) {
-        try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            gc.backward(model.loss(TinyMethods.batch(step, tasks.length), ForwardContext.train().withTaskIds(tasks)));
-        }
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            NDArray a = e.getValue().array();
-            boolean expected = trains.test(e.getKey());
-            assertEquals(expected, e.getValue().isTrainable(), e.getKey());
-            if (expected) {
-                try (NDArray g = a.getGradient()) {
-                    assertTrue(g.abs().sum().getFloat() > 0, "no gradient reached " + e.getKey());
-                    g.subi(g);
-                }
-            } else {
-                assertFalse(a.hasGradient(), "frozen parameter got a gradient: " + e.getKey());
-            }
-        }
+        TinyMethods.assertGradients(model, m, tasks.length, ForwardContext.train().withTaskIds(tasks), trains);
     }
 }

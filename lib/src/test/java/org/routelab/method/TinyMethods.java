@@ -1,13 +1,24 @@
 package org.routelab.method;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
+import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 
 /** Tiny routed models and equal-length batches for the method tests. */
@@ -16,10 +27,10 @@ final class TinyMethods {
 
     private TinyMethods() {}
 
-    /** Small sizes that fit the tiny T5 (d_model 16, d_ff 32): r 2, S 3, q 4, R 2, N 2, T 3. */
+    /** Small sizes that fit the tiny T5 (d_model 16, d_ff 32): r 2, S 3, q 4, R 2, N 2, T 3, MoE-LoRA E 3. */
     static MethodConfig config(Method method) {
         return MethodConfig.defaults(method).withRank(2).withSkills(3).withHeads(4).withTensorRank(2).withOrder(2)
-                .withTasks(TASKS);
+                .withTasks(TASKS).withMoeLora(MoeLoraOptions.DEFAULT.withExperts(3));
     }
 
     /** A tiny v1.1 model with the method injected; the seed fixes the base and the adapters. */
@@ -53,6 +64,67 @@ final class TinyMethods {
             out.add(new long[] {12 + i, 13 + 2 * i, 1});
         }
         return Seq2SeqBatch.of(m, in, out, 0, 0);
+    }
+
+    /**
+     * Deterministic T-REX priors: {@code rows x cells} affinities in [-1, 1].
+     *
+     * @param m where they are created
+     * @param rows examples
+     * @param cells {@code I*J}
+     * @param seed the generator's seed
+     * @return {@code [rows, cells]}
+     */
+    static NDArray priors(NDManager m, int rows, int cells, long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[rows * cells];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = 2f * random.nextFloat() - 1f;
+        }
+        return m.create(v, new Shape(rows, cells));
+    }
+
+    /**
+     * Returns a context for one pass of a task-free method over {@code rows} examples, without task
+     * ids; T-REX gets deterministic priors.
+     *
+     * @param method the method
+     * @param train whether the pass trains
+     * @param m where the priors are created
+     * @param rows the batch size
+     * @return the context
+     */
+    static ForwardContext taskFree(Method method, boolean train, NDManager m, int rows) {
+        ForwardContext ctx = (train ? ForwardContext.train() : ForwardContext.eval()).newPass();
+        return method == Method.TREX ? ctx.withPriors(priors(m, rows, TRexOptions.DEFAULT.cells(), 7)) : ctx;
+    }
+
+    /**
+     * One backward pass: every parameter {@code trains} selects is trainable and gets a gradient; no other does.
+     *
+     * @param model the model
+     * @param m the parent of the pass's scope
+     * @param rows the batch size ({@link #batch})
+     * @param ctx the pass's context
+     * @param trains which parameters must train, by name
+     */
+    static void assertGradients(T5Model model, NDManager m, int rows, ForwardContext ctx, Predicate<String> trains) {
+        try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(ctx.plusAuxiliaryLosses(model.loss(batch(step, rows), ctx)));
+        }
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            NDArray a = e.getValue().array();
+            boolean expected = trains.test(e.getKey());
+            assertEquals(expected, e.getValue().isTrainable(), e.getKey());
+            if (expected) {
+                try (NDArray g = a.getGradient()) {
+                    assertTrue(g.abs().sum().getFloat() > 0, "no gradient reached " + e.getKey());
+                    g.subi(g);
+                }
+            } else {
+                assertFalse(a.hasGradient(), "frozen parameter got a gradient: " + e.getKey());
+            }
+        }
     }
 
     /** The routed methods. */

@@ -15,6 +15,7 @@ import org.routelab.nn.Masks;
 import org.routelab.nn.Module;
 import org.routelab.nn.ModuleList;
 import org.routelab.nn.RmsNorm;
+import org.routelab.nn.SequenceMask;
 
 /**
  * The decoder of a Llama-family model, Hugging Face's inner {@code model}: token embedding
@@ -69,11 +70,14 @@ public final class LlamaStack extends Module {
         Map<Integer, NDArray> masks = new HashMap<>();
         RotaryEmbedding.Angles angles = rotary.angles(m, offsets, length, dataType);
         ModuleList<LlamaDecoderLayer> layers = child("layers", ModuleList.class);
+        // Adapters that read their input (input routers) see the positions the stack attends with.
+        ForwardContext stackCtx = ctx.withSequence(keys == length
+                ? new SequenceMask(keyMask, true, 0) : SequenceMask.causal(keys - length), null);
         NDArray h = embedTokens().forward(ids);
         for (int i = 0; i < layers.size(); i++) {
             NDArray bias = masks.computeIfAbsent(config.slidingWindow(i),
                     window -> Masks.causal(m, length, keys, window).add(padding));
-            h = layers.get(i).forward(h, angles, bias, ctx, cache, i);
+            h = layers.get(i).forward(h, angles, bias, stackCtx, cache, i);
         }
         return child("norm", RmsNorm.class).forward(h);
     }

@@ -78,8 +78,9 @@ public final class T5Attention extends Module {
             v = cache.values(layer, scope);
         } else {
             NDArray source = memory == null ? hidden : memory;
-            k = Attention.splitHeads(proj("k").forward(source, ctx), heads);
-            v = Attention.splitHeads(proj("v").forward(source, ctx), heads);
+            ForwardContext sourceCtx = memory == null ? ctx : ctx.attendedSequence();
+            k = Attention.splitHeads(proj("k").forward(source, sourceCtx), heads);
+            v = Attention.splitHeads(proj("v").forward(source, sourceCtx), heads);
             if (cache != null) {
                 cache.append(layer, k, v);
                 k = cache.keys(layer, scope);

@@ -11,6 +11,7 @@ import org.routelab.nn.Masks;
 import org.routelab.nn.Module;
 import org.routelab.nn.ModuleList;
 import org.routelab.nn.RmsNorm;
+import org.routelab.nn.SequenceMask;
 
 /**
  * The T5 encoder or decoder: token embedding (shared with the model, not owned here), blocks and a
@@ -65,9 +66,13 @@ public final class T5Stack extends Module {
         } else if (mask != null) {
             selfBias = selfBias.add(Masks.padding(mask));
         }
+        // Adapters that read their input (input routers) see the masks this stack attends with.
+        ForwardContext stackCtx = decoder
+                ? ctx.withSequence(SequenceMask.causal(offset), SequenceMask.bidirectional(memoryMask))
+                : ctx.withSequence(SequenceMask.bidirectional(mask), null);
         NDArray h = dropout(embedTokens.forward(ids), config, ctx);
         for (int i = 0; i < blocks.size(); i++) {
-            h = blocks.get(i).forward(h, selfBias, memory, crossBias, ctx, cache, i);
+            h = blocks.get(i).forward(h, selfBias, memory, crossBias, stackCtx, cache, i);
         }
         h = child("final_layer_norm", RmsNorm.class).forward(h);
         return dropout(h, config, ctx);

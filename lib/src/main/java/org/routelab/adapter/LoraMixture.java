@@ -1,0 +1,69 @@
+package org.routelab.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * E LoRA experts whose outputs are mixed with per-token or per-example weights:
+ * {@code delta = sum_e w_e(x) x A_e B_e}, each expert at LoRA's scale 1 ({@code alpha = r}, as the
+ * {@code lora} method). Unlike Poly, which averages the factors (cross terms between experts), this
+ * is a weighted sum of the experts' own updates, as MoE-LoRA and OrchMoE (paper eq. 2) combine them.
+ * {@code A [E, d_in, r]} is kaiming-uniform per expert (fan-in {@code d_in}), {@code B [E, r, d_out]}
+ * zero. The mixture is computed for all experts at once: one projection onto the E*r expert ranks,
+ * a weighting, one projection back.
+ */
+public abstract class LoraMixture extends Adapter {
+    private final int inFeatures;
+    private final int outFeatures;
+    private final int rank;
+    private final int experts;
+
+    /**
+     * Creates the experts; {@code A} comes from the engine's seeded generator.
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @param rank each expert's rank {@code r}
+     * @param experts the number of experts {@code E}
+     * @param dataType the parameters' data type
+     */
+    protected LoraMixture(NDManager manager, int inFeatures, int outFeatures, int rank, int experts,
+            DataType dataType) {
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.rank = rank;
+        this.experts = experts;
+        float bound = (float) (1.0 / Math.sqrt(inFeatures));
+        addParameter("lora_a", manager.randomUniform(-bound, bound, new Shape(experts, inFeatures, rank), dataType));
+        addParameter("lora_b", manager.zeros(new Shape(experts, rank, outFeatures), dataType));
+    }
+
+    /** Returns the number of experts {@code E}. */
+    public final int experts() {
+        return experts;
+    }
+
+    /** Returns each expert's rank {@code r}. */
+    public final int rank() {
+        return rank;
+    }
+
+    /**
+     * Mixes the experts' updates.
+     *
+     * @param x the input {@code [B, L, d_in]}
+     * @param weights {@code [B, L, E]} per token, or {@code [B, 1, E]} per example
+     * @return {@code [B, L, d_out]}
+     */
+    protected final NDArray mix(NDArray x, NDArray weights) {
+        NDManager scope = x.getManager();
+        Shape s = x.getShape();
+        NDArray a = StepScope.view(parameter("lora_a"), scope).transpose(1, 0, 2).reshape(inFeatures, (long) experts * rank);
+        NDArray b = StepScope.view(parameter("lora_b"), scope).reshape((long) experts * rank, outFeatures);
+        NDArray h = x.matMul(a).reshape(s.get(0), s.get(1), experts, rank).mul(weights.expandDims(3));
+        return h.reshape(s.get(0), s.get(1), (long) experts * rank).matMul(b);
+    }
+}

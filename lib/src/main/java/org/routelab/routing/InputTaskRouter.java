@@ -1,0 +1,176 @@
+package org.routelab.routing;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import java.util.Arrays;
+import java.util.Locale;
+import org.routelab.adapter.StepScope;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
+import org.routelab.nn.SequenceMask;
+
+/**
+ * OrchMoE's task router: infers, from the layer input alone, how much each of T abstract tasks
+ * contributes. Over the input {@code X [L, d]} of each sequence, a parameter-free self-attention
+ * residual {@code X^ = softmax(X X^T / sqrt(d)) X + X} (paper eq. 5) is pooled and mapped to
+ * {@code w(X) = W_task X^ + b} (eq. 4), then normalised over the abstract tasks.
+ *
+ * <p>The paper leaves three things open; each is an option, and the defaults are:
+ * <ul>
+ *   <li>{@link Pooling}: {@link Pooling#MEAN} by default. The paper assigns task weights "for each
+ *       input sample", so routing is per sequence; the mean over real tokens is the robust summary for
+ *       T5 (no classification token; the decoder's first token is the same start token for every
+ *       example). {@link Pooling#FIRST} takes the first real token, {@link Pooling#NONE} routes each
+ *       token by its own {@code X^} row (per-token routing).
+ *   <li>{@link Normalisation}: {@link Normalisation#SOFTMAX} by default, since {@code w} weighs the
+ *       abstract tasks of a sample like any linear router's output; {@link Normalisation#SIGMOID}
+ *       normalises {@code sigmoid(w)} by its sum, as the skill side (Poly's allocation) does, so
+ *       several abstract tasks can be fully active.
+ *   <li>Padding and causality are not choices but the backbone's masks ({@link
+ *       ForwardContext#sequence}): the attention and the pooling skip padding, so padding a batch
+ *       leaves the real tokens' routing unchanged; in a causal stack (decoder) a token attends to and
+ *       pools over itself and the tokens before it only, so the routing never reads the targets ahead
+ *       (per-sequence pooling becomes a running mean there). Teacher-forced scoring is therefore
+ *       leak-free; incremental decoding, which passes one token at a time, is refused.
+ * </ul>
+ * {@code W_task} and {@code b} start as PyTorch's {@code nn.Linear} (uniform in
+ * {@code +-1/sqrt(d)}); the paper gives no initialisation. The attention runs in float32.
+ */
+public final class InputTaskRouter extends InputRouter {
+    /** What the task weights of a token are computed from. */
+    public enum Pooling {
+        /** Per sequence: the mean of {@code X^} over the real tokens a token may see. */
+        MEAN,
+        /** Per sequence: the {@code X^} row of the first real token. */
+        FIRST,
+        /** Per token: each token's own {@code X^} row. */
+        NONE;
+
+        /**
+         * Parses a name (case-insensitive): mean, first or none.
+         *
+         * @param name the name
+         * @return the pooling
+         * @throws IllegalArgumentException naming the value and the accepted names
+         */
+        public static Pooling parse(String name) {
+            return parseEnum(Pooling.class, "OrchMoE pooling", name);
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** How the task logits become weights. */
+    public enum Normalisation {
+        /** {@code softmax(w)}. */
+        SOFTMAX,
+        /** {@code sigmoid(w) / sum sigmoid(w)}. */
+        SIGMOID;
+
+        /**
+         * Parses a name (case-insensitive): softmax or sigmoid.
+         *
+         * @param name the name
+         * @return the normalisation
+         * @throws IllegalArgumentException naming the value and the accepted names
+         */
+        public static Normalisation parse(String name) {
+            return parseEnum(Normalisation.class, "OrchMoE task normalisation", name);
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Pooling pooling;
+    private final Normalisation normalisation;
+
+    /**
+     * Creates a task router with weights drawn from the engine's seeded generator.
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the layer input's size {@code d}
+     * @param abstractTasks the number of abstract tasks {@code T}
+     * @param pooling what the weights are computed from
+     * @param normalisation how logits become weights
+     * @param dataType the parameters' data type
+     */
+    public InputTaskRouter(NDManager manager, int inFeatures, int abstractTasks, Pooling pooling,
+            Normalisation normalisation, DataType dataType) {
+        this.pooling = pooling;
+        this.normalisation = normalisation;
+        float bound = (float) (1.0 / Math.sqrt(inFeatures));
+        addParameter("weight", manager.randomUniform(-bound, bound, new Shape(abstractTasks, inFeatures), dataType));
+        addParameter("bias", manager.randomUniform(-bound, bound, new Shape(abstractTasks), dataType));
+    }
+
+    /**
+     * Returns the abstract-task weights of a batch.
+     *
+     * @param x the layer input {@code [B, L, d]}
+     * @param ctx the forward context (the input's masks)
+     * @return {@code [B, L', T]} in {@code x}'s data type, each row summing to 1: {@code L' = 1} for
+     *     per-sequence pooling in a bidirectional stack, {@code L} otherwise
+     */
+    public NDArray weights(NDArray x, ForwardContext ctx) {
+        requireTokens(x);
+        NDManager scope = x.getManager();
+        // The summary is parameter-free, so the projections that read the same input array (q, k, v)
+        // share it within a pass; the adapters of one model all pool alike.
+        NDArray summary = ctx.memo(x, scope, () -> summary(x, ctx.sequence(), pooling));
+        NDArray logits = ai.djl.nn.core.Linear.linear(summary,
+                StepScope.view(parameter("weight"), scope).toType(DataType.FLOAT32, false),
+                StepScope.view(parameter("bias"), scope).toType(DataType.FLOAT32, false)).singletonOrThrow();
+        NDArray w = normalisation == Normalisation.SOFTMAX
+                ? logits.softmax(2)
+                : Router.normalise(Activation.sigmoid(logits));
+        return w.toType(x.getDataType(), false);
+    }
+
+    /**
+     * Computes the pooled self-attention residual {@code X^} of an input (float32).
+     *
+     * @param x the layer input {@code [B, L, d]}
+     * @param mask the input's masks, or null (every token real, bidirectional)
+     * @param pooling what to pool
+     * @return {@code [B, L', d]} (see {@link #weights})
+     */
+    public static NDArray summary(NDArray x, SequenceMask mask, Pooling pooling) {
+        NDArray xf = x.toType(DataType.FLOAT32, false);
+        long d = xf.getShape().get(2);
+        NDArray bias = SequenceMask.attentionBias(mask, xf);
+        NDArray scores = Scalars.mul(xf.matMul(xf.transpose(0, 2, 1)), (float) (1.0 / Math.sqrt(d))).add(bias);
+        NDArray residual = scores.softmax(2).matMul(xf).add(xf);
+        switch (pooling) {
+            case NONE:
+                return residual;
+            case MEAN:
+                // softmax of the bias alone: uniform over the positions each token may see
+                return bias.softmax(2).matMul(residual);
+            case FIRST:
+                NDArray real = SequenceMask.realTokens(mask, xf);
+                NDArray first = real.mul(real.cumSum(1).eq(xf.getManager().create(1f)).toType(DataType.FLOAT32, false));
+                return first.expandDims(1).matMul(residual);
+            default:
+                throw new AssertionError(pooling);
+        }
+    }
+
+    private static <E extends Enum<E>> E parseEnum(Class<E> type, String what, String name) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(name)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown " + what + " '" + name + "'; expected one of "
+                + Arrays.toString(type.getEnumConstants()));
+    }
+}

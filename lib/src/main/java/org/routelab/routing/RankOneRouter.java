@@ -1,0 +1,118 @@
+package org.routelab.routing;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import org.routelab.adapter.StepScope;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
+
+/**
+ * T-REX's mixing router: for every token the {@code I x J} matrix {@code G} that weighs the rank-one
+ * experts {@code b_j a_i^T}. A token router {@code p = softmax(x W^T)}, {@code W [I*J, d_in]} zero
+ * (so every cell starts at {@code 1/(I*J)}), no bias, is blended with the example's intuition prior
+ * (see {@link IntuitionPrior}):
+ * {@code G = omega * p * (I*J) + (1 - omega) * prior * c}, {@code omega = sigmoid(100 w_omega)} with a
+ * trainable scalar {@code w_omega} starting at 0 ({@code omega = 1/2}), and {@code c} the prior's scale
+ * (4 in the reference). The factor {@code I*J} makes the uniform router weigh every expert 1.
+ *
+ * <p>Ablations: without intuition {@code omega} is fixed to 1 and no prior is read,
+ * {@code G = p * (I*J)}; without the token router {@code G = c * prior}, the same for every token of an
+ * example. Whatever is fixed is not a parameter. (The reference's intuition ablation zeroes the prior
+ * but keeps training {@code omega}, which then only rescales the router's term; fixing it to 1 leaves
+ * that scale to the adapter's own gate.)
+ */
+public final class RankOneRouter extends InputRouter {
+    private final int down;
+    private final int up;
+    private final float priorScale;
+    private final boolean intuition;
+    private final boolean tokenRouter;
+
+    /**
+     * Creates a router; its parameters start at zero.
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the layer input's size {@code d_in}
+     * @param down the down projections {@code I}
+     * @param up the up projections {@code J}
+     * @param priorScale the prior's scale {@code c}
+     * @param intuition whether the prior is blended in
+     * @param tokenRouter whether the token router is used
+     * @param dataType the parameters' data type
+     * @throws IllegalArgumentException if both the intuition and the token router are off
+     */
+    public RankOneRouter(NDManager manager, int inFeatures, int down, int up, float priorScale, boolean intuition,
+            boolean tokenRouter, DataType dataType) {
+        if (!intuition && !tokenRouter) {
+            throw new IllegalArgumentException("T-REX needs its token router, its intuition, or both; both are off");
+        }
+        this.down = down;
+        this.up = up;
+        this.priorScale = priorScale;
+        this.intuition = intuition;
+        this.tokenRouter = tokenRouter;
+        if (tokenRouter) {
+            addParameter("weight", manager.zeros(new Shape((long) down * up, inFeatures), dataType));
+        }
+        if (tokenRouter && intuition) {
+            addParameter("w_omega", manager.zeros(new Shape(1), dataType));
+        }
+    }
+
+    /**
+     * Returns the token router's probabilities over the {@code I*J} cells.
+     *
+     * @param x the layer input {@code [B, L, d_in]}
+     * @return {@code [B, L, I*J]}
+     * @throws IllegalStateException if the token router is off
+     */
+    public NDArray tokenWeights(NDArray x) {
+        if (!tokenRouter) {
+            throw new IllegalStateException("this T-REX router has no token router (ablation)");
+        }
+        return ai.djl.nn.core.Linear.linear(requireTokens(x), parameter("weight").array()).singletonOrThrow()
+                .softmax(2);
+    }
+
+    /**
+     * Returns the mixing matrices of a batch.
+     *
+     * @param x the layer input {@code [B, L, d_in]}
+     * @param ctx the forward context (the examples' priors when the intuition is on)
+     * @return {@code G [B, L', I, J]}, {@code L' = 1} without the token router, {@code L} otherwise
+     * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
+     */
+    public NDArray mixing(NDArray x, ForwardContext ctx) {
+        requireTokens(x);
+        long batch = x.getShape().get(0);
+        NDArray g;
+        if (!intuition) {
+            g = Scalars.mul(tokenWeights(x), down * up);
+        } else {
+            NDArray prior = Scalars.mul(prior(ctx, batch, x), priorScale);
+            if (!tokenRouter) {
+                g = prior;
+            } else {
+                NDArray w = StepScope.view(parameter("w_omega"), x.getManager());
+                NDArray omega = Activation.sigmoid(Scalars.mul(w, 100f));
+                NDArray notOmega = Activation.sigmoid(Scalars.mul(w, -100f)); // 1 - omega, without cancellation
+                g = Scalars.mul(tokenWeights(x), down * up).mul(omega).add(prior.mul(notOmega));
+            }
+        }
+        return g.reshape(batch, -1, down, up);
+    }
+
+    /** Returns {@code [B, 1, I*J]}: the examples' priors, checked against the batch and the cells. */
+    private NDArray prior(ForwardContext ctx, long batch, NDArray x) {
+        NDArray p = ctx.priors();
+        Shape s = p.getShape();
+        if (s.get(0) != batch || s.get(1) != (long) down * up) {
+            throw new IllegalStateException("T-REX priors must be [batch " + batch + ", I*J " + down * up
+                    + "], got " + s);
+        }
+        return p.toType(x.getDataType(), false).expandDims(1);
+    }
+}

@@ -1,0 +1,106 @@
+package org.routelab.routing;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Scalars;
+import org.routelab.nn.SequenceMask;
+
+/**
+ * MoE-LoRA's router: a softmax over E experts for every token, {@code p(x) = softmax(x W^T)} with
+ * {@code W [E, d_in]} drawn from {@code N(0, 0.02)} and no bias. By default every expert is kept (soft
+ * merge); with top-k each token keeps its k most probable experts, renormalised over them.
+ *
+ * <p>Optional load balancing (Switch Transformer): {@code E * sum_e f_e P_e}, where {@code P_e} is the
+ * mean router probability of expert e over the batch's real tokens and {@code f_e} the share of token
+ * assignments dispatched to e (each token's top-k, or its argmax under soft merge, as Switch
+ * dispatches one expert). It is 1 when both are uniform. Gradients flow through {@code P} only. Each
+ * layer adds {@code coefficient * loss} to the pass's objective, as Switch adds one term per layer.
+ */
+public final class TokenRouter extends InputRouter {
+    /** Standard deviation of the router weight's initialisation. */
+    public static final float INIT_STD = 0.02f;
+
+    private final int experts;
+    private final int topK;
+    private final float loadBalancing;
+
+    /**
+     * Creates a router with weights drawn from the engine's seeded generator.
+     *
+     * @param manager owns the weight
+     * @param inFeatures the layer input's size {@code d_in}
+     * @param experts the number of experts {@code E}
+     * @param topK experts kept per token, or 0 to keep all (soft merge)
+     * @param loadBalancing the load-balancing loss coefficient (0: no auxiliary loss)
+     * @param dataType the weight's data type
+     */
+    public TokenRouter(NDManager manager, int inFeatures, int experts, int topK, float loadBalancing,
+            DataType dataType) {
+        if (topK < 0 || topK > experts) {
+            throw new IllegalArgumentException("top-k must be between 0 (all experts) and the " + experts
+                    + " experts, got " + topK);
+        }
+        this.experts = experts;
+        this.topK = topK;
+        this.loadBalancing = loadBalancing;
+        addParameter("weight", manager.randomNormal(0f, INIT_STD, new Shape(experts, inFeatures), dataType));
+    }
+
+    /**
+     * Returns every token's router probabilities.
+     *
+     * @param x the layer input {@code [B, L, d_in]}
+     * @return {@code [B, L, E]}, each token's row summing to 1
+     */
+    public NDArray probabilities(NDArray x) {
+        return ai.djl.nn.core.Linear.linear(requireTokens(x), parameter("weight").array()).singletonOrThrow()
+                .softmax(2);
+    }
+
+    /**
+     * Returns every token's expert weights; in training with a load-balancing coefficient, adds the
+     * layer's load-balancing term to the pass's objective.
+     *
+     * @param x the layer input {@code [B, L, d_in]}
+     * @param ctx the forward context (training flag, the input's padding mask)
+     * @return {@code [B, L, E]}: the probabilities, or the top-k of each token renormalised
+     */
+    public NDArray weights(NDArray x, ForwardContext ctx) {
+        NDArray p = probabilities(x);
+        if (ctx.training() && loadBalancing > 0f) {
+            NDArray real = SequenceMask.realTokens(ctx.sequence(), x);
+            ctx.addAuxiliaryLoss(Scalars.mul(loadBalancingLoss(p, real), loadBalancing));
+        }
+        if (topK == 0 || topK == experts) {
+            return p;
+        }
+        NDArray kept = p.mul(selected(p, topK));
+        return kept.div(kept.sum(new int[] {2}, true));
+    }
+
+    /**
+     * Returns the Switch load-balancing loss {@code E * sum_e f_e P_e} of some probabilities (without
+     * the coefficient).
+     *
+     * @param p router probabilities {@code [B, L, E]}
+     * @param realTokens {@code [B, L]}, 1 for the tokens that count and 0 for padding
+     * @return a scalar; 1 under perfect balance
+     */
+    public NDArray loadBalancingLoss(NDArray p, NDArray realTokens) {
+        int k = topK == 0 ? 1 : topK;
+        NDArray m = realTokens.toType(p.getDataType(), false).expandDims(2);
+        NDArray tokens = m.sum();
+        NDArray dispatched = selected(p, k).mul(m).sum(new int[] {0, 1}).div(Scalars.mul(tokens, k));
+        NDArray meanProbability = p.mul(m).sum(new int[] {0, 1}).div(tokens);
+        return Scalars.mul(dispatched.mul(meanProbability).sum(), experts);
+    }
+
+    /** Marks each token's {@code k} most probable experts with 1 (no gradient). */
+    private NDArray selected(NDArray p, int k) {
+        NDArray indices = p.stopGradient().topK(k, 2, true, false).get(1);
+        return indices.oneHot(experts, p.getDataType()).sum(new int[] {2});
+    }
+}

@@ -1,0 +1,85 @@
+package org.routelab.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.t5.TinyT5;
+import org.routelab.data.EncodedExample;
+import org.routelab.data.Example;
+import org.routelab.data.TaskBatch;
+import org.routelab.method.Method;
+import org.routelab.method.MethodConfig;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+
+class RoutingInputsTest {
+    @Test
+    void trexPriorsComeFromTheFrozenBackboneAndStayPutAsAdaptersTrain() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MethodConfig config = MethodConfig.defaults(Method.TREX);
+            T5Model pristine = TinyT5.model(m, true, 1);
+            T5Model model = TinyT5.model(m, true, 1);
+            Method.inject(model, config, DataType.FLOAT32);
+            List<EncodedExample> training = examples(48, 0);
+            RoutingInputs inputs = new RoutingInputs(config, training, RoutingInputs.Encoder.BACKBONE);
+            TaskBatch batch = TaskBatch.of(m, examples(5, 100), model);
+
+            ForwardContext ctx = inputs.context(batch, model, true);
+            assertTrue(ctx.training());
+            assertFalse(ctx.hasTaskIds(), "T-REX reads no task ids");
+            assertEquals(new Shape(5, 32), ctx.priors().getShape());
+            float[] expected = inputs.intuition(model)
+                    .prior(pristine.inputEmbedding(batch.inputs(), ForwardContext.eval())).toFloatArray();
+            assertArrayEquals(expected, ctx.priors().toFloatArray(), 1e-6f);
+
+            for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
+                e.getValue().set(m.randomNormal(0f, 1f, e.getValue().shape(), DataType.FLOAT32));
+            }
+            assertSame(inputs.intuition(model), inputs.intuition(model), "the centroids are fitted once");
+            assertArrayEquals(expected, inputs.context(batch, model, false).priors().toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
+    void taskIdsOnlyForMethodsThatRouteByTask() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = TinyT5.model(m, true, 2);
+            TaskBatch batch = TaskBatch.of(m, examples(3, 0), model);
+            ForwardContext poly = new RoutingInputs(MethodConfig.defaults(Method.POLY), List.of(),
+                    RoutingInputs.Encoder.BACKBONE).context(batch, model, false);
+            assertArrayEquals(new long[] {0, 1, 2}, poly.taskIds());
+            assertFalse(poly.hasPriors());
+            ForwardContext moe = new RoutingInputs(MethodConfig.defaults(Method.MOE_LORA), List.of(),
+                    RoutingInputs.Encoder.BACKBONE).context(batch, model, true);
+            assertFalse(moe.hasTaskIds() || moe.hasPriors());
+            moe.addAuxiliaryLoss(m.ones(new Shape())); // a pass: auxiliary losses are collected
+            assertEquals(1f, moe.plusAuxiliaryLosses(m.zeros(new Shape())).getFloat());
+            var few = assertThrows(IllegalStateException.class, () -> new RoutingInputs(MethodConfig.defaults(Method.TREX),
+                    examples(10, 0), RoutingInputs.Encoder.BACKBONE).context(batch, model, false));
+            assertTrue(few.getMessage().contains("I*J = 32") && few.getMessage().contains("only 10"), few.getMessage());
+        }
+    }
+
+    /** {@code n} examples with distinct inputs over the tiny vocabulary; example i belongs to task i. */
+    private static List<EncodedExample> examples(int n, int offset) {
+        List<EncodedExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i + offset;
+            long[] input = {2 + k % 37, 2 + (k * 7) % 37, 2 + (k * 13) % 37, 1};
+            out.add(new EncodedExample(input, new long[] {5 + k % 30, 1}, i, List.of(), Example.NO_LABEL));
+        }
+        return out;
+    }
+}

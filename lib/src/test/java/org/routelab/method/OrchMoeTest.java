@@ -1,0 +1,159 @@
+package org.routelab.method;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.routelab.backbone.Seq2SeqBatch;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.t5.TinyT5;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import org.routelab.nn.SequenceMask;
+import org.routelab.routing.InputTaskRouter;
+import org.routelab.routing.InputTaskRouter.Normalisation;
+import org.routelab.routing.InputTaskRouter.Pooling;
+import org.routelab.routing.RouterOptions;
+
+class OrchMoeTest {
+    private static final int D = 6;
+
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void oneAbstractTaskAndOneSkillEqualsLora(Pooling pooling) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MethodConfig one = TinyMethods.config(Method.ORCHMOE).withSkills(1)
+                    .withOrchMoe(OrchMoeOptions.DEFAULT.withAbstractTasks(1).withPooling(pooling));
+            T5Model orch = TinyMethods.model(m, one, 1);
+            TinyMethods.randomiseUpFactors(orch, m);
+            T5Model lora = TinyMethods.model(m, TinyMethods.config(Method.LORA), 1);
+            var target = lora.namedParameters();
+            orch.namedParameters().forEach((name, p) -> {
+                if (name.contains(".lora_")) {
+                    Parameter t = target.get(name);
+                    t.set(p.array().reshape(t.shape()).duplicate());
+                }
+            });
+            Seq2SeqBatch batch = TinyT5.batch(m);
+            for (ForwardContext ctx : new ForwardContext[] {ForwardContext.eval(), ForwardContext.train()}) {
+                assertArrayEquals(TinyT5.values(lora.logits(batch, ctx)), TinyT5.values(orch.logits(batch, ctx)), 1e-5f);
+            }
+        }
+    }
+
+    /** Padding a sequence with garbage changes neither the attention nor the pooling of its real tokens. */
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void perSequenceRoutingIgnoresPadding(Pooling pooling) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            OrchMoe adapter = adapter(m, pooling, Normalisation.SOFTMAX);
+            NDArray shortRow = m.randomNormal(new Shape(1, 3, D));
+            NDArray longRow = m.randomNormal(new Shape(1, 5, D));
+            NDArray garbage = m.randomNormal(0f, 50f, new Shape(1, 2, D), DataType.FLOAT32);
+            NDArray x = NDArrays.concat(new NDList(longRow, NDArrays.concat(new NDList(shortRow, garbage), 1)), 0);
+            NDArray padding = m.create(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 5));
+            ForwardContext ctx = ForwardContext.eval().withSequence(SequenceMask.bidirectional(padding), null);
+            NDArray batched = adapter.delta(x, ctx);
+            assertArrayEquals(TinyT5.values(adapter.delta(shortRow, ForwardContext.eval())),
+                    TinyT5.values(batched.get("1:2, :3")), 1e-5f);
+            assertArrayEquals(TinyT5.values(adapter.delta(longRow, ForwardContext.eval())),
+                    TinyT5.values(batched.get("0:1")), 1e-5f);
+        }
+    }
+
+    /** In a causal stack a token's routing reads no later token: changing the last one leaves the others. */
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void causalStacksNeverLookAhead(Pooling pooling) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            OrchMoe adapter = adapter(m, pooling, Normalisation.SIGMOID);
+            ForwardContext ctx = ForwardContext.eval().withSequence(SequenceMask.causal(0), null);
+            NDArray x = m.randomNormal(new Shape(2, 4, D));
+            NDArray changed = NDArrays.concat(new NDList(x.get(":, :3"), m.randomNormal(new Shape(2, 1, D))), 1);
+            assertArrayEquals(TinyT5.values(adapter.delta(x, ctx).get(":, :3")),
+                    TinyT5.values(adapter.delta(changed, ctx).get(":, :3")), 1e-5f);
+            if (pooling != Pooling.FIRST) {
+                // bidirectionally, the last token changes everyone's routing
+                assertFalse(Arrays.equals(TinyT5.values(adapter.delta(x, ForwardContext.eval()).get(":, :3")),
+                        TinyT5.values(adapter.delta(changed, ForwardContext.eval()).get(":, :3"))));
+            }
+            var e = assertThrows(UnsupportedOperationException.class, () -> adapter.delta(x,
+                    ForwardContext.eval().withSequence(SequenceMask.causal(3), null)));
+            assertTrue(e.getMessage().contains("incremental decoding"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Normalisation.class)
+    void skillWeightsSumToOnePerTokenOrSequence(Normalisation normalisation) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.randomNormal(new Shape(3, 5, D));
+            for (Pooling pooling : Pooling.values()) {
+                OrchMoe adapter = adapter(m, pooling, normalisation);
+                for (ForwardContext ctx : new ForwardContext[] {ForwardContext.eval(), ForwardContext.train()}) {
+                    NDArray w = adapter.skillWeights(x, ctx);
+                    assertEquals(new Shape(3, pooling == Pooling.NONE ? 5 : 1, 3), w.getShape());
+                    for (float s : w.sum(new int[] {2}).toFloatArray()) {
+                        assertEquals(1f, s, 1e-5f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The self-attention residual of the paper: X^ = softmax(X X^T / sqrt(d)) X + X, then the mean. */
+    @Test
+    void summaryIsTheMeanOfTheSelfAttentionResidual() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] v = {1, 0, 0, 2};
+            NDArray x = m.create(v, new Shape(1, 2, 2));
+            double s = 1 / Math.sqrt(2);
+            // scores: row 0 (1, 0) * s, row 1 (0, 4) * s
+            double a0 = 1 / (1 + Math.exp(-s));
+            double a1 = 1 / (1 + Math.exp(-4 * s));
+            double[] r0 = {a0 * 1 + 1, (1 - a0) * 2};
+            double[] r1 = {(1 - a1) * 1, a1 * 2 + 2};
+            float[] mean = InputTaskRouter.summary(x, null, Pooling.MEAN).toFloatArray();
+            assertArrayEquals(new float[] {(float) ((r0[0] + r1[0]) / 2), (float) ((r0[1] + r1[1]) / 2)}, mean, 1e-6f);
+            float[] first = InputTaskRouter.summary(x, null, Pooling.FIRST).toFloatArray();
+            assertArrayEquals(new float[] {(float) r0[0], (float) r0[1]}, first, 1e-6f);
+        }
+    }
+
+    @Test
+    void optionsParseAndBadValuesAreNamed() {
+        assertEquals(Pooling.NONE, Pooling.parse("None"));
+        assertEquals(Normalisation.SIGMOID, Normalisation.parse("sigmoid"));
+        var p = assertThrows(IllegalArgumentException.class, () -> Pooling.parse("max"));
+        assertTrue(p.getMessage().contains("'max'") && p.getMessage().contains("first"), p.getMessage());
+        var t = assertThrows(IllegalArgumentException.class, () -> OrchMoeOptions.DEFAULT.withAbstractTasks(-2));
+        assertTrue(t.getMessage().contains("abstract tasks") && t.getMessage().contains("-2"), t.getMessage());
+        MethodConfig c = TinyMethods.config(Method.ORCHMOE);
+        assertEquals(TinyMethods.TASKS, c.abstractTasks());
+        assertEquals(5, c.withOrchMoe(c.orchMoe().withAbstractTasks(5)).abstractTasks());
+        assertTrue(c.describe().contains("abstract-tasks=3;pooling=mean;task-norm=softmax"), c.describe());
+    }
+
+    /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank 2, random up factors. */
+    private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation) {
+        Engine.getInstance().setRandomSeed(11);
+        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoeOptions(4, pooling, normalisation), RouterOptions.DEFAULT,
+                DataType.FLOAT32);
+        a.parameter("lora_b").set(m.randomNormal(new Shape(3, 2, 5)));
+        a.skillRouter().parameter("module_logits").set(m.randomNormal(new Shape(4, 3)));
+        return a;
+    }
+}

@@ -1,0 +1,139 @@
+package org.routelab.method;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.routelab.adapter.Lora;
+import org.routelab.adapter.LoraConfig;
+import org.routelab.backbone.t5.T5Model;
+import org.routelab.backbone.t5.TinyT5;
+import org.routelab.nn.ForwardContext;
+import org.routelab.routing.RankOneRouter;
+
+class TRexTest {
+    private static final int D_IN = 6;
+    private static final int D_OUT = 5;
+
+    @Test
+    void zeroInitialisedRouterWeighsEveryCellAlike() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            RankOneRouter router = new RankOneRouter(m, D_IN, 4, 8, 4f, true, true, DataType.FLOAT32);
+            NDArray x = m.randomNormal(new Shape(2, 3, D_IN));
+            for (float p : router.tokenWeights(x).toFloatArray()) {
+                assertEquals(1f / 32, p, 1e-7f);
+            }
+            // omega = 1/2 at start: G = 1/2 * (1/32) * 32 + 1/2 * 4 * prior
+            NDArray prior = TinyMethods.priors(m, 2, 32, 1);
+            float[] g = router.mixing(x, ForwardContext.eval().withPriors(prior)).toFloatArray();
+            float[] p = prior.toFloatArray();
+            for (int b = 0; b < 2; b++) {
+                for (int t = 0; t < 3; t++) {
+                    for (int c = 0; c < 32; c++) {
+                        assertEquals(0.5f + 2f * p[b * 32 + c], g[(b * 3 + t) * 32 + c], 1e-6f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** omega = 0 and a one-hot prior scaled to 1 select one expert: T-REX is then the LoRA a_i b_j times beta. */
+    @Test
+    void aOneHotMixingEqualsASingleRankOneLora() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(3);
+            TRex trex = new TRex(m, D_IN, D_OUT, TRexOptions.DEFAULT, DataType.FLOAT32);
+            trex.parameter("lora_b").set(m.randomNormal(new Shape(8, D_OUT)));
+            trex.router().parameter("weight").set(m.randomNormal(new Shape(32, D_IN)));
+            trex.router().parameter("w_omega").set(m.create(new float[] {-10f})); // omega = sigmoid(-1000) = 0
+            trex.parameter("w_beta").set(m.create(new float[] {0.004f})); // beta = sigmoid(0.4)
+            int i = 2;
+            int j = 5;
+            float[] oneHot = new float[2 * 32];
+            oneHot[i * 8 + j] = 0.25f; // times c = 4
+            oneHot[32 + i * 8 + j] = 0.25f;
+            NDArray x = m.randomNormal(new Shape(2, 3, D_IN));
+            NDArray delta = trex.delta(x, ForwardContext.eval().withPriors(m.create(oneHot, new Shape(2, 32))));
+
+            float beta = (float) (1 / (1 + Math.exp(-0.4)));
+            Lora lora = new Lora(m, D_IN, D_OUT, new LoraConfig(1, 1f, 0f, "", ""), DataType.FLOAT32);
+            lora.parameter("lora_a").set(trex.parameter("lora_a").array().get(":, " + i + ":" + (i + 1)).duplicate());
+            lora.parameter("lora_b").set(trex.parameter("lora_b").array().get(j + ":" + (j + 1)).mul(beta));
+            assertArrayEquals(TinyT5.values(lora.delta(x, ForwardContext.eval())), TinyT5.values(delta), 1e-5f);
+        }
+    }
+
+    @Test
+    void ablationsDropWhatTheyFixAndTrainTheRest() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MethodConfig full = TinyMethods.config(Method.TREX);
+            T5Model noIntuition = TinyMethods.model(m, full.withTRex(full.trex().withIntuition(false)), 1);
+            TinyMethods.randomiseUpFactors(noIntuition, m);
+            // no prior is read: a context without priors runs
+            TinyMethods.assertGradients(noIntuition, m, 4, ForwardContext.train().newPass(),
+                    name -> name.contains(".adapter."));
+            assertEquals(Set.of("lora_a", "lora_b", "w_beta", "router.weight"), adapterParameterNames(noIntuition));
+
+            T5Model noRouter = TinyMethods.model(m, full.withTRex(full.trex().withTokenRouter(false)), 1);
+            TinyMethods.randomiseUpFactors(noRouter, m);
+            TinyMethods.assertGradients(noRouter, m, 4, TinyMethods.taskFree(Method.TREX, true, m, 4),
+                    name -> name.contains(".adapter."));
+            assertEquals(Set.of("lora_a", "lora_b", "w_beta"), adapterParameterNames(noRouter));
+
+            T5Model both = TinyMethods.model(m, full, 1);
+            assertEquals(Set.of("lora_a", "lora_b", "w_beta", "router.weight", "router.w_omega"),
+                    adapterParameterNames(both));
+        }
+    }
+
+    @Test
+    void withoutTheTokenRouterEveryTokenOfAnExampleMixesAlike() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            RankOneRouter router = new RankOneRouter(m, D_IN, 2, 3, 4f, true, false, DataType.FLOAT32);
+            NDArray prior = TinyMethods.priors(m, 2, 6, 5);
+            NDArray g = router.mixing(m.randomNormal(new Shape(2, 7, D_IN)), ForwardContext.eval().withPriors(prior));
+            assertEquals(new Shape(2, 1, 2, 3), g.getShape());
+            assertArrayEquals(TinyT5.values(prior.mul(4f)), TinyT5.values(g.reshape(2, 6)), 1e-6f);
+        }
+    }
+
+    @Test
+    void missingOrMisshapenPriorsAndBadOptionsAreNamed() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            RankOneRouter router = new RankOneRouter(m, D_IN, 4, 8, 4f, true, true, DataType.FLOAT32);
+            NDArray x = m.randomNormal(new Shape(2, 3, D_IN));
+            var none = assertThrows(IllegalStateException.class, () -> router.mixing(x, ForwardContext.eval()));
+            assertTrue(none.getMessage().contains("withPriors"), none.getMessage());
+            var shape = assertThrows(IllegalStateException.class,
+                    () -> router.mixing(x, ForwardContext.eval().withPriors(TinyMethods.priors(m, 2, 6, 1))));
+            assertTrue(shape.getMessage().contains("I*J 32"), shape.getMessage());
+            var both = assertThrows(IllegalArgumentException.class,
+                    () -> TRexOptions.DEFAULT.withIntuition(false).withTokenRouter(false));
+            assertTrue(both.getMessage().contains("both are off"), both.getMessage());
+            var size = assertThrows(IllegalArgumentException.class, () -> TRexOptions.DEFAULT.withExperts(0, 8));
+            assertTrue(size.getMessage().contains("I = 0"), size.getMessage());
+            MethodConfig c = TinyMethods.config(Method.TREX);
+            assertEquals("I=4;J=8;c=4.0", c.describe());
+            assertEquals("I=4;J=8;c=4.0;no-router", c.withTRex(c.trex().withTokenRouter(false)).describe());
+            assertFalse(c.describe().contains("r="));
+        }
+    }
+
+    /** The names of the first adapter's parameters, relative to the adapter. */
+    private static Set<String> adapterParameterNames(T5Model model) {
+        String prefix = "encoder.block.0.layer.0.SelfAttention.q.adapter.";
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        model.namedParameters().keySet().stream().filter(n -> n.startsWith(prefix))
+                .forEach(n -> names.add(n.substring(prefix.length())));
+        return names;
+    }
+}
