@@ -3,6 +3,7 @@ package org.routelab.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -57,6 +58,12 @@ public final class Trainer {
         LearningRateSchedule schedule = LearningRateSchedule.withWarmupFraction(config.steps(), config.warmupFraction());
         TrainingCheckpoint checkpoints = outputDir == null ? null : new TrainingCheckpoint(outputDir);
         MetricsLog metrics = null;
+        // PyTorch's grad mode is per thread and on in a new thread; DJL's collector switches it back off
+        // after backward only if it was off before, so on any thread but the engine's first (a notebook
+        // cell's, say) the in-place updates below would be recorded and refused. Start with it off.
+        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
+            JniUtils.setGradMode(false);
+        }
         try (Optimizer optimizer = newOptimizer(manager)) {
             Path last = checkpoints == null ? null : checkpoints.latest().orElse(null);
             int start = last == null ? 0 : TrainingCheckpoint.restore(last, trainable, optimizer).get("step").getAsInt();

@@ -73,6 +73,24 @@ class TrainerTest {
     }
 
     @Test
+    void trainsOnAThreadOfItsOwn() throws Exception {
+        // A new thread starts with PyTorch's grad mode on (notebook kernels run each cell on one).
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = model(m);
+            Trainer trainer = new Trainer(TrainerConfig.papers(2, 3),
+                    List.of(new ParameterGroup("all", 3e-2f, model.trainableParameters())), null);
+            List<Throwable> failures = new ArrayList<>();
+            for (int run = 0; run < 2; run++) {
+                Thread t = new Thread(() -> trainer.run(objective(model), Trainer.StepListener.NONE));
+                t.setUncaughtExceptionHandler((thread, e) -> failures.add(e));
+                t.start();
+                t.join();
+            }
+            assertEquals(List.of(), failures);
+        }
+    }
+
+    @Test
     void resumedRunEndsWithTheSameWeightsAsAnUninterruptedOne() throws IOException {
         Map<String, float[]> uninterrupted = trainToEnd(dir.resolve("a"), -1);
         Path resumedDir = dir.resolve("b");
