@@ -161,8 +161,8 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
      * notebooks/data}): row {@code i} of the paper is compared with {@code accounts.get(i)}, built for
      * that row's settings. Our multi-task count is given without and with the training tasks' routing
      * (the papers use either); the adaptation count is what a new task keeps ({@link #keptPerTask}, by
-     * the variant the {@code method} name ends with). Our counts are abbreviated the paper's way (2.2M,
-     * 3.5K).
+     * the variant the {@code method} name ends with). Our counts are abbreviated with the papers'
+     * units ({@link #abbreviate}).
      *
      * @param paper the paper's rows
      * @param accounts one account per paper row, or null for rows without a RouteLab counterpart
@@ -206,8 +206,8 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
     }
 
     /**
-     * Writes a count the papers' way: 3456 as 3.5K, 2,210,816 as 2.2M, 16,982,016 as 17M (one decimal
-     * below 10 of a unit, none above).
+     * Writes a count with three significant digits and the papers' units: 3456 as 3.46K, 2,211,840 as
+     * 2.21M, 17,694,720 as 17.7M, 221,184 as 221K.
      *
      * @param n the count (negative: empty)
      * @return the abbreviation
@@ -223,7 +223,11 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
             v /= 1000;
             u++;
         }
-        return u == 0 ? Long.toString(n) : String.format(Locale.ROOT, v < 9.95 ? "%.1f%s" : "%.0f%s", v, units[u]);
+        if (u == 0) {
+            return Long.toString(n);
+        }
+        String digits = v < 9.995 ? "%.2f%s" : v < 99.95 ? "%.1f%s" : "%.0f%s";
+        return String.format(Locale.ROOT, digits, v, units[u]);
     }
 
     private static void appendCount(LongColumn c, long n) {

@@ -76,6 +76,9 @@ public final class Experiment {
     /** The few-shot seeds (the papers'). */
     public static final List<Integer> DEFAULT_SEEDS = List.of(0, 1024, 42);
 
+    /** The name given to the builder, or null. */
+    private final String name;
+    /** The method's label, e.g. {@code poly} or {@code lora-fresh}. */
     private final String label;
     private final Path backbone;
     private final TaskSuite suite;
@@ -103,7 +106,8 @@ public final class Experiment {
 
     private Experiment(Builder b) {
         this.method = Objects.requireNonNull(b.method, "method");
-        this.label = b.name != null ? b.name : method.method().id() + (b.multitaskSteps == 0 ? "-fresh" : "");
+        this.name = b.name;
+        this.label = method.method().id() + (b.multitaskSteps == 0 ? "-fresh" : "");
         this.backbone = b.backbone;
         this.suite = b.suite;
         this.multitaskSteps = b.multitaskSteps;
@@ -136,8 +140,15 @@ public final class Experiment {
         return name(variant);
     }
 
-    /** The label of a result adapted with {@code v}: a variant other than full adds its suffix. */
+    /**
+     * The label of a result adapted with {@code v}: the given name for the experiment's own variant
+     * (that name with the variant's suffix for another), else the method's label with the suffix of
+     * any variant but full.
+     */
     private String name(AdaptationVariant v) {
+        if (name != null) {
+            return v == variant ? name : name + "-" + v.id();
+        }
         return label + (v == AdaptationVariant.FULL ? "" : "-" + v.id());
     }
 
@@ -174,9 +185,10 @@ public final class Experiment {
     /**
      * Runs multi-task training once and adapts its outcome with each variant, in memory: the MHR
      * paper's comparison of full, -z and -mu adaptation from the same multi-task training, at the cost
-     * of one training. The experiment's own variant is ignored; each result is named as the builder
-     * would name it with that variant (e.g. {@code mhr}, {@code mhr-z}, {@code mhr-mu}), and its wall
-     * time is the shared multi-task training plus its own adaptation.
+     * of one training. Results are named after the method and variant ({@code mhr}, {@code mhr-z},
+     * {@code mhr-mu}), or after the builder's name, which the variants other than the builder's own
+     * extend with their suffix; a result's wall time is the shared multi-task training plus its own
+     * adaptation.
      *
      * @param variants the variants, in the order of the results
      * @return one result per variant
@@ -392,7 +404,8 @@ public final class Experiment {
             return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         };
-        try (ProgressPhase phase = Progress.start(label + ": multi-task training", multitaskSteps)) {
+        try (ProgressPhase phase = Progress.start((name != null ? name : label) + ": multi-task training",
+                multitaskSteps)) {
             TrainerConfig trainer = new TrainerConfig(multitaskSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f,
                     0f, checkpoints == null ? 0 : checkpointEvery, 2, 0);
             return new Trainer(trainer, groups, checkpoints).run(objective, r -> {

@@ -25,7 +25,7 @@ public enum NotebookScale {
     /** Seconds per experiment: two held-out tasks, a handful of steps, one seed. */
     SMOKE(6, 4, 2, 16, List.of(0)),
     /** A few minutes per notebook on two CPU cores. */
-    DEFAULT(60, 10, 3, 48, List.of(0)),
+    DEFAULT(150, 10, 3, 48, List.of(0)),
     /** The built-in benchmark's own protocol. */
     FULL(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_ADAPT_STEPS, 0, 0, Experiment.DEFAULT_SEEDS);
 

@@ -19,13 +19,14 @@ class ParameterTablesTest {
     private static final ConfigJson TINY = LanguageModel.preset("t5-tiny");
 
     @Test
-    void countsAreAbbreviatedThePapersWay() {
+    void countsAreAbbreviatedWithThreeSignificantDigits() {
         assertEquals("999", ParameterAccount.abbreviate(999));
-        assertEquals("3.5K", ParameterAccount.abbreviate(3456));
+        assertEquals("3.46K", ParameterAccount.abbreviate(3456));
         assertEquals("221K", ParameterAccount.abbreviate(221_184));
-        assertEquals("2.2M", ParameterAccount.abbreviate(2_210_816));
-        assertEquals("17M", ParameterAccount.abbreviate(16_982_016));
-        assertEquals("1.0M", ParameterAccount.abbreviate(999_999));
+        assertEquals("2.21M", ParameterAccount.abbreviate(2_211_840));
+        assertEquals("17.7M", ParameterAccount.abbreviate(17_694_720));
+        assertEquals("10.0M", ParameterAccount.abbreviate(9_999_999));
+        assertEquals("1.00M", ParameterAccount.abbreviate(999_999));
         assertEquals("", ParameterAccount.abbreviate(-1));
     }
 

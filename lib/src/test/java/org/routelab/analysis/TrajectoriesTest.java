@@ -63,4 +63,23 @@ class TrajectoriesTest {
         assertEquals(0, path[2][1], 1e-6);
         assertThrows(IllegalArgumentException.class, () -> Trajectories.principalPath(snapshots, ".nothing", 3));
     }
+
+    @Test
+    void wanderingIsPathLengthOverStraightDistance() {
+        // Snapshots at (0,0), (3,0), (3,4) and the final weights back at (3,0): length 3 + 4 + 4, distance 3.
+        float[][] points = {{0, 0}, {3, 0}, {3, 4}, {3, 0}};
+        List<AdapterWeights> path = new ArrayList<>();
+        for (int i = 0; i < points.length; i++) {
+            path.add(new Weights().put("x.adapter.router.weight", points[i], 2).build(i + 1));
+        }
+        org.routelab.eval.SeedAggregate scores = new org.routelab.eval.SeedAggregate();
+        scores.add("t", 0, 0.5);
+        var result = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
+                List.of(), 0, path.get(3), path.subList(0, 3));
+        assertEquals(11.0 / 3, Trajectories.wandering(result, ".router.weight"), 1e-9);
+        assertEquals(4, Trajectories.principalPath(result, ".router.weight", 3).length);
+        var noSnapshots = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
+                List.of(), 0, path.get(3), List.of());
+        assertThrows(IllegalArgumentException.class, () -> Trajectories.wandering(noSnapshots, ".router.weight"));
+    }
 }

@@ -165,9 +165,12 @@ class ExperimentTest {
 
     @Test
     void variantsShareOneMultitaskTraining() {
-        List<ExperimentResult> rs = tiny("poly").snapshotEvery(1).build()
+        List<ExperimentResult> rs = tiny("poly").name("p").snapshotEvery(1).build()
                 .runVariants(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY, AdaptationVariant.AVERAGE);
-        assertEquals(List.of("poly", "poly-z", "poly-mu"), rs.stream().map(ExperimentResult::name).toList());
+        assertEquals(List.of("p", "p-z", "p-mu"), rs.stream().map(ExperimentResult::name).toList());
+        assertEquals("poly-mu", tiny("poly").variant(AdaptationVariant.AVERAGE).build().name());
+        assertEquals("mine", tiny("poly").name("mine").variant(AdaptationVariant.AVERAGE).build().name(),
+                "a given name is the experiment's own variant's");
         for (ExperimentResult r : rs) {
             assertEquals(rs.get(0).multitaskLosses(), r.multitaskLosses(), "one multi-task training");
             assertEquals(2, r.accuracyPerTask().size());
@@ -182,7 +185,7 @@ class ExperimentTest {
         assertEquals(3, r.multitaskWeights().step());
         assertEquals(r.multitaskWeights().names(), r.multitaskSnapshots().get(0).names());
         assertTrue(r.multitaskWeights().names().stream().anyMatch(n -> n.endsWith(".router.module_logits")));
-        assertTrue(r.toString().startsWith("poly ("), r.toString());
+        assertTrue(r.toString().startsWith("p ("), r.toString());
         assertEquals(3, r.notebookParts().size(), "table, multi-task curve, adaptation curve");
         assertTrue(tiny("lora").multitaskSteps(0).build().run().multitaskWeights().isEmpty());
     }

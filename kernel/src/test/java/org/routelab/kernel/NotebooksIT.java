@@ -1,0 +1,179 @@
+package org.routelab.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The curated notebooks, run the way users run them: {@code ./routelab notebooks --scale smoke}
+ * executes every notebook of {@code notebooks/} with Debian's nbconvert and a privately installed
+ * kernel. Every code cell must run without an error, and one notebook's exported HTML, opened in
+ * headless Chromium with the network blocked, must show drawn Plotly charts (plotly.js is embedded).
+ */
+class NotebooksIT {
+    private static final String PYTHON = System.getenv().getOrDefault("ROUTELAB_JUPYTER_PYTHON", "/usr/bin/python3");
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path NOTEBOOKS = ROOT.resolve("notebooks");
+    /** The notebook whose HTML page is opened in Chromium. */
+    private static final String CHARTED = "00-quickstart";
+
+    @TempDir
+    static Path work;
+
+    private static Path out;
+    private static Run run;
+    private static String missingJupyter;
+
+    @BeforeAll
+    static void runEveryNotebook() throws Exception {
+        Run probe = run(List.of(PYTHON, "-c", "import jupyter_client, nbclient, nbconvert"), 60);
+        if (probe.exit != 0) {
+            missingJupyter = "SKIPPED: nbconvert is not installed, so the notebooks were not run;"
+                    + " apt-get install python3-jupyter-client python3-nbclient python3-nbconvert (.ci/run does).\n"
+                    + probe.output;
+            System.err.println(missingJupyter);
+            return;
+        }
+        out = work.resolve("out");
+        run = run(List.of(ROOT.resolve("routelab").toString(), "notebooks", "--no-build", "--scale", "smoke",
+                "--out", out.toString()), 3600);
+        System.err.println(run.output);
+    }
+
+    private static void requireJupyter() {
+        Assumptions.assumeTrue(missingJupyter == null, missingJupyter);
+    }
+
+    @Test
+    void everyNotebookRunsAtSmokeScaleWithoutAnErrorCell() throws IOException {
+        requireJupyter();
+        List<Path> notebooks;
+        try (Stream<Path> files = Files.list(NOTEBOOKS)) {
+            notebooks = files.filter(f -> f.toString().endsWith(".ipynb")).sorted().toList();
+        }
+        assertTrue(notebooks.size() >= 7, "curated notebooks: " + notebooks);
+        List<String> problems = new ArrayList<>();
+        for (Path source : notebooks) {
+            String name = source.getFileName().toString().replace(".ipynb", "");
+            Path executed = out.resolve(name + ".ipynb");
+            if (!Files.exists(executed)) {
+                problems.add(name + ": not executed (see " + out.resolve(name + ".log") + ")");
+                continue;
+            }
+            JsonObject nb = JsonParser.parseString(Files.readString(executed)).getAsJsonObject();
+            int cell = 0;
+            for (JsonElement c : nb.getAsJsonArray("cells")) {
+                JsonObject o = c.getAsJsonObject();
+                if (!o.get("cell_type").getAsString().equals("code")) {
+                    continue;
+                }
+                cell++;
+                if (o.get("execution_count").isJsonNull()) {
+                    problems.add(name + ": code cell " + cell + " did not run");
+                }
+                for (JsonElement output : o.getAsJsonArray("outputs")) {
+                    if (output.getAsJsonObject().get("output_type").getAsString().equals("error")) {
+                        problems.add(name + ": code cell " + cell + " failed: " + output);
+                    }
+                }
+            }
+            if (!Files.exists(out.resolve(name + ".html"))) {
+                problems.add(name + ": no HTML page");
+            }
+        }
+        assertEquals(List.of(), problems, run.output);
+        assertEquals(0, run.exit, run.output);
+        assertTrue(run.output.contains("executed notebooks and HTML pages are in " + out), run.output);
+        assertTrue(Files.readString(out.resolve("index.html")).contains(CHARTED + ".html"));
+    }
+
+    @Test
+    void exportedChartsDrawInHeadlessChromiumWithoutNetwork() throws Exception {
+        requireJupyter();
+        String chromium = Stream.of("chromium", "chromium-browser", "google-chrome")
+                .filter(NotebooksIT::onPath).findFirst().orElse(null);
+        Assumptions.assumeTrue(chromium != null,
+                "SKIPPED: Chromium is not installed, so no chart was drawn; apt-get install chromium (.ci/run does)");
+        Path page = out.resolve(CHARTED + ".html");
+        assertTrue(Files.exists(page), run.output);
+        String html = Files.readString(page);
+        int charts = count(html, Pattern.compile("Plotly\\.newPlot\\("));
+        assertTrue(charts >= 3, "the page has charts: " + charts);
+        assertTrue(!Pattern.compile("<script[^>]*src=[\"']?(https?:)?//", Pattern.CASE_INSENSITIVE).matcher(html).find(),
+                "the page loads no script from the network");
+
+        // A generous virtual-time budget lets the embedded plotly.js unpack and every chart render;
+        // every host name fails to resolve, so nothing can come from the network.
+        Path profile = Files.createDirectories(work.resolve("chromium-profile"));
+        Run dom = run(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile, "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=60000",
+                "--dump-dom", page.toUri().toString()), 300);
+        assertEquals(0, dom.exit, tail(dom.output));
+        String drawn = dom.output;
+        int svgs = count(drawn, Pattern.compile("class=\"main-svg\""));
+        assertTrue(svgs >= 2 * charts, "every chart drew its two Plotly layers: " + svgs + " for " + charts
+                + " charts\n" + tail(drawn));
+        Matcher line = Pattern.compile("class=\"js-line\"[^>]*\\sd=\"M[0-9.,-]+L[0-9.,LM-]+\"").matcher(drawn);
+        assertTrue(line.find(), "a training curve was plotted as a line with points\n" + tail(drawn));
+        assertTrue(drawn.contains("class=\"point\""), "a scatter chart plotted its points");
+        assertTrue(!drawn.contains("plotly.js is not on this page"), "plotly.js was found offline");
+    }
+
+    private static boolean onPath(String command) {
+        try {
+            return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static int count(String text, Pattern p) {
+        Matcher m = p.matcher(text);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    private static String tail(String s) {
+        return s.length() <= 4000 ? s : "..." + s.substring(s.length() - 4000);
+    }
+
+    private record Run(int exit, String output) {
+    }
+
+    /** Runs a command, merging its output into a file so that a full pipe can never block it. */
+    private static Run run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(work, "run-", ".log");
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            return new Run(-1, "cannot run " + command + ": " + e.getMessage());
+        }
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            return new Run(-1, "timed out after " + timeoutSeconds + " s:\n" + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+}
