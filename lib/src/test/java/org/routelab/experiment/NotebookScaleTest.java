@@ -57,6 +57,7 @@ class NotebookScaleTest {
         assertEquals(Experiment.DEFAULT_SEEDS, NotebookScale.FULL.seeds());
         assertEquals(Experiment.DEFAULT_MULTITASK_STEPS, NotebookScale.FULL.multitaskSteps());
         assertEquals(Experiment.DEFAULT_ADAPT_STEPS, NotebookScale.FULL.adaptSteps());
+        assertEquals(Experiment.DEFAULT_BATCH_SIZE, NotebookScale.FULL.batchSize());
         assertTrue(NotebookScale.SMOKE.multitaskSteps() < NotebookScale.DEFAULT.multitaskSteps());
     }
 }
