@@ -36,6 +36,21 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--multitask-steps", description = "Multi-task updates (default: the built-in default's).")
     private Integer multitaskSteps;
 
+    @Option(names = "--batch-size", description = "Multi-task batch size, and the largest adaptation batch (default: the built-in default's).")
+    private Integer batchSize;
+
+    @Option(names = "--adapt-steps", description = "Few-shot updates per held-out task and seed (default: the built-in default's).")
+    private Integer adaptSteps;
+
+    @Option(names = "--adapt-lr", description = "The experts' few-shot learning rate (default: the method's).")
+    private Float adaptLearningRate;
+
+    @Option(names = "--lr", description = "The experts' multi-task learning rate (default: the method's).")
+    private Float learningRate;
+
+    @Option(names = "--routing-lr", description = "The routing logits' learning rate, multi-task and few-shot (default: the built-in default's).")
+    private Float routingLearningRate;
+
     @Option(names = "--output", description = "Keep each run's results.json and results.csv in OUTPUT/<run>.")
     private Path output;
 
@@ -90,7 +105,22 @@ final class CompareCommand implements Callable<Integer> {
         if (random) {
             method = method.substring(0, method.length() - "-random".length());
         }
-        b.method(MethodConfig.defaults(Method.parse(method)).withRandomRouting(random));
+        MethodConfig config = MethodConfig.defaults(Method.parse(method)).withRandomRouting(random);
+        b.method(config);
+        if (batchSize != null) {
+            b.batchSize(batchSize);
+        }
+        if (adaptSteps != null) {
+            b.adaptation(Experiment.DEFAULT_SHOTS, adaptSteps);
+        }
+        if (adaptLearningRate != null) {
+            b.adaptation(Experiment.DEFAULT_SHOTS, adaptSteps != null ? adaptSteps : Experiment.DEFAULT_ADAPT_STEPS,
+                    adaptLearningRate);
+        }
+        if (learningRate != null || routingLearningRate != null) {
+            b.learningRates(learningRate != null ? learningRate : Experiment.defaultLearningRate(config.method()),
+                    routingLearningRate != null ? routingLearningRate : Experiment.DEFAULT_ROUTING_LR);
+        }
         if (seeds != null && !seeds.isEmpty()) {
             b.seeds(seeds.toArray(Integer[]::new));
         }

@@ -15,22 +15,19 @@ import org.routelab.data.skillcomp.SkillComp;
  *
  * <ul>
  *   <li>{@link #SMOKE}: proves that every cell runs (the tests use it); its numbers mean nothing.
- *   <li>{@link #DEFAULT}: each curated notebook in a few minutes on two CPU cores: a short multi-task
- *       training in larger batches (120 steps of 64 examples, about the examples of 500 steps of 16),
- *       10 adaptation steps, one seed, three held-out tasks; differences between methods are
- *       indicative only.
- *   <li>{@link #FULL}: the built-in benchmark's protocol (the {@link Experiment} defaults: 800
- *       multi-task steps, 60 adaptation steps, seeds 0, 1024 and 42) and the notebooks' full sweeps.
+ *   <li>{@link #DEFAULT}: each curated notebook in a few minutes on two CPU cores: the {@link
+ *       Experiment} defaults (100 multi-task steps of 64 examples, 10 adaptation steps), one seed and
+ *       three held-out tasks; differences between methods are indicative only.
+ *   <li>{@link #FULL}: the built-in benchmark's protocol (the {@link Experiment} defaults on every
+ *       held-out task with seeds 0, 1024 and 42) and the notebooks' full sweeps.
  * </ul>
  */
 public enum NotebookScale {
     /** Seconds per experiment: two held-out tasks, a handful of steps, one seed. */
-    SMOKE(6, Experiment.DEFAULT_BATCH_SIZE, 4, 2, 16, List.of(0)),
-    /**
-     * A few minutes per notebook on two CPU cores. A step's cost hardly depends on the batch size on
-     * the built-in backbone (operation overheads dominate), so fewer, larger batches train faster.
-     */
-    DEFAULT(120, 64, 10, 3, 48, List.of(0)),
+    SMOKE(6, 16, 4, 2, 16, List.of(0)),
+    /** A few minutes per notebook on two CPU cores. */
+    DEFAULT(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 3, 48,
+            List.of(0)),
     /** The built-in benchmark's own protocol. */
     FULL(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 0, 0,
             Experiment.DEFAULT_SEEDS);
@@ -169,7 +166,7 @@ public enum NotebookScale {
                 .suite(suite())
                 .multitaskSteps(multitaskSteps)
                 .batchSize(batchSize)
-                .adaptation(Experiment.DEFAULT_SHOTS, adaptSteps, Experiment.DEFAULT_ADAPT_LR)
+                .adaptation(Experiment.DEFAULT_SHOTS, adaptSteps)
                 .seeds(seeds.toArray(Integer[]::new));
     }
 

@@ -54,8 +54,8 @@ import org.routelab.routing.RouterOptions;
  *              "moe_lora": {"experts": 8, "top_k": 0, "load_balancing": 0.0},
  *              "orchmoe": {"abstract_tasks": 0, "pooling": "mean", "task_normalisation": "softmax"},
  *              "trex": {"down": 4, "up": 8, "prior_scale": 4.0, "intuition": true, "token_router": true}},
- *   "multitask": {"steps": 800, "batch_size": 16, "lr": 0.01, "routing_lr": 0.1, "checkpoint_every": 100},
- *   "adaptation": {"variant": "full", "shots": 32, "steps": 60, "lr": 0.01, "loss": "tfew",
+ *   "multitask": {"steps": 100, "batch_size": 64, "lr": 0.03, "routing_lr": 1.0, "checkpoint_every": 100},
+ *   "adaptation": {"variant": "full", "shots": 32, "steps": 10, "lr": 0.03, "loss": "tfew",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
  *                  "shots_per_task": {"winogrande_xl": 50}}   (a suite folder's suite.json may give them too)
  * }
@@ -129,13 +129,14 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         if (seeds != null) {
             b.seeds(seeds.toArray(Integer[]::new));
         }
-        b.method(method(top.object("method")));
+        MethodConfig methodConfig = method(top.object("method"));
+        b.method(methodConfig);
         Fields mt = top.object("multitask");
         Fields ad = top.object("adaptation");
         if (mt != null) {
             b.multitaskSteps(mt.integer("steps", Experiment.DEFAULT_MULTITASK_STEPS, 0));
             b.batchSize(mt.integer("batch_size", Experiment.DEFAULT_BATCH_SIZE, 1));
-            b.learningRates(mt.number("lr", Experiment.DEFAULT_ADAPTER_LR),
+            b.learningRates(mt.number("lr", Experiment.defaultLearningRate(methodConfig.method())),
                     mt.number("routing_lr", Experiment.DEFAULT_ROUTING_LR));
             b.checkpointEvery(mt.integer("checkpoint_every", 100, 1));
             mt.requireAllKnown();
@@ -143,7 +144,7 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         if (ad != null) {
             b.variant(ad.parse("variant", ad.string("variant", "full"), AdaptationVariant::parse));
             b.adaptation(ad.integer("shots", Experiment.DEFAULT_SHOTS, 1),
-                    ad.integer("steps", Experiment.DEFAULT_ADAPT_STEPS, 1), ad.number("lr", Experiment.DEFAULT_ADAPT_LR));
+                    ad.integer("steps", Experiment.DEFAULT_ADAPT_STEPS, 1), ad.number("lr", Experiment.defaultAdaptLearningRate(methodConfig.method())));
             Fields perTask = ad.object("shots_per_task");
             if (perTask != null) {
                 for (String task : perTask.keys()) {

@@ -82,6 +82,17 @@ class ExperimentTest {
     }
 
     @Test
+    void runsRepeatExactlyWhateverTheEngineDrewBefore() {
+        ExperimentResult first = tiny("lora").build().run();
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.randomNormal(new ai.djl.ndarray.types.Shape(1000)); // moves the engine's generator
+        }
+        ExperimentResult second = tiny("lora").build().run();
+        assertEquals(first.multitaskLosses(), second.multitaskLosses());
+        assertEquals(first.accuracyPerTask(), second.accuracyPerTask());
+    }
+
+    @Test
     void averagingIsRefusedForTaskFreeMethods() {
         var e = assertThrows(IllegalStateException.class,
                 () -> tiny("trex").variant(AdaptationVariant.AVERAGE).multitaskSteps(0).seeds(0).build().run());
