@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         description = "Run several methods end to end (multi-task training, few-shot adaptation on every held-out"
                 + " task and seed) and print the comparison table with wall times.")
 final class CompareCommand implements Callable<Integer> {
-    @Option(names = "--methods", split = ",", defaultValue = "lora-fresh,lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2",
+    @Option(names = "--methods", split = ",", defaultValue = "lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2",
             description = "Runs, comma-separated: a method name, optionally with -z or -mu (adaptation variant),"
                     + " -random-mu (Random-mu) or -fresh (no multi-task training). Default: ${DEFAULT-VALUE}.")
     private List<String> runs;
