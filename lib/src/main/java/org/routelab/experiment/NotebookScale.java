@@ -17,7 +17,7 @@ import org.routelab.data.skillcomp.SkillComp;
  *   <li>{@link #SMOKE}: proves that every cell runs (the tests use it); its numbers mean nothing.
  *   <li>{@link #DEFAULT}: each curated notebook in a few minutes on two CPU cores: the {@link
  *       Experiment} defaults (100 multi-task steps of 64 examples, 10 adaptation steps), one seed and
- *       three held-out tasks; differences between methods are indicative only.
+ *       two held-out tasks of 32 scored examples; differences between methods are indicative only.
  *   <li>{@link #FULL}: the built-in benchmark's protocol (the {@link Experiment} defaults on every
  *       held-out task with seeds 0, 1024 and 42) and the notebooks' full sweeps.
  * </ul>
@@ -26,7 +26,7 @@ public enum NotebookScale {
     /** Seconds per experiment: two held-out tasks, a handful of steps, one seed. */
     SMOKE(6, 16, 4, 2, 16, List.of(0)),
     /** A few minutes per notebook on two CPU cores. */
-    DEFAULT(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 3, 48,
+    DEFAULT(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 2, 32,
             List.of(0)),
     /** The built-in benchmark's own protocol. */
     FULL(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 0, 0,
