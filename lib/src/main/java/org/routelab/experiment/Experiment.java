@@ -76,6 +76,11 @@ public final class Experiment {
      */
     public static final float DEFAULT_TENSOR_ADAPTER_LR = 3e-3f;
     /**
+     * T-REX's learning rate, multi-task and few-shot: at {@link #DEFAULT_ADAPTER_LR} its multi-task
+     * loss stalled (2.93) on SkillComp with instructions; at 1e-2 it trains (1.72).
+     */
+    public static final float DEFAULT_TREX_LR = 1e-2f;
+    /**
      * The routing logits' learning rate, in multi-task training and adaptation. The papers' 0.1 is for
      * 1000 few-shot steps; in 10 the logits of a new task barely leave uniform, so route-only (-z)
      * adaptation cannot pick experts (measured: Poly-z 0.06 at 0.1, 0.80 at 1.0).
@@ -97,24 +102,30 @@ public final class Experiment {
      * Returns a method's default multi-task learning rate for its experts.
      *
      * @param method the method
-     * @return {@link #DEFAULT_TENSOR_ADAPTER_LR} for the tensor methods, else {@link #DEFAULT_ADAPTER_LR}
+     * @return {@link #DEFAULT_TENSOR_ADAPTER_LR} for the tensor methods, {@link #DEFAULT_TREX_LR} for
+     *     T-REX, else {@link #DEFAULT_ADAPTER_LR}
      */
     public static float defaultLearningRate(Method method) {
-        return tensor(method) ? DEFAULT_TENSOR_ADAPTER_LR : DEFAULT_ADAPTER_LR;
+        return switch (method) {
+            case TLORA, TENSORPOLY_I, TENSORPOLY_II -> DEFAULT_TENSOR_ADAPTER_LR;
+            case TREX -> DEFAULT_TREX_LR;
+            default -> DEFAULT_ADAPTER_LR;
+        };
     }
 
     /**
      * Returns a method's default few-shot learning rate for its experts.
      *
      * @param method the method
-     * @return {@link #DEFAULT_TENSOR_ADAPT_LR} for the tensor methods, else {@link #DEFAULT_ADAPT_LR}
+     * @return {@link #DEFAULT_TENSOR_ADAPT_LR} for the tensor methods, {@link #DEFAULT_TREX_LR} for
+     *     T-REX, else {@link #DEFAULT_ADAPT_LR}
      */
     public static float defaultAdaptLearningRate(Method method) {
-        return tensor(method) ? DEFAULT_TENSOR_ADAPT_LR : DEFAULT_ADAPT_LR;
-    }
-
-    private static boolean tensor(Method method) {
-        return method == Method.TLORA || method == Method.TENSORPOLY_I || method == Method.TENSORPOLY_II;
+        return switch (method) {
+            case TLORA, TENSORPOLY_I, TENSORPOLY_II -> DEFAULT_TENSOR_ADAPT_LR;
+            case TREX -> DEFAULT_TREX_LR;
+            default -> DEFAULT_ADAPT_LR;
+        };
     }
 
     /** The name given to the builder, or null. */
