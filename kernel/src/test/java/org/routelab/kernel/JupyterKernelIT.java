@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,19 +33,19 @@ class JupyterKernelIT {
 
     @BeforeAll
     static void installKernel() throws Exception {
-        Run probe = run(List.of(PYTHON, "-c", "import jupyter_client, nbclient, nbconvert"), 60);
-        if (probe.exit != 0) {
+        CommandRun probe = run(List.of(PYTHON, "-c", "import jupyter_client, nbclient, nbconvert"), 60);
+        if (probe.exit() != 0) {
             missingJupyter = "SKIPPED: Jupyter is not installed, so the kernel was not tested against it;"
                     + " apt-get install python3-jupyter-client python3-nbclient python3-nbconvert (.ci/run does).\n"
-                    + probe.output;
+                    + probe.output();
             System.err.println(missingJupyter);
             return;
         }
         Path startup = Files.writeString(work.resolve("startup.jsh"), "String greeting = \"hello from startup\";\n");
-        Run install = run(List.of(ROOT.resolve("routelab").toString(), "kernel", "install", "--no-build",
+        CommandRun install = run(List.of(ROOT.resolve("routelab").toString(), "kernel", "install", "--no-build",
                 "--prefix", work.resolve("jupyter").toString(), "--java-opts", "-Xmx1g",
                 "--env", "ROUTELAB_STARTUP=" + startup), 60);
-        assertEquals(0, install.exit, install.output);
+        assertEquals(0, install.exit(), install.output());
         Path spec = work.resolve("jupyter/share/jupyter/kernels/routelab/kernel.json");
         String json = Files.readString(spec);
         assertTrue(json.contains("\"display_name\": \"RouteLab (Java)\""), json);
@@ -62,10 +60,10 @@ class JupyterKernelIT {
     }
 
     private static void scenario(String name) throws Exception {
-        Run r = run(List.of(PYTHON, MODULE.resolve("src/test/python/jupyter_scenarios.py").toString(), name,
+        CommandRun r = run(List.of(PYTHON, MODULE.resolve("src/test/python/jupyter_scenarios.py").toString(), name,
                 work.resolve("jupyter/share/jupyter").toString(), work.toString()), 540);
-        assertEquals(0, r.exit, "scenario " + name + " failed:\n" + r.output);
-        assertTrue(r.output.contains("scenario passed: " + name), r.output);
+        assertEquals(0, r.exit(), "scenario " + name + " failed:\n" + r.output());
+        assertTrue(r.output().contains("scenario passed: " + name), r.output());
     }
 
     @Test
@@ -88,23 +86,7 @@ class JupyterKernelIT {
         scenario("nbconvert");
     }
 
-    private record Run(int exit, String output) {
-    }
-
-    /** Runs a command, merging its output into a file so that a full pipe can never block it. */
-    private static Run run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-        Path log = Files.createTempFile(work, "run-", ".log");
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        } catch (IOException e) {
-            return new Run(-1, "cannot run " + command + ": " + e.getMessage());
-        }
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            return new Run(-1, "timed out after " + timeoutSeconds + " s:\n" + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    private static CommandRun run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        return CommandRun.of(work, command, timeoutSeconds);
     }
 }

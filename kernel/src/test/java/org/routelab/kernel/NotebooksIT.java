@@ -7,12 +7,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -38,23 +36,23 @@ class NotebooksIT {
     static Path work;
 
     private static Path out;
-    private static Run run;
+    private static CommandRun run;
     private static String missingJupyter;
 
     @BeforeAll
     static void runEveryNotebook() throws Exception {
-        Run probe = run(List.of(PYTHON, "-c", "import jupyter_client, nbclient, nbconvert"), 60);
-        if (probe.exit != 0) {
+        CommandRun probe = run(List.of(PYTHON, "-c", "import jupyter_client, nbclient, nbconvert"), 60);
+        if (probe.exit() != 0) {
             missingJupyter = "SKIPPED: nbconvert is not installed, so the notebooks were not run;"
                     + " apt-get install python3-jupyter-client python3-nbclient python3-nbconvert (.ci/run does).\n"
-                    + probe.output;
+                    + probe.output();
             System.err.println(missingJupyter);
             return;
         }
         out = work.resolve("out");
         run = run(List.of(ROOT.resolve("routelab").toString(), "notebooks", "--no-build", "--scale", "smoke",
                 "--out", out.toString()), 3600);
-        System.err.println(run.output);
+        System.err.println(run.output());
     }
 
     private static void requireJupyter() {
@@ -98,9 +96,9 @@ class NotebooksIT {
                 problems.add(name + ": no HTML page");
             }
         }
-        assertEquals(List.of(), problems, run.output);
-        assertEquals(0, run.exit, run.output);
-        assertTrue(run.output.contains("executed notebooks and HTML pages are in " + out), run.output);
+        assertEquals(List.of(), problems, run.output());
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(run.output().contains("executed notebooks and HTML pages are in " + out), run.output());
         assertTrue(Files.readString(out.resolve("index.html")).contains(CHARTED + ".html"));
     }
 
@@ -112,7 +110,7 @@ class NotebooksIT {
         Assumptions.assumeTrue(chromium != null,
                 "SKIPPED: Chromium is not installed, so no chart was drawn; apt-get install chromium (.ci/run does)");
         Path page = out.resolve(CHARTED + ".html");
-        assertTrue(Files.exists(page), run.output);
+        assertTrue(Files.exists(page), run.output());
         String html = Files.readString(page);
         int charts = count(html, Pattern.compile("Plotly\\.newPlot\\("));
         assertTrue(charts >= 3, "the page has charts: " + charts);
@@ -122,11 +120,11 @@ class NotebooksIT {
         // A generous virtual-time budget lets the embedded plotly.js unpack and every chart render;
         // every host name fails to resolve, so nothing can come from the network.
         Path profile = Files.createDirectories(work.resolve("chromium-profile"));
-        Run dom = run(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        CommandRun dom = run(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--user-data-dir=" + profile, "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=60000",
                 "--dump-dom", page.toUri().toString()), 300);
-        assertEquals(0, dom.exit, tail(dom.output));
-        String drawn = dom.output;
+        assertEquals(0, dom.exit(), tail(dom.output()));
+        String drawn = dom.output();
         int svgs = count(drawn, Pattern.compile("class=\"main-svg\""));
         assertTrue(svgs >= 2 * charts, "every chart drew its two Plotly layers: " + svgs + " for " + charts
                 + " charts\n" + tail(drawn));
@@ -157,23 +155,7 @@ class NotebooksIT {
         return s.length() <= 4000 ? s : "..." + s.substring(s.length() - 4000);
     }
 
-    private record Run(int exit, String output) {
-    }
-
-    /** Runs a command, merging its output into a file so that a full pipe can never block it. */
-    private static Run run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-        Path log = Files.createTempFile(work, "run-", ".log");
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        } catch (IOException e) {
-            return new Run(-1, "cannot run " + command + ": " + e.getMessage());
-        }
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            return new Run(-1, "timed out after " + timeoutSeconds + " s:\n" + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    private static CommandRun run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        return CommandRun.of(work, command, timeoutSeconds);
     }
 }
