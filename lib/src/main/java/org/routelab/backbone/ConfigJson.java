@@ -6,9 +6,12 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.JsonSyntaxException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Typed access to a Hugging Face {@code config.json} whose errors name the file and the field.
@@ -48,6 +51,32 @@ public final class ConfigJson {
             throw new ModelConfigException(file + ": cannot read: " + e.getMessage(), e);
         } catch (JsonSyntaxException e) {
             throw new ModelConfigException(file + ": malformed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a built-in preset, {@code presets/NAME.json} beside {@code owner}.
+     *
+     * @param owner the config class whose package holds the presets
+     * @param family the model family, for the error message
+     * @param presets the known preset names
+     * @param name the preset name
+     * @return the configuration
+     * @throws ModelConfigException if {@code name} is not a known preset
+     */
+    public static ConfigJson preset(Class<?> owner, String family, List<String> presets, String name) {
+        if (!presets.contains(name)) {
+            throw new ModelConfigException("unknown " + family + " preset '" + name + "'; known presets: " + presets);
+        }
+        String resource = "presets/" + name + ".json";
+        try (InputStream in = owner.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + resource);
+            }
+            JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+            return new ConfigJson(o, "preset " + name);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read resource " + resource, e);
         }
     }
 

@@ -3,9 +3,6 @@ package org.routelab.backbone.llama;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -269,19 +266,7 @@ public final class LlamaConfig {
      * @return the configuration
      */
     public static LlamaConfig preset(String name) {
-        if (!PRESETS.contains(name)) {
-            throw new ModelConfigException("unknown Llama-family preset '" + name + "'; known presets: " + PRESETS);
-        }
-        String resource = "presets/" + name + ".json";
-        try (InputStream in = LlamaConfig.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + resource);
-            }
-            JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
-            return new LlamaConfig(new ConfigJson(o, "preset " + name));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read resource " + resource, e);
-        }
+        return new LlamaConfig(ConfigJson.preset(LlamaConfig.class, "Llama-family", PRESETS, name));
     }
 
     /**

@@ -2,9 +2,6 @@ package org.routelab.backbone.t5;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -116,19 +113,7 @@ public final class T5Config {
      * @return the configuration
      */
     public static T5Config preset(String name) {
-        if (!PRESETS.contains(name)) {
-            throw new ModelConfigException("unknown T5 preset '" + name + "'; known presets: " + PRESETS);
-        }
-        String resource = "presets/" + name + ".json";
-        try (InputStream in = T5Config.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + resource);
-            }
-            JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
-            return new T5Config(new ConfigJson(o, "preset " + name));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read resource " + resource, e);
-        }
+        return new T5Config(ConfigJson.preset(T5Config.class, "T5", PRESETS, name));
     }
 
     /** Returns a builder starting from Hugging Face's defaults, for models made in code. */
