@@ -110,17 +110,10 @@ final class CompareCommand implements Callable<Integer> {
         if (batchSize != null) {
             b.batchSize(batchSize);
         }
-        if (adaptSteps != null) {
-            b.adaptation(Experiment.DEFAULT_SHOTS, adaptSteps);
-        }
-        if (adaptLearningRate != null) {
-            b.adaptation(Experiment.DEFAULT_SHOTS, adaptSteps != null ? adaptSteps : Experiment.DEFAULT_ADAPT_STEPS,
-                    adaptLearningRate);
-        }
-        if (learningRate != null || routingLearningRate != null) {
-            b.learningRates(learningRate != null ? learningRate : Experiment.defaultLearningRate(config.method()),
-                    routingLearningRate != null ? routingLearningRate : Experiment.DEFAULT_ROUTING_LR);
-        }
+        b.adaptation(Experiment.DEFAULT_SHOTS, adaptSteps != null ? adaptSteps : Experiment.DEFAULT_ADAPT_STEPS,
+                adaptLearningRate != null ? adaptLearningRate : Experiment.defaultAdaptLearningRate(config.method()));
+        b.learningRates(learningRate != null ? learningRate : Experiment.defaultLearningRate(config.method()),
+                routingLearningRate != null ? routingLearningRate : Experiment.DEFAULT_ROUTING_LR);
         if (seeds != null && !seeds.isEmpty()) {
             b.seeds(seeds.toArray(Integer[]::new));
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +86,7 @@ class ExperimentTest {
     void runsRepeatExactlyWhateverTheEngineDrewBefore() {
         ExperimentResult first = tiny("lora").build().run();
         try (NDManager m = NDManager.newBaseManager()) {
-            m.randomNormal(new ai.djl.ndarray.types.Shape(1000)); // moves the engine's generator
+            m.randomNormal(new Shape(1000)); // moves the engine's generator
         }
         ExperimentResult second = tiny("lora").build().run();
         assertEquals(first.multitaskLosses(), second.multitaskLosses());
