@@ -5,8 +5,10 @@ import org.routelab.experiment.ExperimentResult;
 import org.routelab.experiment.ResultFiles;
 import org.routelab.experiment.ResultTables;
 import org.routelab.experiment.RunConfig;
+import org.routelab.experiment.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code routelab adapt}: few-shot adaptation and evaluation on the held-out tasks of a run. */
 @Command(name = "adapt", mixinStandardHelpOptions = true,
@@ -17,13 +19,20 @@ final class AdaptCommand implements Callable<Integer> {
     @Mixin
     private RunOptions options;
 
+    @Option(names = "--restart", description = "Adapt again with a changed adaptation config: move the old"
+            + " results into OUTPUT/superseded/<time> (nothing is deleted).")
+    private boolean restart;
+
     @Override
     public Integer call() {
         RunConfig run = options.read();
-        ExperimentResult result = run.experiment().adapt(run.output());
-        System.out.println(ResultTables.perTask(result).print());
-        System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),
-                run.output().resolve(ResultFiles.JSON));
+        try (RunFolder folder = RunOptions.open(run, RunFolder.Command.ADAPT, restart)) {
+            SignalStop.install();
+            ExperimentResult result = run.experiment().adapt(folder);
+            System.out.println(ResultTables.perTask(result).print());
+            System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),
+                    run.output().resolve(ResultFiles.JSON));
+        }
         return 0;
     }
 }

@@ -3,6 +3,8 @@ package org.routelab.cli;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.routelab.experiment.RunConfig;
+import org.routelab.experiment.RunFolder;
+import org.routelab.util.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,8 +22,14 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (examples <= 0) {
+            throw new ConfigException(null, "--examples", "must be positive, got " + examples, null);
+        }
         RunConfig run = options.read();
-        Map<String, Double> accuracy = run.experiment().evaluateTraining(run.output(), examples);
+        Map<String, Double> accuracy;
+        try (RunFolder folder = RunOptions.open(run, RunFolder.Command.EVAL, false)) {
+            accuracy = run.experiment().evaluateTraining(folder.path(), examples);
+        }
         System.out.println("task,accuracy");
         accuracy.forEach((task, acc) -> System.out.printf("%s,%.4f%n", task, acc));
         System.out.printf("mean,%.4f%n", accuracy.values().stream().mapToDouble(d -> d).average().orElse(0));

@@ -14,6 +14,10 @@ public final class RouteLab implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of every error, not only of internal ones.")
+    private boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -25,6 +29,6 @@ public final class RouteLab implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RouteLab()).execute(args));
+        System.exit(new CommandLine(new RouteLab()).setExecutionExceptionHandler(new ErrorReport()).execute(args));
     }
 }

@@ -226,7 +226,8 @@ public final class Experiment {
      */
     public ExperimentResult run(Path outputDir) {
         long start = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager(device)) {
+        try (RunFolder lock = outputDir == null ? null : RunFolder.lock(outputDir);
+                NDManager manager = NDManager.newBaseManager(device)) {
             Multitask multitask = multitask(manager, outputDir);
             ExperimentResult result = adapt(manager, multitask, variant, start);
             if (outputDir != null) {
@@ -264,36 +265,64 @@ public final class Experiment {
     }
 
     /**
-     * Runs multi-task training only (the command line's {@code train}), keeping checkpoints, the
-     * metrics log and the final adapters in {@code outputDir/multitask}.
+     * Runs multi-task training only, keeping checkpoints, the metrics log and the final adapters in
+     * {@code outputDir/multitask}, holding the folder's lock meanwhile.
      *
      * @param outputDir the run folder
      * @return the loss of every training step, including those run before a resume (empty without
      *     multi-task training)
+     * @throws RunFolderException if another process holds the folder
      */
     public List<Float> train(Path outputDir) {
-        Objects.requireNonNull(outputDir, "outputDir");
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            return multitask(manager, outputDir).losses();
+        try (RunFolder folder = RunFolder.lock(Objects.requireNonNull(outputDir, "outputDir"))) {
+            return train(folder);
         }
     }
 
     /**
-     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}), starting from
-     * the adapters that {@link #train} left in {@code outputDir/multitask}; writes the results there.
+     * Runs multi-task training only (the command line's {@code train}) in an opened run folder.
+     *
+     * @param folder the run folder, opened for {@link RunFolder.Command#TRAIN}
+     * @return the loss of every training step, including those run before a resume (empty without
+     *     multi-task training)
+     */
+    public List<Float> train(RunFolder folder) {
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            return multitask(manager, folder.path()).losses();
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only, starting from the adapters that {@link #train}
+     * left in {@code outputDir/multitask}; writes the results there, holding the folder's lock meanwhile.
      *
      * @param outputDir the run folder
      * @return the measurements
-     * @throws IllegalStateException if multi-task training is configured but has not finished there
+     * @throws RunFolderException if multi-task training is configured but has not finished there, or
+     *     another process holds the folder
      */
     public ExperimentResult adapt(Path outputDir) {
+        try (RunFolder folder = RunFolder.lock(outputDir)) {
+            return adapt(folder);
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}) in an opened
+     * run folder; see {@link #adapt(Path)}.
+     *
+     * @param folder the run folder, opened for {@link RunFolder.Command#ADAPT}
+     * @return the measurements
+     * @throws RunFolderException if multi-task training is configured but has not finished there
+     */
+    public ExperimentResult adapt(RunFolder folder) {
+        Path outputDir = folder.path();
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Multitask multitask = Multitask.NONE;
             if (multitaskSteps > 0) {
                 multitask = Multitask.read(outputDir.resolve(MULTITASK_DIR), manager)
-                        .orElseThrow(() -> new IllegalStateException("no finished multi-task training in "
-                                + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
+                        .orElseThrow(() -> notTrained(outputDir));
             }
             ExperimentResult result = adapt(manager, multitask, variant, start);
             ResultFiles.write(outputDir, result);
@@ -316,9 +345,7 @@ public final class Experiment {
         }
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Multitask multitask = outputDir == null ? multitask(manager, null)
-                    : Multitask.read(outputDir.resolve(MULTITASK_DIR), manager).orElseThrow(() ->
-                            new IllegalStateException("no finished multi-task training in "
-                                    + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
+                    : Multitask.read(outputDir.resolve(MULTITASK_DIR), manager).orElseThrow(() -> notTrained(outputDir));
             Path folder = backboneFolder();
             MethodConfig config = method.withTasks(suite.numTrainingTasks());
             Map<String, Double> out = new LinkedHashMap<>();
@@ -337,6 +364,14 @@ public final class Experiment {
             return out;
         }
     }
+
+    private static RunFolderException notTrained(Path outputDir) {
+        return new RunFolderException("no finished multi-task training in " + outputDir.resolve(MULTITASK_DIR)
+                + "; run train first");
+    }
+
+    /** The fraction of multi-task steps that warm the learning rate up (the papers' 6%). */
+    static final double MULTITASK_WARMUP = 0.06;
 
     /** Seeds the multi-task adapters' initialisation, batch order and training steps. */
     private static final int MULTITASK_SEED = 0;
@@ -468,7 +503,7 @@ public final class Experiment {
         };
         try (ProgressPhase phase = Progress.start((name != null ? name : label) + ": multi-task training",
                 multitaskSteps)) {
-            TrainerConfig trainer = new TrainerConfig(multitaskSteps, TrainerConfig.OptimizerKind.ADAFACTOR, 0.06, 1f,
+            TrainerConfig trainer = new TrainerConfig(multitaskSteps, TrainerConfig.OptimizerKind.ADAFACTOR, MULTITASK_WARMUP, 1f,
                     0f, checkpoints == null ? 0 : checkpointEvery, 2, MULTITASK_SEED);
             return new Trainer(trainer, groups, checkpoints).run(objective, r -> {
                 phase.update(r.step(), Map.of("loss", r.loss()));

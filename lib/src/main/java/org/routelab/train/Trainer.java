@@ -20,7 +20,7 @@ import java.util.Map;
  * metrics and checkpoints. A run with an output folder that already holds a checkpoint resumes from
  * it; because every step reseeds the random streams from (seed, step) and objectives derive batches
  * from the step index, a resumed run ends with the same weights as an uninterrupted one. An
- * interrupted thread stops the run between steps, after writing a checkpoint.
+ * interrupted thread or a {@link StopRequest} stops the run between steps, after writing a checkpoint.
  */
 public final class Trainer {
     private final TrainerConfig config;
@@ -49,7 +49,7 @@ public final class Trainer {
      * @param objective the loss of each step
      * @param listener told about every completed step (progress display)
      * @return the losses of the steps this call ran and where the last checkpoint is
-     * @throws TrainingInterruptedException if the thread was interrupted between steps
+     * @throws TrainingInterruptedException if the thread was interrupted or a stop requested between steps
      */
     public Result run(TrainingObjective objective, StepListener listener) {
         Map<String, ParameterGroupSlot> slots = slots();
@@ -73,9 +73,9 @@ public final class Trainer {
             List<Float> losses = new ArrayList<>();
             long runStart = System.nanoTime();
             for (int step = start; step < config.steps(); step++) {
-                if (Thread.interrupted()) {
+                if (Thread.interrupted() || StopRequest.isRequested()) {
                     Path saved = checkpoints == null ? null : save(checkpoints, step, trainable, optimizer);
-                    throw new TrainingInterruptedException(step, saved);
+                    throw new TrainingInterruptedException(step, config.steps(), saved);
                 }
                 long t0 = System.nanoTime();
                 Engine.getInstance().setRandomSeed(stepSeed(config.seed(), step));
@@ -92,8 +92,10 @@ public final class Trainer {
                     update(slots, optimizer, factor, scope);
                 }
                 if (!Float.isFinite(loss)) {
-                    throw new IllegalStateException("loss is " + loss + " at step " + step
-                            + "; lower the learning rate or check the data");
+                    throw new TrainingDivergedException("loss is " + loss + " at step " + (step + 1)
+                            + (last == null ? "" : "; the last checkpoint, " + last + ", is from before")
+                            + "; lower the learning rate (and start over: the checkpoints hold the old one's"
+                            + " progress) or check the data");
                 }
                 losses.add(loss);
                 double seconds = (System.nanoTime() - t0) / 1e9;
