@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
@@ -282,12 +281,14 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
                 .withOrder(m.integer("order", c.order(), 1, MAX_SIZE))
                 .withGranularity(m.parse("granularity", m.string("granularity", "layer"), Granularity::parse))
                 .withRandomRouting(m.bool("random_routing", c.randomRouting()))
-                .withTargets(m.string("modules", c.modules(), ConfigValues::regex),
-                        m.string("layers", c.layers(), ConfigValues::regex));
-        if ((c.modules() == null) != (c.layers() == null)) {
-            throw m.error(c.modules() == null ? "modules" : "layers", "must be given together with "
-                    + (c.modules() == null ? "layers" : "modules") + " (or neither, for the backbone's defaults)");
+;
+        String modules = m.string("modules", c.modules(), ConfigValues::regex);
+        String layers = m.string("layers", c.layers(), ConfigValues::regex);
+        if ((modules == null) != (layers == null)) {
+            throw m.error(modules == null ? "layers" : "modules", "must be given together with "
+                    + (modules == null ? "modules" : "layers") + " (or neither, for the backbone's defaults)");
         }
+        c = c.withTargets(modules, layers);
         Fields r = m.object("router");
         RouterOptions dr = RouterOptions.DEFAULT;
         RouterOptions.Sampling sampling = r.parse("sampling", r.string("sampling", dr.sampling().name()),
@@ -346,7 +347,9 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
         }
 
         private <T> T resolve(String key, T value) {
-            resolved.put(path + key, value == null ? JsonNull.INSTANCE : json(value));
+            if (value != null) {
+                resolved.put(path + key, json(value));
+            }
             return value;
         }
 

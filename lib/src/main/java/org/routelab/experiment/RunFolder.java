@@ -112,7 +112,7 @@ public final class RunFolder implements AutoCloseable {
 
     private void check(RunSettings settings, Command command, boolean restart, Consumer<String> notices) {
         if (restart && command == Command.TRAIN) {
-            moveAside(contents(), notices);
+            moveAside(contents(), true, notices);
         }
         Optional<JsonObject> record = readRecord();
         boolean fresh = settings.values().get("multitask.steps").getAsInt() == 0;
@@ -156,7 +156,7 @@ public final class RunFolder implements AutoCloseable {
                             + (adaptation == null ? " (none is recorded)" : ": " + String.join("; ", changed))
                             + ". Pass --restart to move the old results aside, or use another output folder");
                 }
-                moveAside(List.of(results, dir.resolve(ResultFiles.CSV)), notices);
+                moveAside(List.of(results, dir.resolve(ResultFiles.CSV)), false, notices);
             }
             write(recorded.getAsJsonObject(Phase.MULTITASK.key()), settings.toJson(Phase.ADAPTATION));
         }
@@ -188,7 +188,7 @@ public final class RunFolder implements AutoCloseable {
         }
         List<Path> outdated = Stream.of(multitask.resolve(Multitask.SUMMARY), multitask.resolve(Multitask.WEIGHTS),
                 dir.resolve(ResultFiles.JSON), dir.resolve(ResultFiles.CSV)).filter(Files::exists).toList();
-        moveAside(outdated, notices);
+        moveAside(outdated, false, notices);
         write(settings.toJson(Phase.MULTITASK), null);
         notices.accept("multitask.steps: " + before + " -> " + after + ": the " + completed + " completed steps ran"
                 + " with the same learning rates under both lengths, so training continues from them");
@@ -252,11 +252,14 @@ public final class RunFolder implements AutoCloseable {
         }
     }
 
-    /** Moves files of the folder into a new {@code superseded/<time>} folder, keeping their relative paths. */
-    private void moveAside(List<Path> files, Consumer<String> notices) {
+    /**
+     * Moves files of the folder into a new {@code superseded/<time>} folder, keeping their relative
+     * paths, with a copy of the record that describes them (the record itself when {@code whole}).
+     */
+    private void moveAside(List<Path> files, boolean whole, Consumer<String> notices) {
         List<Path> present = new ArrayList<>(files.stream().filter(Files::exists).toList());
         Path record = dir.resolve(RECORD);
-        if (present.isEmpty() && !Files.exists(record)) {
+        if (present.isEmpty() && !(whole && Files.exists(record))) {
             return;
         }
         Path target = dir.resolve(SUPERSEDED).resolve(STAMP.format(Instant.now()));
@@ -266,7 +269,6 @@ public final class RunFolder implements AutoCloseable {
             }
             Files.createDirectories(target);
             // The record describes what is moved: it goes along (copied when part of the run stays).
-            boolean whole = present.containsAll(contents());
             if (Files.exists(record)) {
                 if (whole) {
                     present.add(record);

@@ -85,7 +85,8 @@ public record RunSettings(SortedMap<String, JsonElement> values) {
         for (String key : all.keySet()) {
             JsonElement old = recorded.get(key);
             JsonElement now = mine.get(key);
-            if (!Objects.equals(old, now)) {
+            // Compared as JSON text: a number read back from the record equals the one resolved now.
+            if (!Objects.equals(String.valueOf(old), String.valueOf(now))) {
                 out.add(key + ": " + (old == null ? "(absent)" : old) + " -> " + (now == null ? "(absent)" : now));
             }
         }

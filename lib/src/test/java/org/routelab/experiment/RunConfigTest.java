@@ -73,6 +73,7 @@ class RunConfigTest {
     void badValuesAreRejectedWithTheirPath() throws IOException {
         assertTrue(error("{\"output\": \"x\", \"method\": {\"name\": \"polly\"}}").contains("method.name: 'polly'"));
         assertTrue(error("{\"output\": \"x\", \"multitask\": {\"steps\": -1}}").contains("multitask.steps: must be >= 0"));
+        assertTrue(error("{\"output\": \"x\", \"device\": \"gpu:7\"}").contains("device: 'gpu:7' is not valid: "));
         assertTrue(error("{\"output\": \"x\", \"multitask\": {\"lr\": \"big\"}}").contains("multitask.lr: must be"));
         assertTrue(error("{\"output\": \"x\", \"adaptation\": {\"variant\": \"q\"}}").contains("adaptation.variant"));
         assertTrue(error("{\"output\": \"x\", \"adaptation\": {\"keep_best\": true}}")
@@ -82,5 +83,56 @@ class RunConfigTest {
         assertTrue(error("{\"seeds\": [0]}").contains("output: is missing"));
         assertTrue(error("[1]").contains("must be a JSON object"));
         assertTrue(error("{\"output\": ").contains("not valid JSON"));
+    }
+
+    @Test
+    void numbersAreCheckedAsWrittenWithoutWrappingOrRounding() throws IOException {
+        // 2^32 + 1 used to train 1 step, 1e20 to start 1,661,992,960 steps, 2^31 to read as -2^31.
+        String wrapped = error("{\"output\": \"x\", \"multitask\": {\"steps\": 4294967297}}");
+        assertTrue(wrapped.contains("run.json: multitask.steps: must be at most 100000000, got 4294967297"), wrapped);
+        String exponent = error("{\"output\": \"x\", \"multitask\": {\"steps\": 1e20}}");
+        assertTrue(exponent.contains("multitask.steps: must be an integer, got 1e20"), exponent);
+        String decimal = error("{\"output\": \"x\", \"adaptation\": {\"shots\": 8.0}}");
+        assertTrue(decimal.contains("adaptation.shots: must be an integer, got 8.0"), decimal);
+        String seed = error("{\"output\": \"x\", \"seeds\": [2147483648]}");
+        assertTrue(seed.contains("seeds: must be at most 2147483647, got 2147483648"), seed);
+        // A learning rate that is 0 or infinite as a 32-bit float, or absurdly large.
+        String tiny = error("{\"output\": \"x\", \"multitask\": {\"lr\": 1e-50}}");
+        assertTrue(tiny.contains("multitask.lr: got 1e-50, which is 0 as a 32-bit float"), tiny);
+        String huge = error("{\"output\": \"x\", \"adaptation\": {\"lr\": 1e39}}");
+        assertTrue(huge.contains("adaptation.lr: must be at most 100.0, got 1e39"), huge);
+        String temperature = error("{\"output\": \"x\", \"method\": {\"router\": {\"temperature\": 0}}}");
+        assertTrue(temperature.contains("method.router.temperature: must be a positive number, got 0"), temperature);
+        assertEquals(100_000_000, RunConfig.read(config("{\"output\": \"x\", \"multitask\": {\"steps\": 100000000}}"),
+                null).settings().values().get("multitask.steps").getAsInt());
+    }
+
+    @Test
+    void namesAndDataAreCheckedAgainstWhatExists() throws IOException {
+        // SkillComp's default held-out tasks are pairs like swap_ab+swap_cd; a misspelt one was ignored.
+        String task = error("{\"output\": \"x\", \"adaptation\": {\"shots_per_task\": {\"winogrande\": 50}}}");
+        assertTrue(task.contains("adaptation.shots_per_task.winogrande: no held-out task 'winogrande'; the held-out"
+                + " tasks are: "), task);
+        String shots = error("{\"output\": \"x\", \"adaptation\": {\"shots\": 100000}}");
+        assertTrue(shots.contains("adaptation.shots: 100000 shots leave 0 of held-out task '"), shots);
+        String regex = error("{\"output\": \"x\", \"method\": {\"modules\": \"[SelfAttention\", \"layers\": \"q|v\"}}");
+        assertTrue(regex.contains("method.modules: /[SelfAttention/ is not a valid regular expression"), regex);
+        String half = error("{\"output\": \"x\", \"method\": {\"layers\": \"q|v\"}}");
+        assertTrue(half.contains("method.layers: must be given together with modules"), half);
+    }
+
+    @Test
+    void settingsHoldEveryResultDecidingKeyWithItsDefault() throws IOException {
+        RunSettings s = RunConfig.read(config("{\"output\": \"x\", \"name\": \"n\", \"method\": {\"name\": \"mhr\"},"
+                + " \"multitask\": {\"checkpoint_every\": 7}}"), null).settings();
+        assertEquals(0.03f, s.values().get("multitask.lr").getAsFloat());
+        assertEquals(64, s.values().get("method.heads").getAsInt());
+        assertEquals(32, s.values().get("adaptation.shots").getAsInt());
+        assertTrue(s.values().get("data.training").getAsString().startsWith("sha256:"));
+        for (String ignored : new String[] {"name", "output", "device", "multitask.checkpoint_every"}) {
+            assertTrue(!s.values().containsKey(ignored), ignored + " does not change results");
+        }
+        assertEquals(RunSettings.Phase.ADAPTATION, RunSettings.phaseOf("seeds"));
+        assertEquals(RunSettings.Phase.MULTITASK, RunSettings.phaseOf("method.name"));
     }
 }
