@@ -175,7 +175,12 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
         // Absent sections are read as empty ones, so that their defaults are resolved and recorded too.
         Fields mt = top.object("multitask");
         b.multitaskSteps(mt.integer("steps", Experiment.DEFAULT_MULTITASK_STEPS, 0, MAX_STEPS));
-        b.batchSize(mt.integer("batch_size", Experiment.DEFAULT_BATCH_SIZE, 1, MAX_EXAMPLES));
+        int batchSize = mt.integer("batch_size", Experiment.DEFAULT_BATCH_SIZE, 1, MAX_EXAMPLES);
+        int trainingExamples = tasks.training().stream().mapToInt(Task::size).sum();
+        if (batchSize > trainingExamples) {
+            throw mt.error("batch_size", batchSize + " is more than the " + trainingExamples + " training examples");
+        }
+        b.batchSize(batchSize);
         b.learningRates(mt.rate("lr", Experiment.defaultLearningRate(methodConfig.method())),
                 mt.rate("routing_lr", Experiment.DEFAULT_ROUTING_LR));
         b.checkpointEvery(mt.integer("checkpoint_every", 100, 1, Integer.MAX_VALUE));
