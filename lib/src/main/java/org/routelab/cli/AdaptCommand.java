@@ -25,9 +25,9 @@ final class AdaptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        SignalStop.install();
         RunConfig run = options.read();
         try (RunFolder folder = RunOptions.open(run, RunFolder.Command.ADAPT, restart)) {
-            SignalStop.install();
             ExperimentResult result = run.experiment().adapt(folder);
             System.out.println(ResultTables.perTask(result).print());
             System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),

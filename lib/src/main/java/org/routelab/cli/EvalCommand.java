@@ -23,7 +23,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (examples <= 0) {
-            throw new ConfigException(null, "--examples", "must be positive, got " + examples, null);
+            throw new ConfigException("--examples", "must be positive, got " + examples);
         }
         RunConfig run = options.read();
         Map<String, Double> accuracy;

@@ -18,7 +18,7 @@ final class RunOptions {
     /** Reads and validates the config before any work starts. */
     RunConfig read() {
         if (!Files.isRegularFile(config)) {
-            throw new ConfigException(config, "", Files.exists(config) ? "not a file" : "no such file", null);
+            throw new ConfigException(config, "", Files.exists(config) ? "not a file" : "no such file");
         }
         return RunConfig.read(config, output);
     }

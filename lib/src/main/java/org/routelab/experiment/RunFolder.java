@@ -1,8 +1,8 @@
 package org.routelab.experiment;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -18,8 +18,10 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.routelab.experiment.RunSettings.Phase;
 import org.routelab.train.LearningRateSchedule;
+import org.routelab.train.TrainerConfig;
 import org.routelab.train.TrainingCheckpoint;
 import org.routelab.util.AtomicFiles;
+import org.routelab.util.ConfigBinding;
 import org.routelab.util.FolderLock;
 
 /**
@@ -114,8 +116,8 @@ public final class RunFolder implements AutoCloseable {
         if (restart && command == Command.TRAIN) {
             moveAside(contents(), true, notices);
         }
-        Optional<JsonObject> record = readRecord();
-        boolean fresh = settings.values().get("multitask.steps").getAsInt() == 0;
+        Optional<ObjectNode> record = readRecord();
+        boolean fresh = settings.values().get("multitask.steps").asInt() == 0;
         if (record.isEmpty()) {
             List<Path> contents = contents();
             if (!contents.isEmpty()) {
@@ -124,7 +126,7 @@ public final class RunFolder implements AutoCloseable {
                         + dir.resolve(SUPERSEDED) + ") and starts over");
             }
             if (command != Command.TRAIN && !fresh) {
-                throw new RunFolderException("no finished multi-task training in " + dir.resolve(Experiment.MULTITASK_DIR)
+                throw new RunFolderException("no finished multi-task training in " + dir.resolve(MultitaskPhase.DIR)
                         + "; run train first");
             }
             if (command != Command.EVAL) {
@@ -132,7 +134,7 @@ public final class RunFolder implements AutoCloseable {
             }
             return;
         }
-        JsonObject recorded = record.get();
+        ObjectNode recorded = record.get();
         List<String> differences = settings.differences(section(recorded, Phase.MULTITASK), Phase.MULTITASK);
         if (!differences.isEmpty()) {
             if (command == Command.TRAIN && onlyStepsDiffer(differences)) {
@@ -147,7 +149,7 @@ public final class RunFolder implements AutoCloseable {
         }
         if (command == Command.ADAPT) {
             Path results = dir.resolve(ResultFiles.JSON);
-            JsonObject adaptation = recorded.getAsJsonObject(Phase.ADAPTATION.key());
+            JsonNode adaptation = recorded.get(Phase.ADAPTATION.key());
             List<String> changed = adaptation == null ? List.of()
                     : settings.differences(section(recorded, Phase.ADAPTATION), Phase.ADAPTATION);
             if (Files.exists(results) && (adaptation == null || !changed.isEmpty())) {
@@ -158,7 +160,7 @@ public final class RunFolder implements AutoCloseable {
                 }
                 moveAside(List.of(results, dir.resolve(ResultFiles.CSV)), false, notices);
             }
-            write(recorded.getAsJsonObject(Phase.MULTITASK.key()), settings.toJson(Phase.ADAPTATION));
+            write((ObjectNode) recorded.get(Phase.MULTITASK.key()), settings.toJson(Phase.ADAPTATION));
         }
     }
 
@@ -170,10 +172,10 @@ public final class RunFolder implements AutoCloseable {
      * Accepts a new multi-task length when every completed step ran at the learning-rate factor the
      * new length gives it (the schedule's warm-up and decay depend on the length).
      */
-    private void extend(JsonObject recorded, RunSettings settings, Consumer<String> notices) {
-        int before = section(recorded, Phase.MULTITASK).get("multitask.steps").getAsInt();
-        int after = settings.values().get("multitask.steps").getAsInt();
-        Path multitask = dir.resolve(Experiment.MULTITASK_DIR);
+    private void extend(ObjectNode recorded, RunSettings settings, Consumer<String> notices) {
+        int before = section(recorded, Phase.MULTITASK).get("multitask.steps").asInt();
+        int after = settings.values().get("multitask.steps").asInt();
+        Path multitask = dir.resolve(MultitaskPhase.DIR);
         int completed = new TrainingCheckpoint(multitask).completedSteps().orElse(0);
         Optional<Integer> firstDifferent = completed > after ? Optional.of(after)
                 : LearningRateSchedule.firstDifference(schedule(before), schedule(after), completed);
@@ -194,44 +196,49 @@ public final class RunFolder implements AutoCloseable {
                 + " with the same learning rates under both lengths, so training continues from them");
     }
 
+    /** The multi-task schedule of a length, as {@link MultitaskPhase} trains it. */
     private static LearningRateSchedule schedule(int steps) {
-        return LearningRateSchedule.withWarmupFraction(Math.max(1, steps), Experiment.MULTITASK_WARMUP);
+        return LearningRateSchedule.withWarmupFraction(Math.max(1, steps),
+                TrainerConfig.papers(Math.max(1, steps), MultitaskPhase.SEED).warmupFraction());
     }
 
-    private Optional<JsonObject> readRecord() {
+    private Optional<ObjectNode> readRecord() {
         Path file = dir.resolve(RECORD);
         if (!Files.exists(file)) {
             return Optional.empty();
         }
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            if (!o.has(Phase.MULTITASK.key()) || !o.get(Phase.MULTITASK.key()).isJsonObject()) {
+            JsonNode o = ConfigBinding.MAPPER.readTree(Files.readString(file));
+            if (o == null || !o.path(Phase.MULTITASK.key()).isObject()) {
                 throw new IllegalStateException("no \"" + Phase.MULTITASK.key() + "\" section");
             }
-            return Optional.of(o);
+            return Optional.of((ObjectNode) o);
         } catch (IOException | RuntimeException e) {
             throw new RunFolderException("cannot read " + file + " (" + e.getMessage() + "); it records the"
                     + " config of the run; --restart moves the run aside and starts over", e);
         }
     }
 
-    private static Map<String, JsonElement> section(JsonObject record, Phase phase) {
-        JsonObject o = record.getAsJsonObject(phase.key());
-        return o == null ? Map.of() : o.asMap();
+    private static Map<String, JsonNode> section(ObjectNode record, Phase phase) {
+        Map<String, JsonNode> out = new java.util.TreeMap<>();
+        JsonNode o = record.get(phase.key());
+        if (o != null) {
+            o.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        }
+        return out;
     }
 
-    private void write(JsonObject multitask, JsonObject adaptation) {
-        JsonObject sections = new JsonObject();
-        sections.add(Phase.MULTITASK.key(), multitask);
+    private void write(ObjectNode multitask, ObjectNode adaptation) {
+        ObjectNode sections = JsonNodeFactory.instance.objectNode();
+        sections.set(Phase.MULTITASK.key(), multitask);
         if (adaptation != null) {
-            sections.add(Phase.ADAPTATION.key(), adaptation);
+            sections.set(Phase.ADAPTATION.key(), adaptation);
         }
-        JsonObject record = new JsonObject();
-        record.addProperty("digest", RunSettings.digest(sections));
-        sections.entrySet().forEach(e -> record.add(e.getKey(), e.getValue()));
+        ObjectNode record = JsonNodeFactory.instance.objectNode();
+        record.put("digest", RunSettings.digest(sections));
+        record.setAll(sections);
         try {
-            AtomicFiles.writeString(dir.resolve(RECORD),
-                    new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(record) + "\n");
+            AtomicFiles.writeString(dir.resolve(RECORD), ConfigBinding.MAPPER.writeValueAsString(record) + "\n");
         } catch (IOException e) {
             throw new RunFolderException("cannot write " + dir.resolve(RECORD) + ": " + e, e);
         }

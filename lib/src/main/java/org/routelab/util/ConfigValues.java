@@ -1,76 +1,91 @@
 package org.routelab.util;
 
-import java.math.BigDecimal;
-import java.math.BigInteger;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collection;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Checks of single config values against their type and a sane range, for any config binder. A value
- * arrives as the text of its JSON literal, so that nothing is rounded or wrapped before it is checked
- * ({@code 4294967297} is not read as 1, {@code 1e20} is not an integer, {@code 1e-50} is not a usable
- * 32-bit learning rate). Every method throws {@link IllegalArgumentException} whose message says what
- * is wrong with the value; the binder adds the file and the key.
+ * Checks of single config values against their type and a sane range, for the config binder and the
+ * records it builds. Each throws a {@link ConfigException} naming the key and the value.
  */
 public final class ConfigValues {
+    /** The most steps a phase may take (10^8; the papers' longest runs take 10^5). */
+    public static final int MAX_STEPS = 100_000_000;
+    /** The largest batch size, shot count or validation set accepted (2^20). */
+    public static final int MAX_EXAMPLES = 1 << 20;
+    /** The largest learning rate accepted. */
+    public static final float MAX_LEARNING_RATE = 100f;
+
     private ConfigValues() {}
 
     /**
-     * Reads an integer written as one: no decimal point, no exponent.
+     * Checks that an integer lies in a range.
      *
-     * @param literal the JSON number's text
+     * @param key the key's path
+     * @param value the value
      * @param min the smallest allowed value
      * @param max the largest allowed value
      * @return the value
-     * @throws IllegalArgumentException if the literal is not an integer or is out of range
+     * @throws ConfigException if it is out of range
      */
-    public static int integer(String literal, int min, int max) {
-        if (!literal.matches("-?\\d+")) {
-            throw new IllegalArgumentException("must be an integer, got " + literal
-                    + (isNumber(literal) ? " (write it without a decimal point or exponent)" : ""));
+    public static int range(String key, int value, int min, int max) {
+        if (value < min) {
+            throw new ConfigException(key, "must be >= " + min + ", got " + value);
         }
-        BigInteger v = new BigInteger(literal);
-        if (v.compareTo(BigInteger.valueOf(min)) < 0) {
-            throw new IllegalArgumentException("must be >= " + min + ", got " + literal);
+        if (value > max) {
+            throw new ConfigException(key, "must be at most " + max + ", got " + value);
         }
-        if (v.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw new IllegalArgumentException("must be at most " + max + ", got " + literal);
-        }
-        return v.intValueExact();
+        return value;
     }
 
     /**
-     * Reads a positive number that must stay positive and finite as a 32-bit float.
+     * Checks a learning rate: positive, finite and at most {@link #MAX_LEARNING_RATE}.
      *
-     * @param literal the JSON number's text
-     * @param max the largest allowed value
-     * @return the value as a float
-     * @throws IllegalArgumentException if it is not positive, exceeds {@code max}, or rounds to 0
+     * @param key the key's path
+     * @param value the value, or null for the method's default
+     * @return the value
+     * @throws ConfigException if it is not
      */
-    public static float positive(String literal, double max) {
-        BigDecimal v = decimal(literal);
-        if (v.signum() <= 0) {
-            throw new IllegalArgumentException("must be a positive number, got " + literal);
+    public static Float learningRate(String key, Float value) {
+        if (value != null && !(value > 0 && value <= MAX_LEARNING_RATE)) {
+            throw new ConfigException(key, "must be a positive number up to " + MAX_LEARNING_RATE + ", got " + value);
         }
-        return inFloatRange(literal, v, max);
+        return value;
     }
 
     /**
-     * Reads a number {@code >= 0} that stays finite as a 32-bit float (0 stays 0; a positive value
-     * must not round to 0).
+     * Checks every number of a JSON tree as written, before it is bound: a floating-point literal must
+     * stay what it says as a 32-bit float, which every config number is ({@code 1e-50} would silently
+     * become 0, {@code 1e39} infinity).
      *
-     * @param literal the JSON number's text
-     * @param max the largest allowed value
-     * @return the value as a float
-     * @throws IllegalArgumentException if it is negative, exceeds {@code max}, or a positive value rounds to 0
+     * @param node the tree given
+     * @param path its dotted path
+     * @throws ConfigException naming the first number that would not survive
      */
-    public static float nonNegative(String literal, double max) {
-        BigDecimal v = decimal(literal);
-        if (v.signum() < 0) {
-            throw new IllegalArgumentException("must be a number >= 0, got " + literal);
+    public static void float32(JsonNode node, String path) {
+        if (node == null) {
+            return;
         }
-        return v.signum() == 0 ? 0f : inFloatRange(literal, v, max);
+        if (node.isContainerNode()) {
+            for (var it = node.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                float32(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+            }
+            for (int i = 0; node.isArray() && i < node.size(); i++) {
+                float32(node.get(i), path + "[" + i + "]");
+            }
+        } else if (node.isFloatingPointNumber() && node.doubleValue() != 0) {
+            float f = (float) node.doubleValue();
+            if (f == 0) {
+                throw new ConfigException(path, "got " + node + ", which is 0 as a 32-bit float (the smallest"
+                        + " positive one is " + Float.MIN_VALUE + ")");
+            }
+            if (Float.isInfinite(f)) {
+                throw new ConfigException(path, "got " + node + ", beyond the largest 32-bit float (" + Float.MAX_VALUE + ")");
+            }
+        }
     }
 
     /**
@@ -86,56 +101,28 @@ public final class ConfigValues {
         if (known.contains(value)) {
             return value;
         }
+        String list = String.join(", ", known);
         throw new IllegalArgumentException("no " + what + " '" + value + "'; the " + what + "s are: "
-                + abbreviate(String.join(", ", known), 400));
+                + (list.length() <= 400 ? list : list.substring(0, 397) + "..."));
     }
 
     /**
      * Compiles a regular expression.
      *
-     * @param value the expression
-     * @return the pattern
-     * @throws IllegalArgumentException naming the error's position when it does not compile
+     * @param key the key's path
+     * @param value the expression, or null
+     * @return the pattern, or null for null
+     * @throws ConfigException naming the error's position when it does not compile
      */
-    public static Pattern regex(String value) {
+    public static Pattern regex(String key, String value) {
+        if (value == null) {
+            return null;
+        }
         try {
             return Pattern.compile(value);
         } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("/" + value + "/ is not a valid regular expression: "
-                    + e.getDescription() + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""), e);
+            throw new ConfigException(key, "/" + value + "/ is not a valid regular expression: " + e.getDescription()
+                    + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""));
         }
-    }
-
-    private static boolean isNumber(String literal) {
-        try {
-            new BigDecimal(literal);
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    private static BigDecimal decimal(String literal) {
-        try {
-            return new BigDecimal(literal);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("must be a number, got " + literal, e);
-        }
-    }
-
-    private static float inFloatRange(String literal, BigDecimal v, double max) {
-        if (v.compareTo(new BigDecimal(max)) > 0) {
-            throw new IllegalArgumentException("must be at most " + max + ", got " + literal);
-        }
-        float f = v.floatValue();
-        if (f == 0f) {
-            throw new IllegalArgumentException("got " + literal + ", which is 0 as a 32-bit float (the smallest"
-                    + " positive one is " + Float.MIN_VALUE + ")");
-        }
-        return f;
-    }
-
-    private static String abbreviate(String s, int length) {
-        return s.length() <= length ? s : s.substring(0, length - 3) + "...";
     }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonPrimitive;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +26,14 @@ class RunFolderTest {
     private final List<String> notices = new ArrayList<>();
 
     private static RunSettings settings(Object... keyValues) {
-        Map<String, JsonElement> values = new TreeMap<>(Map.of("method.name", new JsonPrimitive("poly"),
-                "multitask.steps", new JsonPrimitive(40), "multitask.lr", new JsonPrimitive(0.03f),
-                "adaptation.steps", new JsonPrimitive(10), "seeds", new JsonPrimitive("[0]")));
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        Map<String, JsonNode> values = new TreeMap<>(Map.of("method.name", json.textNode("poly"),
+                "multitask.steps", json.numberNode(40), "multitask.lr", json.numberNode(0.03f),
+                "adaptation.steps", json.numberNode(10), "seeds", json.arrayNode().add(0)));
         for (int i = 0; i < keyValues.length; i += 2) {
             Object v = keyValues[i + 1];
-            values.put((String) keyValues[i], v instanceof Number n ? new JsonPrimitive(n) : new JsonPrimitive((String) v));
+            values.put((String) keyValues[i], v instanceof Integer n ? json.numberNode(n)
+                    : v instanceof Float f ? json.numberNode(f) : json.textNode((String) v));
         }
         return new RunSettings(new TreeMap<>(values));
     }
@@ -60,7 +62,7 @@ class RunFolderTest {
     void aChangedConfigIsRefusedNamingEachKeyWithItsOldAndNewValue() throws IOException {
         open(settings(), Command.TRAIN, false);
         String record = Files.readString(dir.resolve(RunFolder.RECORD));
-        assertTrue(record.contains("\"digest\": \"sha256:") && record.contains("\"multitask.lr\": 0.03"), record);
+        assertTrue(record.contains("\"digest\" : \"sha256:") && record.contains("\"multitask.lr\" : 0.03"), record);
         trained(20, false);
         // Resumed at step 20 with another learning rate, or trained again with another method: refused.
         String lr = refused(settings("multitask.lr", 0.01f, "method.name", "mhr"), Command.TRAIN);
@@ -86,9 +88,9 @@ class RunFolderTest {
         }
         assertTrue(Files.exists(aside.resolve("multitask/checkpoints/step-0000040/trainer.json")));
         assertTrue(Files.exists(aside.resolve(ResultFiles.JSON)));
-        assertTrue(Files.readString(aside.resolve(RunFolder.RECORD)).contains("\"multitask.lr\": 0.03"));
+        assertTrue(Files.readString(aside.resolve(RunFolder.RECORD)).contains("\"multitask.lr\" : 0.03"));
         assertFalse(Files.exists(dir.resolve("multitask")));
-        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"multitask.lr\": 0.01"));
+        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"multitask.lr\" : 0.01"));
         assertTrue(notices.get(0).startsWith("moved the old multitask, results.json, run-config.json"), notices.get(0));
     }
 
@@ -110,7 +112,7 @@ class RunFolderTest {
         Files.writeString(dir.resolve("multitask/checkpoints/step-0000000/trainer.json"), "{\"step\": 0}");
         open(settings("multitask.steps", 60), Command.TRAIN, false);
         assertTrue(notices.get(0).contains("multitask.steps: 40 -> 60: the 0 completed steps"), notices.toString());
-        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"multitask.steps\": 60"));
+        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"multitask.steps\" : 60"));
     }
 
     @Test
@@ -126,7 +128,7 @@ class RunFolderTest {
         open(settings("adaptation.steps", 20), Command.ADAPT, true);
         assertFalse(Files.exists(dir.resolve(ResultFiles.JSON)));
         assertTrue(Files.exists(dir.resolve("multitask/multitask.json")), "adapt --restart keeps the training");
-        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"adaptation.steps\": 20"));
+        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"adaptation.steps\" : 20"));
     }
 
     @Test

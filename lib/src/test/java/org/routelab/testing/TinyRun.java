@@ -60,7 +60,7 @@ public final class TinyRun {
     public static Path config(Path dir, String name, String extra) throws IOException {
         Path file = dir.resolve(name);
         Files.writeString(file, "{\"output\": \"run\", \"backbone\": \"backbone\", \"suite\": \"suite\", \"seeds\": [0],"
-                + " \"method\": {\"name\": \"poly\", \"skills\": 2, \"heads\": 4}" + (extra.isEmpty() ? "" : ", " + extra)
+                + " \"method\": {\"name\": \"poly\", \"skills\": 2}" + (extra.isEmpty() ? "" : ", " + extra)
                 + "}\n");
         return file;
     }
