@@ -6,6 +6,7 @@ import org.routelab.experiment.ResultFiles;
 import org.routelab.experiment.ResultTables;
 import org.routelab.experiment.RunConfig;
 import org.routelab.experiment.RunFolder;
+import org.routelab.util.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,6 +33,8 @@ final class AdaptCommand implements Callable<Integer> {
             System.out.println(ResultTables.perTask(result).print());
             System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),
                     run.output().resolve(ResultFiles.JSON));
+        } catch (ConfigException e) {
+            throw RunOptions.named(e, run);
         }
         return 0;
     }

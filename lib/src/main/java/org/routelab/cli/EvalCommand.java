@@ -29,6 +29,8 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Double> accuracy;
         try (RunFolder folder = RunOptions.open(run, RunFolder.Command.EVAL, false)) {
             accuracy = run.experiment().evaluateTraining(folder.path(), examples);
+        } catch (ConfigException e) {
+            throw RunOptions.named(e, run);
         }
         System.out.println("task,accuracy");
         accuracy.forEach((task, acc) -> System.out.printf("%s,%.4f%n", task, acc));

@@ -35,4 +35,15 @@ final class RunOptions {
         return RunFolder.open(run.output(), run.settings(), command, restart,
                 note -> System.err.println("routelab: " + note));
     }
+
+    /**
+     * Returns a config error found after the config was read (against the backbone) with the file named.
+     *
+     * @param e the error
+     * @param run the config it concerns
+     * @return the error naming the file
+     */
+    static ConfigException named(ConfigException e, RunConfig run) {
+        return e.file() == null ? e.inFile(run.file()) : e;
+    }
 }

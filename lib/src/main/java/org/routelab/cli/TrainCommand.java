@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.routelab.experiment.RunConfig;
 import org.routelab.experiment.RunFolder;
+import org.routelab.util.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +31,8 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println(losses.isEmpty() ? "no multi-task training configured (multitask.steps = 0)"
                     : "multi-task training: " + losses.size() + " steps, final loss " + losses.get(losses.size() - 1)
                             + "; adapters, checkpoints and metrics.jsonl in " + run.output().resolve("multitask"));
+        } catch (ConfigException e) {
+            throw RunOptions.named(e, run);
         }
         return 0;
     }

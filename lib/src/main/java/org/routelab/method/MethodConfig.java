@@ -328,6 +328,18 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         return SHARED_KEYS;
     }
 
+    /**
+     * Returns the number of elements of the largest tensor of this method's adapter on one projection
+     * ({@link Method#largestTensor}).
+     *
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @return the element count
+     */
+    public double largestTensor(int inFeatures, int outFeatures) {
+        return typed(method).largestTensor(options, inFeatures, outFeatures);
+    }
+
     @SuppressWarnings("unchecked")
     private static Method<Record> typed(Method<?> m) {
         return (Method<Record>) m;
