@@ -26,8 +26,8 @@ import org.routelab.util.ConfigException;
 /**
  * What a config asks of its backbone, checked against the backbone's structure (its {@code config.json},
  * built without reading weights) before any weights are read: the adapter targets must name projections,
- * the adapters' tensors must fit in the device's memory, and every example must fit in the backbone's
- * maximum length. A tensor order, head count or rank that
+ * the adapters' tensors must fit in the device's memory, the method's own constraints must hold on the
+ * projections' sizes, and every example must fit in the backbone's maximum length. A tensor order, head count or rank that
  * could never fit is refused here with the estimate, instead of growing until the operating system
  * kills the process.
  */
@@ -70,6 +70,14 @@ final class Preflight {
                         + size(bytes) + " for the largest tensors of its adapters on " + targets.size()
                         + " projections (with gradients and optimiser state), more than the " + size(budget)
                         + " of " + (isGpu(device) ? "the GPU" : "this machine") + "; choose smaller sizes");
+            }
+            try {
+                // The method's own constraints (e.g. MHR's heads dividing every projection), on the real sizes.
+                m.inject(model, structureOnly, DataType.FLOAT32);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("method", e.getMessage());
             }
         }
     }

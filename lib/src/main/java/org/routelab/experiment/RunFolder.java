@@ -118,9 +118,10 @@ public final class RunFolder implements AutoCloseable {
         }
         Optional<ObjectNode> record = readRecord();
         boolean fresh = settings.values().get("multitask.steps").asInt() == 0;
-        if (record.isEmpty()) {
-            List<Path> contents = contents();
-            if (!contents.isEmpty()) {
+        List<Path> contents = contents();
+        // A record without contents (a command that stopped before making anything) protects nothing.
+        if (record.isEmpty() || contents.isEmpty()) {
+            if (record.isEmpty() && !contents.isEmpty()) {
                 throw new RunFolderException(dir + " holds " + names(contents) + " but no " + RECORD
                         + ", so the config that made them cannot be checked; --restart moves them aside (into "
                         + dir.resolve(SUPERSEDED) + ") and starts over");

@@ -52,6 +52,10 @@ class PreflightTest {
         ConfigException rank = refused(MethodConfig.defaults("mhr").with("skills", 1 << 20).with("rank", 1 << 20));
         assertTrue(rank.problem().contains("more than the"), rank.problem());
         Preflight.check(MethodConfig.defaults("tlora").with("order", 3), dir.resolve("backbone"), null);
+        // MHR's heads must divide every projection (64 wide here): refused before the weights are read.
+        ConfigException heads = refused(MethodConfig.defaults("mhr").with("heads", 48));
+        assertEquals("method", heads.path());
+        assertTrue(heads.problem().contains("48"), heads.problem());
     }
 
     @Test

@@ -77,6 +77,15 @@ class RunFolderTest {
     }
 
     @Test
+    void aRecordOfACommandThatMadeNothingIsReplaced() throws IOException {
+        // A train refused later (its backbone had no such projection) recorded its config but made nothing.
+        open(settings("method.name", "mhr"), Command.TRAIN, false);
+        open(settings(), Command.TRAIN, false);
+        assertTrue(Files.readString(dir.resolve(RunFolder.RECORD)).contains("\"method.name\" : \"poly\""));
+        assertEquals(List.of(), notices);
+    }
+
+    @Test
     void restartMovesTheOldContentsAsideWithoutDeletingThem() throws IOException {
         open(settings(), Command.TRAIN, false);
         trained(40, true);
