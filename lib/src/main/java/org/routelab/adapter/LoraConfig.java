@@ -3,6 +3,8 @@ package org.routelab.adapter;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import org.routelab.nn.Module;
+import org.routelab.nn.RandomStream;
+import org.routelab.backbone.AdapterTargets;
 
 /**
  * LoRA hyper-parameters and where to inject it.
@@ -15,9 +17,9 @@ import org.routelab.nn.Module;
  */
 public record LoraConfig(int rank, float alpha, float dropout, String modules, String layers) {
     /** The T5 targets the papers adapt: every attention and feed-forward projection. */
-    public static final String T5_MODULES = "SelfAttention|EncDecAttention|DenseReluDense";
+    public static final String T5_MODULES = AdapterTargets.T5.modules();
     /** The projection names of {@link #T5_MODULES}. */
-    public static final String T5_LAYERS = "q|k|v|o|wi|wi_0|wi_1|wo";
+    public static final String T5_LAYERS = AdapterTargets.T5.layers();
 
     /** Validates the values. */
     public LoraConfig {
@@ -45,11 +47,12 @@ public record LoraConfig(int rank, float alpha, float dropout, String modules, S
      * Injects LoRA into a model, freezing everything else.
      *
      * @param model the model to modify in place
+     * @param random the stream the adapters' initial values are drawn from
      * @param dataType the adapters' data type
      * @return the paths of the adapted projections
      */
-    public List<String> inject(Module model, DataType dataType) {
-        return AdapterInjector.inject(model, modules, layers, (path, base) ->
-                new Lora(base.weight().array().getManager(), base.inFeatures(), base.outFeatures(), this, dataType));
+    public List<String> inject(Module model, RandomStream random, DataType dataType) {
+        return AdapterInjector.inject(model, modules, layers, (path, base) -> new Lora(base.weight().array().getManager(),
+                base.inFeatures(), base.outFeatures(), this, random, dataType));
     }
 }

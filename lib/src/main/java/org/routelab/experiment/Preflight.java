@@ -21,6 +21,7 @@ import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.Linear;
+import org.routelab.nn.RandomStream;
 import org.routelab.util.ConfigException;
 
 /**
@@ -73,7 +74,7 @@ final class Preflight {
             }
             try {
                 // The method's own constraints (e.g. MHR's heads dividing every projection), on the real sizes.
-                m.inject(model, structureOnly, DataType.FLOAT32);
+                m.inject(model, structureOnly, RandomStream.of(0), DataType.FLOAT32);
             } catch (ConfigException e) {
                 throw e;
             } catch (IllegalArgumentException e) {

@@ -13,6 +13,8 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
@@ -66,7 +68,7 @@ public final class Mhr extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
             return new Mhr(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(), o.heads(),
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override
@@ -102,8 +104,13 @@ public final class Mhr extends RoutedAdapter {
     private final int skills;
     private final int heads;
 
+    /** The parameter {@code lora_a}, held for the forward pass. */
+    private final Parameter loraA;
+    /** The parameter {@code lora_b}, held for the forward pass. */
+    private final Parameter loraB;
+
     /**
-     * Creates an MHR adapter for one projection; {@code A} comes from the engine's seeded generator
+     * Creates an MHR adapter for one projection; {@code A} comes from {@code random}
      * (kaiming-uniform with the head slice {@code d_in/q} as fan-in, as the reference initialises each
      * head's block).
      *
@@ -115,10 +122,11 @@ public final class Mhr extends RoutedAdapter {
      * @param heads the number of heads {@code q}
      * @param router the router ({@code q x S})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public Mhr(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int heads, Router router,
-            boolean ownsRouter, DataType dataType) {
+            boolean ownsRouter, RandomStream random, DataType dataType) {
         super(heads, skills, router, ownsRouter);
         if (inFeatures % heads != 0 || outFeatures % heads != 0) {
             throw new IllegalArgumentException("MHR heads (" + heads + ") must divide the projection sizes "
@@ -130,9 +138,9 @@ public final class Mhr extends RoutedAdapter {
         this.skills = skills;
         this.heads = heads;
         float bound = (float) (1.0 / Math.sqrt((double) inFeatures / heads));
-        addParameter("lora_a", manager.randomUniform(
+        loraA = addParameter("lora_a", random.uniform(manager, 
                 -bound, bound, new Shape(heads, skills, inFeatures / heads, rank), dataType));
-        addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
+        loraB = addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
     }
 
     @Override
@@ -143,11 +151,11 @@ public final class Mhr extends RoutedAdapter {
         int inHead = inFeatures / heads;
         int outHead = outFeatures / heads;
         NDArray perHead = w.transpose(1, 0, 2);
-        NDArray a = perHead.matMul(StepScope.view(parameter("lora_a"), scope).reshape(heads, skills, (long) inHead * rank))
+        NDArray a = perHead.matMul(StepScope.view(loraA, scope).reshape(heads, skills, (long) inHead * rank))
                 .reshape(heads, rows, inHead, rank)
                 .transpose(1, 0, 2, 3)
                 .reshape(rows, inFeatures, rank);
-        NDArray b = perHead.matMul(StepScope.view(parameter("lora_b"), scope).reshape(heads, skills, (long) rank * outHead))
+        NDArray b = perHead.matMul(StepScope.view(loraB, scope).reshape(heads, skills, (long) rank * outHead))
                 .reshape(heads, rows, rank, outHead)
                 .transpose(1, 2, 0, 3)
                 .reshape(rows, rank, outFeatures);
@@ -162,7 +170,9 @@ public final class Mhr extends RoutedAdapter {
     public Lora averaged() {
         LoraConfig config = new LoraConfig(rank, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
         NDManager manager = parameter("lora_a").array().getManager();
-        Lora lora = new Lora(manager, inFeatures, outFeatures, config, parameter("lora_a").array().getDataType());
+        // Its factors are set to the averages below; the draw only fills them first.
+        Lora lora = new Lora(manager, inFeatures, outFeatures, config, RandomStream.of(0),
+                parameter("lora_a").array().getDataType());
         try (NDManager tmp = manager.newSubManager()) {
             lora.parameter("lora_a").set(StepScope.view(parameter("lora_a"), tmp).mean(new int[] {1})
                     .reshape(inFeatures, rank).stopGradient());

@@ -10,6 +10,8 @@ import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * TLoRA: LoRA whose factors are entangled tensors of tensor rank {@code R} and order {@code N}. Leaves
@@ -81,7 +83,7 @@ public final class TLora extends Adapter {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(), site.dataType());
+            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(), site.random(), site.dataType());
         }
 
         @Override
@@ -115,8 +117,13 @@ public final class TLora extends Adapter {
     private final int outFeatures;
     private final int rank;
 
+    /** The parameter {@code leaves_a}, held for the forward pass. */
+    private final Parameter leavesA;
+    /** The parameter {@code leaves_b}, held for the forward pass. */
+    private final Parameter leavesB;
+
     /**
-     * Creates a TLoRA adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TLoRA adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -124,24 +131,25 @@ public final class TLora extends Adapter {
      * @param rank the LoRA rank {@code r}
      * @param tensorRank the tensor rank {@code R}
      * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TLora(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
-        addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
-        addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+        leavesA = addParameter("leaves_a",
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
+        leavesB = addParameter("leaves_b",
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        NDArray a = EntangledTensor.build(StepScope.view(parameter("leaves_a"), scope), inFeatures).sum(new int[] {0});
-        NDArray b = EntangledTensor.build(StepScope.view(parameter("leaves_b"), scope), outFeatures).sum(new int[] {0});
+        NDArray a = EntangledTensor.build(StepScope.view(leavesA, scope), inFeatures).sum(new int[] {0});
+        NDArray b = EntangledTensor.build(StepScope.view(leavesB, scope), outFeatures).sum(new int[] {0});
         return Scalars.mul(x.matMul(a.transpose()).matMul(b), 1f / rank);
     }
 }

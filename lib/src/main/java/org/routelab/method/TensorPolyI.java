@@ -13,6 +13,8 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.routing.UniformRouter;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * TensorPoly-I: TLoRA's R tensor-rank components are the experts. Each component
@@ -49,7 +51,7 @@ public final class TensorPolyI extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, TLora.Options o) {
             return new TensorPolyI(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override
@@ -85,8 +87,13 @@ public final class TensorPolyI extends RoutedAdapter {
     private final int tensorRank;
     private final int order;
 
+    /** The parameter {@code leaves_a}, held for the forward pass. */
+    private final Parameter leavesA;
+    /** The parameter {@code leaves_b}, held for the forward pass. */
+    private final Parameter leavesB;
+
     /**
-     * Creates a TensorPoly-I adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TensorPoly-I adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -96,20 +103,21 @@ public final class TensorPolyI extends RoutedAdapter {
      * @param order the tensor order {@code N}
      * @param router the router over the ranks ({@code 1 x R})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TensorPolyI(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
         super(1, tensorRank, router, ownsRouter);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
         this.tensorRank = tensorRank;
         this.order = order;
-        addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
-        addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+        leavesA = addParameter("leaves_a",
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
+        leavesB = addParameter("leaves_b",
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
@@ -117,14 +125,14 @@ public final class TensorPolyI extends RoutedAdapter {
         NDArray w = routingWeights(x, ctx);
         long rows = w.getShape().get(0);
         NDArray flat = w.reshape(rows, tensorRank);
-        NDArray a = mix(flat, "leaves_a", inFeatures, x.getManager()).transpose(0, 2, 1);
-        NDArray b = mix(flat, "leaves_b", outFeatures, x.getManager());
+        NDArray a = mix(flat, leavesA, inFeatures, x.getManager()).transpose(0, 2, 1);
+        NDArray b = mix(flat, leavesB, outFeatures, x.getManager());
         return perRank(lowRank(x, a, b), rank);
     }
 
     /** Builds the R components of one factor and mixes them per example: {@code [B', r, d]}. */
-    private NDArray mix(NDArray w, String leaves, int d, NDManager scope) {
-        NDArray components = EntangledTensor.build(StepScope.view(parameter(leaves), scope), d);
+    private NDArray mix(NDArray w, Parameter leaves, int d, NDManager scope) {
+        NDArray components = EntangledTensor.build(StepScope.view(leaves, scope), d);
         return w.matMul(components.reshape(tensorRank, (long) rank * d)).reshape(w.getShape().get(0), rank, d);
     }
 
@@ -137,7 +145,7 @@ public final class TensorPolyI extends RoutedAdapter {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
         TensorPolyI copy = new TensorPolyI(manager, inFeatures, outFeatures, rank, tensorRank, order,
-                new UniformRouter(1, tensorRank, type), true, type);
+                new UniformRouter(1, tensorRank, type), true, RandomStream.of(0), type); // leaves copied below
         try (NDManager tmp = manager.newSubManager()) {
             copy.parameter("leaves_a").set(StepScope.view(parameter("leaves_a"), tmp).duplicate().stopGradient());
             copy.parameter("leaves_b").set(StepScope.view(parameter("leaves_b"), tmp).duplicate().stopGradient());

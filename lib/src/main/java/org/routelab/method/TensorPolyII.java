@@ -12,6 +12,8 @@ import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * TensorPoly-II: routing over tensor rank and order. The router gives, per example, weights
@@ -52,7 +54,7 @@ public final class TensorPolyII extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, TLora.Options o) {
             return new TensorPolyII(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override
@@ -88,8 +90,13 @@ public final class TensorPolyII extends RoutedAdapter {
     private final int tensorRank;
     private final int order;
 
+    /** The parameter {@code leaves_a}, held for the forward pass. */
+    private final Parameter leavesA;
+    /** The parameter {@code leaves_b}, held for the forward pass. */
+    private final Parameter leavesB;
+
     /**
-     * Creates a TensorPoly-II adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TensorPoly-II adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -99,33 +106,34 @@ public final class TensorPolyII extends RoutedAdapter {
      * @param order the tensor order {@code N} (routing groups)
      * @param router the router ({@code N x R})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TensorPolyII(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
         super(order, tensorRank, router, ownsRouter);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
         this.tensorRank = tensorRank;
         this.order = order;
-        addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
-        addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+        leavesA = addParameter("leaves_a",
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
+        leavesB = addParameter("leaves_b",
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDArray perOrder = routingWeights(x, ctx).transpose(1, 0, 2);
-        NDArray a = mix(perOrder, "leaves_a", inFeatures, x.getManager()).transpose(0, 2, 1);
-        NDArray b = mix(perOrder, "leaves_b", outFeatures, x.getManager());
+        NDArray a = mix(perOrder, leavesA, inFeatures, x.getManager()).transpose(0, 2, 1);
+        NDArray b = mix(perOrder, leavesB, outFeatures, x.getManager());
         return perRank(lowRank(x, a, b), rank);
     }
 
     /** Mixes each order's leaves per example, then builds the product: {@code [B', r, d]}. */
-    private NDArray mix(NDArray perOrder, String leaves, int d, NDManager scope) {
-        NDArray view = StepScope.view(parameter(leaves), scope);
+    private NDArray mix(NDArray perOrder, Parameter leaves, int d, NDManager scope) {
+        NDArray view = StepScope.view(leaves, scope);
         long leaf = view.getShape().get(3);
         long rows = perOrder.getShape().get(1);
         NDArray mixed = perOrder.matMul(view.reshape(order, tensorRank, rank * leaf)).reshape(order, rows, rank, leaf);
@@ -140,7 +148,8 @@ public final class TensorPolyII extends RoutedAdapter {
     public TLora averaged() {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
-        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, type);
+        // Its leaves are set to the rank averages below; the draw only fills them first.
+        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, RandomStream.of(0), type);
         try (NDManager tmp = manager.newSubManager()) {
             tlora.parameter("leaves_a").set(
                     StepScope.view(parameter("leaves_a"), tmp).mean(new int[] {1}, true).stopGradient());

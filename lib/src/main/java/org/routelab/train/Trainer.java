@@ -1,10 +1,10 @@
 package org.routelab.train;
 
+import org.routelab.nn.RandomStream;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +18,7 @@ import java.util.Map;
  * Runs training steps: forward and backward of an objective, global gradient clipping, the warm-up
  * and decay schedule, per-group learning rates, an optimiser update, and, with an output folder,
  * metrics and checkpoints. A run with an output folder that already holds a checkpoint resumes from
- * it; because every step reseeds the random streams from (seed, step) and objectives derive batches
+ * it; because every step draws from its own random stream of (seed, step) and objectives derive batches
  * from the step index, a resumed run ends with the same weights as an uninterrupted one. An
  * interrupted thread or a {@link StopRequest} stops the run between steps, after writing a checkpoint.
  */
@@ -78,24 +78,20 @@ public final class Trainer {
                     throw new TrainingInterruptedException(step, config.steps(), saved);
                 }
                 long t0 = System.nanoTime();
-                Engine.getInstance().setRandomSeed(stepSeed(config.seed(), step));
                 float loss;
                 long tokens;
                 try (NDManager scope = manager.newSubManager()) {
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        TrainingObjective.StepLoss l = objective.loss(step, scope);
+                    try (StepGradients gc = new StepGradients()) {
+                        TrainingObjective.StepLoss l = objective.loss(step, scope, RandomStream.of(config.seed(), step));
                         loss = l.loss().getFloat();
                         tokens = l.tokens();
+                        // Checked before backward and update: a bad step must not touch the weights.
+                        if (!Float.isFinite(loss)) {
+                            throw new NonFiniteStepException(step + 1, "the loss is " + loss);
+                        }
                         gc.backward(l.loss());
                     }
-                    float factor = schedule.factor(step);
-                    update(slots, optimizer, factor, scope);
-                }
-                if (!Float.isFinite(loss)) {
-                    throw new TrainingDivergedException("loss is " + loss + " at step " + (step + 1)
-                            + (last == null ? "" : "; the last checkpoint, " + last + ", is from before")
-                            + "; lower the learning rate (and start over: the checkpoints hold the old one's"
-                            + " progress) or check the data");
+                    update(step, slots, optimizer, schedule.factor(step), scope);
                 }
                 losses.add(loss);
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -118,14 +114,19 @@ public final class Trainer {
         }
     }
 
-    private void update(Map<String, ParameterGroupSlot> slots, Optimizer optimizer, float factor, NDManager scope) {
+    private void update(int step, Map<String, ParameterGroupSlot> slots, Optimizer optimizer, float factor,
+            NDManager scope) {
         Map<String, NDArray> gradients = new LinkedHashMap<>();
         for (ParameterGroupSlot slot : slots.values()) {
             NDArray g = slot.parameter.array().getGradient();
             g.attach(scope);
             gradients.put(slot.name, g);
         }
-        GradientClipping.clipGlobalNorm(gradients.values(), config.maxGradNorm());
+        double norm = GradientClipping.globalNorm(gradients.values());
+        if (!Double.isFinite(norm)) {
+            throw new NonFiniteStepException(step + 1, "the gradients' norm is " + norm);
+        }
+        GradientClipping.clip(gradients.values(), norm, config.maxGradNorm());
         for (ParameterGroupSlot slot : slots.values()) {
             NDArray g = gradients.get(slot.name);
             optimizer.update(slot.name, slot.parameter, g, slot.learningRate * factor);
@@ -198,14 +199,6 @@ public final class Trainer {
             g.parameters().forEach((name, p) -> out.put(name, new ParameterGroupSlot(name, p, g.learningRate())));
         }
         return out;
-    }
-
-    /** Mixes the run seed and the step index into the seed of a step's random streams. */
-    static int stepSeed(int seed, int step) {
-        long z = seed * 0x9E3779B97F4A7C15L + step;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return (int) (z ^ (z >>> 31));
     }
 
     private record ParameterGroupSlot(String name, org.routelab.nn.Parameter parameter, float learningRate) {}
