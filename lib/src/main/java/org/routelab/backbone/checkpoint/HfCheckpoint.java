@@ -86,6 +86,19 @@ public final class HfCheckpoint {
             String source, List<String> loaded, List<String> skippedAliases, List<String> ignoredUnexpected) {}
 
     /**
+     * Returns the names of the tensors a model folder stores, without reading their data.
+     *
+     * @param folder the model folder
+     * @return the tensor names
+     * @throws CheckpointException if the folder or its weights are missing or malformed
+     */
+    public static Set<String> tensorNames(Path folder) {
+        try (WeightFiles weights = WeightFiles.open(folder)) {
+            return Set.copyOf(weights.names());
+        }
+    }
+
+    /**
      * Loads a folder's weights into a model, strictly (see {@link LoadOptions#of}).
      *
      * @param folder the model folder
