@@ -27,6 +27,9 @@ import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.eval.RankClassification;
 import org.routelab.eval.SeedAggregate;
+import org.routelab.interop.AdapterExport;
+import org.routelab.interop.ExportFormat;
+import org.routelab.interop.PeftAdapter;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.method.ParameterRole;
@@ -153,13 +156,17 @@ public final class Experiment {
     private final int snapshotEvery;
     private final List<Integer> seeds;
     private final RoutingInputs.Encoder intuitionEncoder;
+    /** An adapter brought in from PEFT, standing in for multi-task training; or null. */
+    private final PeftAdapter imported;
     /** Built at first use; T-REX's intuition is then fitted once and serves every phase. */
     private RoutingInputs routingInputs;
 
     private Experiment(Builder b) {
-        this.method = Objects.requireNonNull(b.method, "method");
+        this.imported = b.imported;
+        this.method = imported != null ? imported.methodConfig() : Objects.requireNonNull(b.method, "method");
         this.name = b.name;
-        this.label = method.method().id() + (b.multitaskSteps == 0 ? "-fresh" : "");
+        this.label = imported != null ? "peft-" + method.method().id()
+                : method.method().id() + (b.multitaskSteps == 0 ? "-fresh" : "");
         this.backbone = b.backbone;
         this.suite = b.suite;
         this.multitaskSteps = b.multitaskSteps;
@@ -290,7 +297,9 @@ public final class Experiment {
         long start = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Multitask multitask = Multitask.NONE;
-            if (multitaskSteps > 0) {
+            if (imported != null) {
+                multitask = importedMultitask(manager);
+            } else if (multitaskSteps > 0) {
                 multitask = Multitask.read(outputDir.resolve(MULTITASK_DIR), manager)
                         .orElseThrow(() -> new IllegalStateException("no finished multi-task training in "
                                 + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
@@ -314,13 +323,17 @@ public final class Experiment {
         if (examples <= 0) {
             throw new IllegalArgumentException("examples must be positive, got " + examples);
         }
+        if (imported != null && method.method().routed() && imported.taskNames().size() != suite.numTrainingTasks()) {
+            throw new IllegalArgumentException("the imported adapter routes " + imported.taskNames().size()
+                    + " tasks, the suite has " + suite.numTrainingTasks() + " training tasks");
+        }
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            Multitask multitask = outputDir == null ? multitask(manager, null)
+            Multitask multitask = outputDir == null || imported != null ? multitask(manager, null)
                     : Multitask.read(outputDir.resolve(MULTITASK_DIR), manager).orElseThrow(() ->
                             new IllegalStateException("no finished multi-task training in "
                                     + outputDir.resolve(MULTITASK_DIR) + "; run train first"));
             Path folder = backboneFolder();
-            MethodConfig config = method.withTasks(suite.numTrainingTasks());
+            MethodConfig config = config();
             Map<String, Double> out = new LinkedHashMap<>();
             try (TextTokenizer tokenizer = TextTokenizer.load(folder)) {
                 ExampleEncoder encoder = new ExampleEncoder(tokenizer);
@@ -338,6 +351,62 @@ public final class Experiment {
         }
     }
 
+    /**
+     * Exports the multi-task adapters of a result of this experiment (e.g. in a notebook): PEFT's LORA
+     * or POLY layout, a merged Hugging Face model, or RouteLab's own layout (see {@link AdapterExport}).
+     *
+     * @param result a result of this experiment, holding its multi-task weights
+     * @param format the format
+     * @param mixture for Poly and MHR: a training task's name, or {@code mu} for the -mu average, to
+     *     export as a plain LoRA (needed for merging); null for the routed adapters
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalArgumentException if the result has no multi-task weights or they cannot be written so
+     */
+    public AdapterExport.Outcome export(ExperimentResult result, ExportFormat format, String mixture, Path out) {
+        AdapterWeights w = result.multitaskWeights();
+        if (w.isEmpty()) {
+            throw new IllegalArgumentException("result " + result.name() + " holds no multi-task adapters to export");
+        }
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            java.util.Map<String, NDArray> arrays = new LinkedHashMap<>();
+            for (String n : w.names()) {
+                arrays.put(n, manager.create(w.values(n), new ai.djl.ndarray.types.Shape(w.shape(n))));
+            }
+            return export(new Multitask(arrays, List.of(), 0, List.of()), manager, format, mixture, out);
+        }
+    }
+
+    /**
+     * Exports the multi-task adapters a run folder holds ({@code multitask/}), as {@link
+     * #export(ExperimentResult, ExportFormat, String, Path)} does.
+     *
+     * @param runDir the run folder of this experiment
+     * @param format the format
+     * @param mixture a training task's name, {@code mu}, or null (see the other overload)
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalStateException if the folder holds no finished multi-task training
+     */
+    public AdapterExport.Outcome export(Path runDir, ExportFormat format, String mixture, Path out) {
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            Multitask trained = imported != null ? importedMultitask(manager)
+                    : Multitask.read(runDir.resolve(MULTITASK_DIR), manager).orElseThrow(() -> new IllegalStateException(
+                            "no finished multi-task training in " + runDir.resolve(MULTITASK_DIR) + "; run train first"));
+            return export(trained, manager, format, mixture, out);
+        }
+    }
+
+    private AdapterExport.Outcome export(Multitask trained, NDManager manager, ExportFormat format, String mixture,
+            Path out) {
+        LanguageModel model = fresh(backboneFolder(), manager, config(), MULTITASK_SEED);
+        trained.loadInto(model);
+        List<String> tasks = imported != null ? imported.taskNames()
+                : suite.training().stream().map(Task::name).toList();
+        return AdapterExport.write(model, config().describe(), method.method().id(), backboneFolder(),
+                method.method().routed() ? tasks : List.of(), format, mixture, out);
+    }
+
     /** Seeds the multi-task adapters' initialisation, batch order and training steps. */
     private static final int MULTITASK_SEED = 0;
 
@@ -351,14 +420,29 @@ public final class Experiment {
     /** What routers read besides the layer input, for every phase of this experiment. */
     private RoutingInputs routingInputs(ExampleEncoder encoder) {
         if (routingInputs == null) {
-            routingInputs = new RoutingInputs(method.withTasks(suite.numTrainingTasks()), encoder.encodeTraining(suite),
+            routingInputs = new RoutingInputs(config(), encoder.encodeTraining(suite),
                     intuitionEncoder);
         }
         return routingInputs;
     }
 
+    /** The method with its task count: the suite's training tasks, or the imported adapter's. */
+    private MethodConfig config() {
+        return imported != null ? method : method.withTasks(suite.numTrainingTasks());
+    }
+
+    /** The imported adapter's tensors as the outcome of a multi-task training that did not run here. */
+    private Multitask importedMultitask(NDManager manager) {
+        java.util.Map<String, NDArray> weights = imported.weights(manager);
+        long count = weights.values().stream().mapToLong(NDArray::size).sum();
+        return new Multitask(weights, List.of(), count, List.of());
+    }
+
     /** Multi-task training, or its saved outcome when an output folder already holds it. */
     private Multitask multitask(NDManager manager, Path outputDir) {
+        if (imported != null) {
+            return importedMultitask(manager);
+        }
         if (multitaskSteps == 0) {
             return Multitask.NONE;
         }
@@ -370,7 +454,7 @@ public final class Experiment {
             }
         }
         Path folder = backboneFolder();
-        MethodConfig config = method.withTasks(suite.numTrainingTasks());
+        MethodConfig config = config();
         try (NDManager scope = manager.newSubManager(); TextTokenizer tokenizer = TextTokenizer.load(folder)) {
             LanguageModel model = fresh(folder, scope, config, MULTITASK_SEED);
             ExampleEncoder encoder = new ExampleEncoder(tokenizer);
@@ -391,7 +475,7 @@ public final class Experiment {
 
     private ExperimentResult adapt(NDManager manager, Multitask multitask, AdaptationVariant variant, long start) {
         Path folder = backboneFolder();
-        MethodConfig config = method.withTasks(suite.numTrainingTasks());
+        MethodConfig config = config();
         SeedAggregate scores = new SeedAggregate();
         long trainedAdaptation = 0;
         List<AdaptationCurve> curves = new ArrayList<>();
@@ -573,6 +657,7 @@ public final class Experiment {
         private int snapshotEvery;
         private List<Integer> seeds = DEFAULT_SEEDS;
         private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
+        private PeftAdapter imported;
 
         private Builder() {}
 
@@ -806,6 +891,21 @@ public final class Experiment {
          */
         public Builder intuitionEncoder(RoutingInputs.Encoder encoder) {
             this.intuitionEncoder = Objects.requireNonNull(encoder, "encoder");
+            return this;
+        }
+
+        /**
+         * Starts from an adapter written by PEFT ({@code adapter_config.json} and {@code
+         * adapter_model.safetensors}, LORA or POLY) instead of multi-task training: the method, rank,
+         * skills, heads and targets come from the adapter (replacing {@link #method}), and the same
+         * adaptation and evaluation follow. Use the adapter's base model as {@link #backbone}.
+         *
+         * @param peftFolder the adapter folder
+         * @return this builder
+         * @throws org.routelab.backbone.ModelConfigException naming the file and field of anything not supported
+         */
+        public Builder adapters(Path peftFolder) {
+            this.imported = PeftAdapter.read(peftFolder);
             return this;
         }
 
