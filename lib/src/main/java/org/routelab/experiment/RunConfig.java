@@ -44,6 +44,8 @@ import org.routelab.routing.RouterOptions;
  *   "name": "poly",                      label in tables (default: from method and variant)
  *   "output": "runs/poly",               run folder: checkpoints, metrics.jsonl, results
  *   "backbone": "builtin",               or a Hugging Face model folder
+ *   "adapters": "peft/adapter",          a PEFT adapter folder (LORA or POLY) standing in for multi-task
+ *                                        training: it gives the method (no "method" or "multitask" then)
  *   "suite": "skillcomp",                or a suite folder (train.jsonl, heldout.jsonl)
  *   "suite_seed": 0,                     SkillComp's seed
  *   "device": "auto",                    auto (GPU when present), cpu, gpu or gpu:N
@@ -66,6 +68,40 @@ import org.routelab.routing.RouterOptions;
  * @param experiment the experiment it describes
  */
 public record RunConfig(Path file, Path output, Experiment experiment) {
+    /** The copy of its config that {@code train} and {@code adapt} keep in a run folder. */
+    public static final String COPY = "run.json";
+
+    /**
+     * Keeps a copy of a config in its run folder ({@link #COPY}), so the folder describes itself (e.g.
+     * for {@code export --run}): relative folders become absolute and {@code output} becomes the folder
+     * itself. A config that already is that copy is left alone.
+     *
+     * @param file the config file
+     * @param runDir the run folder
+     * @throws UncheckedIOException if the copy cannot be written
+     */
+    public static void keepCopy(Path file, Path runDir) {
+        Path copy = runDir.resolve(COPY);
+        try {
+            if (Files.exists(copy) && Files.isSameFile(copy, file)) {
+                return;
+            }
+            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            Path base = file.toAbsolutePath().getParent();
+            for (String key : List.of("backbone", "suite", "adapters")) {
+                JsonElement v = o.get(key);
+                if (v != null && v.isJsonPrimitive() && !List.of("builtin", "skillcomp").contains(v.getAsString())) {
+                    o.addProperty(key, base.resolve(v.getAsString()).normalize().toString());
+                }
+            }
+            o.addProperty("output", ".");
+            Files.createDirectories(runDir);
+            org.routelab.util.AtomicFiles.writeString(copy,
+                    new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a copy of " + file + " in " + runDir, e);
+        }
+    }
 
     /**
      * Reads and validates a config file.
@@ -108,6 +144,14 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
             }
             b.backbone(folder);
         }
+        String adapters = top.string("adapters", null);
+        if (adapters != null) {
+            if (top.object("method") != null || top.object("multitask") != null) {
+                throw top.error("adapters", "gives the method and stands in for multi-task training: drop \"method\""
+                        + " and \"multitask\"");
+            }
+            b.adapters(base.resolve(adapters));
+        }
         int suiteSeed = top.integer("suite_seed", 0, 0);
         String suite = top.string("suite", "skillcomp");
         Map<String, Integer> shotsPerTask = new LinkedHashMap<>();
@@ -130,7 +174,9 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
             b.seeds(seeds.toArray(Integer[]::new));
         }
         MethodConfig methodConfig = method(top.object("method"));
-        b.method(methodConfig);
+        if (adapters == null) {
+            b.method(methodConfig);
+        }
         Fields mt = top.object("multitask");
         Fields ad = top.object("adaptation");
         if (mt != null) {
