@@ -38,6 +38,13 @@ final class ExportCommand implements Callable<Integer> {
             + " average (mu) as a plain LoRA; needed by --format merged.")
     private String mixture;
 
+    @Option(names = "--heldout", description = "Export the adapter this held-out task ends with after few-shot"
+            + " adaptation (redone deterministically with --seed): Poly/MHR as its mixture, a plain LoRA.")
+    private String heldout;
+
+    @Option(names = "--seed", defaultValue = "0", description = "With --heldout: the few-shot seed (default 0).")
+    private int seed;
+
     @Option(names = "--out", required = true, description = "The folder to write.")
     private Path out;
 
@@ -55,7 +62,12 @@ final class ExportCommand implements Callable<Integer> {
         } else {
             run = RunConfig.read(source.config, output);
         }
-        AdapterExport.Outcome o = run.experiment().export(run.output(), f, mixture, out);
+        if (heldout != null && mixture != null) {
+            throw new IllegalArgumentException("--heldout exports that task's own mixture; drop --mixture");
+        }
+        AdapterExport.Outcome o = heldout != null
+                ? run.experiment().exportAdapted(run.output(), heldout, seed, f, out)
+                : run.experiment().export(run.output(), f, mixture, out);
         System.out.println("wrote " + o + " to " + out);
         return 0;
     }

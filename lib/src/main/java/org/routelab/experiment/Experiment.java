@@ -397,6 +397,40 @@ public final class Experiment {
         }
     }
 
+    /**
+     * Exports the adapter one held-out task ends with after few-shot adaptation with one seed, as a run
+     * computes it (adaptation is deterministic in the seed, so it is redone here): Poly and MHR as the
+     * task's mixture, a plain LoRA; -mu and LoRA as the LoRA they are; other methods in RouteLab's layout.
+     *
+     * @param runDir the run folder holding finished multi-task training, or null to train in memory
+     * @param heldoutTask the held-out task's name
+     * @param seed the few-shot seed
+     * @param format the format
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalArgumentException if there is no such held-out task
+     */
+    public AdapterExport.Outcome exportAdapted(Path runDir, String heldoutTask, int seed, ExportFormat format, Path out) {
+        Task task = suite.heldout().stream().filter(t -> t.name().equals(heldoutTask)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no held-out task '" + heldoutTask + "'; held-out tasks: "
+                        + suite.heldout().stream().map(Task::name).toList()));
+        try (NDManager manager = NDManager.newBaseManager(device);
+                TextTokenizer tokenizer = TextTokenizer.load(backboneFolder())) {
+            Multitask trained = runDir == null || imported != null ? multitask(manager, null)
+                    : Multitask.read(runDir.resolve(MULTITASK_DIR), manager).orElse(Multitask.NONE);
+            if (multitaskSteps > 0 && imported == null && trained == Multitask.NONE) {
+                throw new IllegalStateException("no finished multi-task training in " + runDir.resolve(MULTITASK_DIR)
+                        + "; run train first");
+            }
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            Adapted a = adaptOne(manager, trained, variant, task, seed, encoder, routingInputs(encoder));
+            boolean skilled = method.method() == Method.POLY || method.method() == Method.MHR;
+            String mixture = skilled && variant != AdaptationVariant.AVERAGE ? task.name() : null;
+            return AdapterExport.write(a.model(), config().describe(), method.method().id(), backboneFolder(),
+                    List.of(task.name()), format, mixture, out);
+        }
+    }
+
     private AdapterExport.Outcome export(Multitask trained, NDManager manager, ExportFormat format, String mixture,
             Path out) {
         LanguageModel model = fresh(backboneFolder(), manager, config(), MULTITASK_SEED);
@@ -485,17 +519,10 @@ public final class Experiment {
             for (Task task : suite.heldout()) {
                 for (int seed : seeds) {
                     try (NDManager scope = manager.newSubManager()) {
-                        LanguageModel model = fresh(folder, scope, config, seed);
-                        multitask.loadInto(model);
-                        variant.apply(model, 1);
-                        trainedAdaptation = model.trainableParameterCount();
-                        FewShotSplit split = FewShotSampler.split(task, shotsPerTask.getOrDefault(task.name(), shots), seed);
-                        List<EncodedExample> train = encoder.encode(split.shots(), 0);
-                        List<EncodedExample> rest = encoder.encode(split.rest(), 0);
-                        int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
-                        curves.add(adapt(model, train, rest.subList(0, held), name(variant), task.name(), seed,
-                                routing));
-                        scores.add(task.name(), seed, accuracy(model, rest.subList(held, rest.size()), scope, routing));
+                        Adapted a = adaptOne(scope, multitask, variant, task, seed, encoder, routing);
+                        trainedAdaptation = a.trainable();
+                        curves.add(a.curve());
+                        scores.add(task.name(), seed, accuracy(a.model(), a.test(), scope, routing));
                     }
                 }
             }
@@ -503,6 +530,24 @@ public final class Experiment {
         return new ExperimentResult(name(variant), config.describe(), scores, seeds, multitask.trainableCount(),
                 trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9,
                 multitask.heapWeights(), multitask.snapshots());
+    }
+
+    /** A model adapted to one held-out task and seed, with what adaptation trained and the examples left to score. */
+    private record Adapted(LanguageModel model, long trainable, AdaptationCurve curve, List<EncodedExample> test) {}
+
+    /** Few-shot adaptation of the multi-task model to one held-out task with one seed (deterministic in the seed). */
+    private Adapted adaptOne(NDManager scope, Multitask multitask, AdaptationVariant variant, Task task, int seed,
+            ExampleEncoder encoder, RoutingInputs routing) {
+        LanguageModel model = fresh(backboneFolder(), scope, config(), seed);
+        multitask.loadInto(model);
+        variant.apply(model, 1);
+        long trainable = model.trainableParameterCount();
+        FewShotSplit split = FewShotSampler.split(task, shotsPerTask.getOrDefault(task.name(), shots), seed);
+        List<EncodedExample> train = encoder.encode(split.shots(), 0);
+        List<EncodedExample> rest = encoder.encode(split.rest(), 0);
+        int held = evaluateEvery > 0 ? Math.min(validationExamples, rest.size() - 1) : 0;
+        AdaptationCurve curve = adapt(model, train, rest.subList(0, held), name(variant), task.name(), seed, routing);
+        return new Adapted(model, trainable, curve, rest.subList(held, rest.size()));
     }
 
     /** Rank-classification accuracy of the model as it is (evaluation mode). */

@@ -70,6 +70,20 @@ class ExportCommandTest {
                 "--out", merged.toString()), err.toString());
         assertTrue(Files.isRegularFile(merged.resolve("model.safetensors")));
 
+        // One held-out task's adapted mixture, as a plain LoRA; redone twice, the same file.
+        String task = SkillComp.generate(SMALL, 5).suite().heldout().get(0).name();
+        for (String name : new String[] {"heldout-a", "heldout-b"}) {
+            assertEquals(0, run(err, "export", "--run", runDir.toString(), "--format", "peft", "--heldout", task,
+                    "--seed", "1", "--out", dir.resolve(name).toString()), err.toString());
+        }
+        assertEquals("LORA", JsonParser.parseString(Files.readString(dir.resolve("heldout-a/adapter_config.json")))
+                .getAsJsonObject().get("peft_type").getAsString());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("heldout-a/adapter_model.safetensors")),
+                Files.readAllBytes(dir.resolve("heldout-b/adapter_model.safetensors"))));
+        assertEquals(2, run(err, "export", "--run", runDir.toString(), "--format", "peft", "--heldout", "nope",
+                "--out", dir.resolve("x").toString()));
+        assertTrue(err.toString().contains("no held-out task 'nope'"), err.toString());
+
         Path imported = dir.resolve("imported.json");
         Files.writeString(imported, "{\"output\": \"runs/imported\", \"backbone\": \"llama\", \"suite\": \"suite\","
                 + " \"seeds\": [0], \"adapters\": \"peft-poly\", \"adaptation\": {\"variant\": \"z\", \"shots\": 8, \"steps\": 1}}");
