@@ -19,11 +19,11 @@ import org.routelab.nn.Parameter;
 /** Tiny random-weight backbone folders of each family, batches, and logit comparisons for the interop tests. */
 final class Backbones {
     /** The families the tests cover. */
-    static final List<String> FAMILIES = List.of("t5", "llama", "qwen2");
+    static final List<String> FAMILIES = List.of("t5", "llama", "mistral", "qwen2");
 
     private Backbones() {}
 
-    /** Saves a tiny random backbone of a family (T5 v1.1, Llama, Qwen2 with tied embeddings) with a tokenizer file. */
+    /** Saves a tiny random backbone of a family (T5 v1.1, Llama, Mistral with a sliding window, Qwen2 with tied embeddings) with a tokenizer file. */
     static Path folder(Path dir, String family) throws IOException {
         Path folder = dir.resolve(family);
         if (Files.exists(folder.resolve("config.json"))) {

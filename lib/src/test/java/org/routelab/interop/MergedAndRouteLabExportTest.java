@@ -34,7 +34,7 @@ class MergedAndRouteLabExportTest {
     Path dir;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"t5", "llama", "qwen2", "t5-v5-layout", "llama-v5-layout"})
+    @ValueSource(strings = {"t5", "llama", "mistral", "qwen2", "t5-v5-layout", "llama-v5-layout", "qwen2-v5-layout"})
     void aMergedFolderReloadsToTheAdaptedLogits(String which) throws IOException {
         String family = which.replace("-v5-layout", "");
         Path base = Backbones.folder(dir, family);

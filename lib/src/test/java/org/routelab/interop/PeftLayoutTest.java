@@ -47,7 +47,7 @@ class PeftLayoutTest {
         Files.writeString(out.resolve("adapter_config.json"), json);
     }
 
-    @ParameterizedTest(name = "{0}, rslora={1}")
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"t5", "llama"})
     void aPeftLoraComputesBasePlusScaledBA(String family) throws IOException {
         for (boolean rslora : new boolean[] {false, true}) {
@@ -81,6 +81,7 @@ class PeftLayoutTest {
                 assertEquals(MODULES.get(family), adapter.applyTo(model));
                 float[] expected = Backbones.logits(reference, m);
                 double diff = Backbones.maxDiff(expected, Backbones.logits(model, m));
+                Backbones.report("peft-written lora" + (rslora ? " (rslora)" : ""), family, diff, expected);
                 assertTrue(diff < Backbones.tolerance(expected), family + " rslora=" + rslora + ": " + diff);
             }
         }
@@ -138,6 +139,7 @@ class PeftLayoutTest {
                 }
                 float[] expected = Backbones.logits(reference, m);
                 double diff = Backbones.maxDiff(expected, Backbones.logits(model, m, task, task));
+                Backbones.report("peft-written poly task " + task, family, diff, expected);
                 assertTrue(diff < Backbones.tolerance(expected), family + " task " + task + ": " + diff);
             }
         }

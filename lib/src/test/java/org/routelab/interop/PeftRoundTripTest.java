@@ -41,7 +41,7 @@ class PeftRoundTripTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"t5", "llama", "qwen2"})
+    @ValueSource(strings = {"t5", "llama", "mistral", "qwen2"})
     void loraRoundTripsThroughPeftsLayout(String family) throws IOException {
         Path base = Backbones.folder(dir, family);
         Path out = dir.resolve("lora-" + family);
