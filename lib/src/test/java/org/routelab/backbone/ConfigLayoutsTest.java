@@ -21,10 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.backbone.checkpoint.CheckpointException;
 import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.backbone.llama.LlamaConfig;
-import org.routelab.backbone.llama.LlamaModel;
 import org.routelab.backbone.llama.TinyLlama;
 import org.routelab.backbone.t5.T5Config;
-import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 
