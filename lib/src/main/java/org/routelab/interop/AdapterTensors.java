@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.Lora;
 import org.routelab.method.Mhr;
-import org.routelab.method.Poly;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.TaskRouter;
 
@@ -39,9 +38,9 @@ final class AdapterTensors {
         return manager.create(view.toType(DataType.FLOAT32, false).toFloatArray(), view.getShape());
     }
 
-    /** Returns whether an adapter is a skill inventory routed by task (Poly or MHR). */
+    /** Returns whether an adapter is a skill inventory routed by task (Poly or MHR: Poly is MHR with one head). */
     static boolean isSkilled(Adapter a) {
-        return a instanceof Poly || a instanceof Mhr;
+        return a instanceof Mhr;
     }
 
     /** Returns a LoRA's {@code A [d_in, r]}. */

@@ -22,7 +22,6 @@ import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
-import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.Parameter;
 
@@ -43,7 +42,7 @@ public final class PeftAdapter {
             "modules_to_save", "null", "rank_pattern", "{}", "alpha_pattern", "{}", "layer_replication", "null");
 
     private final Path folder;
-    private final Method method;
+    private final String method;
     private final int rank;
     private final double scale;
     private final int skills;
@@ -52,7 +51,7 @@ public final class PeftAdapter {
     private final List<String> taskNames;
     private final List<String> modules;
 
-    private PeftAdapter(Path folder, Method method, int rank, double scale, int skills, int heads, int tasks,
+    private PeftAdapter(Path folder, String method, int rank, double scale, int skills, int heads, int tasks,
             List<String> taskNames, List<String> modules) {
         this.folder = folder;
         this.method = method;
@@ -112,7 +111,7 @@ public final class PeftAdapter {
                         + " [d_out, r] with r = " + r + " (per-module ranks are not supported)");
             }
         }
-        return new PeftAdapter(folder, Method.LORA, r, scale, 1, 1, 1, List.of(), modules);
+        return new PeftAdapter(folder, "lora", r, scale, 1, 1, 1, List.of(), modules);
     }
 
     private static PeftAdapter poly(Path folder, ConfigJson c, SafetensorsFile file) {
@@ -141,7 +140,7 @@ public final class PeftAdapter {
             }
         }
         List<String> names = taskNames(folder.resolve(PeftFormat.TASK_NAMES), tasks);
-        return new PeftAdapter(folder, splits == 1 ? Method.POLY : Method.MHR, r, 1.0, skills, splits, tasks, names,
+        return new PeftAdapter(folder, splits == 1 ? "poly" : "mhr", r, 1.0, skills, splits, tasks, names,
                 modules);
     }
 
@@ -198,8 +197,8 @@ public final class PeftAdapter {
         return new ModelConfigException(file.path() + ": module '" + module + "': " + problem);
     }
 
-    /** Returns the RouteLab method the adapter becomes: lora, poly or mhr. */
-    public Method method() {
+    /** Returns the name of the RouteLab method the adapter becomes: lora, poly or mhr. */
+    public String method() {
         return method;
     }
 
@@ -229,8 +228,14 @@ public final class PeftAdapter {
         }
         String parentRegex = "^(?:" + parents.stream().map(Pattern::quote).collect(Collectors.joining("|")) + ")$";
         String leafRegex = leaves.stream().map(Pattern::quote).collect(Collectors.joining("|"));
-        return MethodConfig.defaults(method).withRank(rank).withSkills(skills).withHeads(heads).withTasks(tasks)
-                .withTargets(parentRegex, leafRegex);
+        MethodConfig c = MethodConfig.defaults(method).with("rank", rank);
+        if (!"lora".equals(method)) {
+            c = c.with("skills", skills);
+        }
+        if ("mhr".equals(method)) {
+            c = c.with("heads", heads);
+        }
+        return c.withTasks(tasks).withTargets(parentRegex, leafRegex);
     }
 
     /**
@@ -247,7 +252,7 @@ public final class PeftAdapter {
             for (String m : modules) {
                 String prefix = PeftFormat.PREFIX + m;
                 String target = m + "." + AdapterTensors.ADAPTER + ".";
-                if (method == Method.LORA) {
+                if ("lora".equals(method)) {
                     try (NDManager scope = manager.newSubManager()) {
                         NDArray a = file.read(prefix + PeftFormat.LORA_A, DataType.FLOAT32, scope).transpose();
                         NDArray b = file.read(prefix + PeftFormat.LORA_B, DataType.FLOAT32, scope).transpose()
@@ -277,7 +282,7 @@ public final class PeftAdapter {
     public List<String> applyTo(LanguageModel model) {
         List<String> injected;
         try {
-            injected = Method.inject(model, methodConfig(), DataType.FLOAT32);
+            injected = methodConfig().inject(model, DataType.FLOAT32);
         } catch (IllegalArgumentException e) {
             throw new ModelConfigException(folder + ": the adapter does not fit the model: " + e.getMessage(), e);
         }

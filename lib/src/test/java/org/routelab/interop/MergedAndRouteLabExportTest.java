@@ -22,7 +22,6 @@ import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.TransformersLayouts;
 import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
-import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.Parameter;
 
@@ -51,7 +50,7 @@ class MergedAndRouteLabExportTest {
         Path out = dir.resolve("merged-" + which);
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            Method.inject(model, MethodConfig.defaults(Method.LORA).withRank(2), DataType.FLOAT32);
+            MethodConfig.defaults("lora").with("rank", 2).inject(model, DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 6);
             float[] adapted = Backbones.logits(model, m);
             AdapterExport.Outcome o = AdapterExport.write(model, "lora", "lora", base, List.of(), ExportFormat.MERGED,
@@ -74,8 +73,7 @@ class MergedAndRouteLabExportTest {
         Path base = Backbones.folder(dir, "llama");
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            Method.inject(model, MethodConfig.defaults(Method.POLY).withRank(2).withSkills(3).withTasks(2),
-                    DataType.FLOAT32);
+            poly().inject(model, DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 7);
             var e = assertThrows(IllegalArgumentException.class, () -> AdapterExport.write(model, "poly", "poly", base,
                     TASKS, ExportFormat.MERGED, null, dir.resolve("no")));
@@ -89,10 +87,14 @@ class MergedAndRouteLabExportTest {
         }
     }
 
+    private static MethodConfig poly() {
+        return MethodConfig.defaults("poly").with("rank", 2).with("skills", 3).withTasks(2);
+    }
+
     /** The -mu model's logits computed the way few-shot adaptation builds it. */
     private static float[] averaged(Path base, NDManager m) {
         LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-        Method.inject(model, MethodConfig.defaults(Method.POLY).withRank(2).withSkills(3).withTasks(2), DataType.FLOAT32);
+        poly().inject(model, DataType.FLOAT32);
         Backbones.randomiseAdapters(model, m, 7);
         org.routelab.routing.AdaptationVariant.AVERAGE.apply(model, 1);
         return Backbones.logits(model, m);
@@ -102,10 +104,10 @@ class MergedAndRouteLabExportTest {
     void methodsPeftCannotHoldGoToRouteLabsLayoutAndReload() throws IOException {
         Path base = Backbones.folder(dir, "t5");
         Path out = dir.resolve("tlora");
-        MethodConfig tlora = MethodConfig.defaults(Method.TLORA).withRank(2).withTensorRank(2).withOrder(2);
+        MethodConfig tlora = MethodConfig.defaults("tlora").with("rank", 2).with("tensor_rank", 2).with("order", 2);
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            Method.inject(model, tlora, DataType.FLOAT32);
+            tlora.inject(model, DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 8);
             float[] before = Backbones.logits(model, m);
             AdapterExport.Outcome o = AdapterExport.write(model, tlora.describe(), "tlora", base, List.of(),
@@ -117,7 +119,7 @@ class MergedAndRouteLabExportTest {
             assertEquals(tlora.describe(), d.get("method").getAsString());
 
             LanguageModel reloaded = LanguageModel.load(base, m, DataType.FLOAT32);
-            Method.inject(reloaded, tlora, DataType.FLOAT32);
+            tlora.inject(reloaded, DataType.FLOAT32);
             var params = reloaded.namedParameters();
             try (SafetensorsFile f = SafetensorsFile.open(out.resolve("adapter_model.safetensors"))) {
                 assertEquals(reloaded.trainableParameters().keySet(), f.names());
