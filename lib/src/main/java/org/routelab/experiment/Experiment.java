@@ -25,6 +25,7 @@ import org.routelab.interop.AdapterExport;
 import org.routelab.interop.ExportFormat;
 import org.routelab.interop.PeftAdapter;
 import org.routelab.method.MethodConfig;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
@@ -269,7 +270,7 @@ public final class Experiment {
                     : MultitaskPhase.read(outputDir, bench.manager);
             Map<String, Double> out = new LinkedHashMap<>();
             try (var scope = bench.manager.newSubManager()) {
-                multitask.loadInto(bench.freshAdapters(scope, MultitaskPhase.SEED));
+                multitask.loadInto(bench.freshAdapters(scope, RandomStream.of(MultitaskPhase.SEED)));
                 List<Task> tasks = suite.training();
                 for (int id = 0; id < tasks.size(); id++) {
                     Task task = tasks.get(id);
@@ -360,7 +361,7 @@ public final class Experiment {
     private AdapterExport.Outcome export(Workbench bench, Multitask trained, ExportFormat format, String mixture,
             Path out) {
         try (NDManager scope = bench.manager.newSubManager()) {
-            LanguageModel model = bench.freshAdapters(scope, MultitaskPhase.SEED);
+            LanguageModel model = bench.freshAdapters(scope, RandomStream.of(MultitaskPhase.SEED));
             trained.loadInto(model);
             List<String> tasks = !config.method().routing().taskIds() ? List.of()
                     : imported != null ? imported.taskNames() : suite.training().stream().map(Task::name).toList();

@@ -11,6 +11,7 @@ import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Module;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.RoutedAdapter;
 
 /**
@@ -70,8 +71,10 @@ public final class Mixtures {
         int skills = (int) s[1];
         int rank = (int) s[3];
         NDManager manager = skillsA.getManager();
+        // Its initial values are replaced by the mixture below, so any stream serves.
         Lora lora = new Lora(manager, inFeatures, outFeatures,
-                new LoraConfig(rank, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS), skillsA.getDataType());
+                new LoraConfig(rank, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS), RandomStream.of(0),
+                skillsA.getDataType());
         try (NDManager scope = manager.newSubManager()) {
             NDArray w = a.router().weights(ForwardContext.eval().withTaskIds(task), scope, 1)
                     .reshape(heads, 1, skills);

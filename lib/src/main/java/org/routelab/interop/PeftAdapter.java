@@ -24,6 +24,7 @@ import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 /**
  * An adapter folder written by PEFT ({@link PeftFormat}), read into RouteLab's methods: a LORA adapter
@@ -282,7 +283,8 @@ public final class PeftAdapter {
     public List<String> applyTo(LanguageModel model) {
         List<String> injected;
         try {
-            injected = methodConfig().inject(model, DataType.FLOAT32);
+            // The initial values are replaced by the file's, so any stream serves.
+            injected = methodConfig().inject(model, RandomStream.of(0), DataType.FLOAT32);
         } catch (IllegalArgumentException e) {
             throw new ModelConfigException(folder + ": the adapter does not fit the model: " + e.getMessage(), e);
         }

@@ -24,6 +24,7 @@ import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 /** Merged Hugging Face folders reload to the adapted logits; other methods export in RouteLab's layout and reload. */
 class MergedAndRouteLabExportTest {
@@ -50,7 +51,7 @@ class MergedAndRouteLabExportTest {
         Path out = dir.resolve("merged-" + which);
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            MethodConfig.defaults("lora").with("rank", 2).inject(model, DataType.FLOAT32);
+            MethodConfig.defaults("lora").with("rank", 2).inject(model, RandomStream.of(1), DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 6);
             float[] adapted = Backbones.logits(model, m);
             AdapterExport.Outcome o = AdapterExport.write(model, "lora", "lora", base, List.of(), ExportFormat.MERGED,
@@ -73,7 +74,7 @@ class MergedAndRouteLabExportTest {
         Path base = Backbones.folder(dir, "llama");
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            poly().inject(model, DataType.FLOAT32);
+            poly().inject(model, RandomStream.of(1), DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 7);
             var e = assertThrows(IllegalArgumentException.class, () -> AdapterExport.write(model, "poly", "poly", base,
                     TASKS, ExportFormat.MERGED, null, dir.resolve("no")));
@@ -94,9 +95,9 @@ class MergedAndRouteLabExportTest {
     /** The -mu model's logits computed the way few-shot adaptation builds it. */
     private static float[] averaged(Path base, NDManager m) {
         LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-        poly().inject(model, DataType.FLOAT32);
+        poly().inject(model, RandomStream.of(1), DataType.FLOAT32);
         Backbones.randomiseAdapters(model, m, 7);
-        org.routelab.routing.AdaptationVariant.AVERAGE.apply(model, 1);
+        org.routelab.routing.AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(1));
         return Backbones.logits(model, m);
     }
 
@@ -107,7 +108,7 @@ class MergedAndRouteLabExportTest {
         MethodConfig tlora = MethodConfig.defaults("tlora").with("rank", 2).with("tensor_rank", 2).with("order", 2);
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            tlora.inject(model, DataType.FLOAT32);
+            tlora.inject(model, RandomStream.of(1), DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 8);
             float[] before = Backbones.logits(model, m);
             AdapterExport.Outcome o = AdapterExport.write(model, tlora.describe(), "tlora", base, List.of(),
@@ -119,7 +120,7 @@ class MergedAndRouteLabExportTest {
             assertEquals(tlora.describe(), d.get("method").getAsString());
 
             LanguageModel reloaded = LanguageModel.load(base, m, DataType.FLOAT32);
-            tlora.inject(reloaded, DataType.FLOAT32);
+            tlora.inject(reloaded, RandomStream.of(1), DataType.FLOAT32);
             var params = reloaded.namedParameters();
             try (SafetensorsFile f = SafetensorsFile.open(out.resolve("adapter_model.safetensors"))) {
                 assertEquals(reloaded.trainableParameters().keySet(), f.names());

@@ -26,6 +26,7 @@ import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.Linear;
+import org.routelab.nn.RandomStream;
 
 /** Export to PEFT's layouts and back gives the same logits; the files have PEFT's documented keys and shapes. */
 class PeftRoundTripTest {
@@ -49,7 +50,7 @@ class PeftRoundTripTest {
             // alpha 6 at rank 2: scale 3, to show the real scale travels as lora_alpha.
             LoraConfig lc = new LoraConfig(2, 4f, 0f, model.defaultAdapterTargets().modules(),
                     model.defaultAdapterTargets().layers());
-            List<String> paths = lc.inject(model, DataType.FLOAT32);
+            List<String> paths = lc.inject(model, RandomStream.of(1), DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 3);
             float[] before = Backbones.logits(model, m);
             PeftExport.lora(model, base, out);
@@ -95,7 +96,7 @@ class PeftRoundTripTest {
             Path out = dir.resolve(name + "-" + family);
             try (NDManager m = NDManager.newBaseManager()) {
                 LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-                List<String> paths = routed(name).inject(model, DataType.FLOAT32);
+                List<String> paths = routed(name).inject(model, RandomStream.of(1), DataType.FLOAT32);
                 Backbones.randomiseAdapters(model, m, 4);
                 float[] before = Backbones.logits(model, m, 0, 2);
                 PeftExport.poly(model, base, TASKS, out);
@@ -141,7 +142,7 @@ class PeftRoundTripTest {
         Path base = Backbones.folder(dir, "t5");
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            routed("mhr").inject(model, DataType.FLOAT32);
+            routed("mhr").inject(model, RandomStream.of(1), DataType.FLOAT32);
             Backbones.randomiseAdapters(model, m, 5);
             float[] task1 = Backbones.logits(model, m, 1, 1);
             Mixtures.replaceByLora(model, "reverse", TASKS);
@@ -166,7 +167,7 @@ class PeftRoundTripTest {
         Path out = dir.resolve("lora");
         try (NDManager m = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.load(base, m, DataType.FLOAT32);
-            MethodConfig.defaults("lora").with("rank", 2).inject(model, DataType.FLOAT32);
+            MethodConfig.defaults("lora").with("rank", 2).inject(model, RandomStream.of(1), DataType.FLOAT32);
             PeftExport.lora(model, base, out);
         }
         Path config = out.resolve("adapter_config.json");
