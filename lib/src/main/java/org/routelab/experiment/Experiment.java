@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.Example;
 import org.routelab.data.JsonlTasks;
