@@ -88,6 +88,19 @@ public final class ExperimentBuilder {
     }
 
     /**
+     * Starts from an adapter written by PEFT ({@code adapter_config.json} and {@code
+     * adapter_model.safetensors}, LORA or POLY) instead of multi-task training: the method, its sizes
+     * and its projections come from the adapter (replacing {@link #method}), and the same adaptation
+     * and evaluation follow. Use the adapter's base model as {@link #backbone}.
+     *
+     * @param peftFolder the adapter folder
+     * @return this builder
+     */
+    public ExperimentBuilder adapters(Path peftFolder) {
+        return set("adapters", peftFolder.toString());
+    }
+
+    /**
      * Sets the multi-task training length; 0 skips it (few-shot training from a fresh adapter).
      *
      * @param steps the number of updates
