@@ -29,6 +29,7 @@ final class AdaptCommand implements Callable<Integer> {
         SignalStop.install();
         RunConfig run = options.read();
         try (RunFolder folder = RunOptions.open(run, RunFolder.Command.ADAPT, restart)) {
+            RunConfig.keepCopy(run);
             ExperimentResult result = run.experiment().adapt(folder);
             System.out.println(ResultTables.perTask(result).print());
             System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),

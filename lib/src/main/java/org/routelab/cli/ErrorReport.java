@@ -9,7 +9,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
 /**
- * How a failed command ends: a user's mistake ({@link UserError}) is printed as {@code routelab:
+ * How a failed command ends: a user's mistake ({@link UserError}, or a value or request refused with
+ * {@link IllegalArgumentException} or {@link IllegalStateException}) is printed as {@code routelab:
  * message} with exit status 2, an I/O failure as one line with status 1, a stop on a signal with the
  * signal's status; anything else is a bug and keeps its stack trace. {@code --verbose} adds the stack
  * trace to every case.
@@ -29,7 +30,9 @@ final class ErrorReport implements CommandLine.IExecutionExceptionHandler {
         if (e instanceof RunInterruptedException) {
             err.println("routelab: " + e.getMessage());
             status = SignalStop.exitStatus();
-        } else if (e instanceof UserError) {
+        } else if (e instanceof UserError || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            // Values out of range and requests that do not fit the inputs (e.g. an export's options) are refused
+            // with these two; the library's own invariants fail otherwise.
             err.println("routelab: " + e.getMessage());
             status = USER_ERROR;
         } else if (e instanceof UncheckedIOException || e instanceof IOException) {

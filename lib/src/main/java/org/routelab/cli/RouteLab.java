@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         name = "routelab",
         mixinStandardHelpOptions = true,
         description = "Routed adapters on frozen language models.",
-        subcommands = {TrainCommand.class, AdaptCommand.class, EvalCommand.class, CompareCommand.class,
+        subcommands = {TrainCommand.class, AdaptCommand.class, EvalCommand.class, ExportCommand.class, CompareCommand.class,
             BenchCommand.class, ParamsCommand.class, DoctorCommand.class, BackboneCommand.class})
 public final class RouteLab implements Runnable {
     @CommandLine.Spec
@@ -29,6 +29,11 @@ public final class RouteLab implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new RouteLab()).setExecutionExceptionHandler(new ErrorReport()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Returns the command line with its error reporting ({@link ErrorReport}), as {@link #main} runs it. */
+    static CommandLine commandLine() {
+        return new CommandLine(new RouteLab()).setExecutionExceptionHandler(new ErrorReport());
     }
 }

@@ -27,6 +27,7 @@ final class TrainCommand implements Callable<Integer> {
         SignalStop.install();
         RunConfig run = options.read();
         try (RunFolder folder = RunOptions.open(run, RunFolder.Command.TRAIN, restart)) {
+            RunConfig.keepCopy(run);
             List<Float> losses = run.experiment().train(folder);
             System.out.println(losses.isEmpty() ? "no multi-task training configured (multitask.steps = 0)"
                     : "multi-task training: " + losses.size() + " steps, final loss " + losses.get(losses.size() - 1)

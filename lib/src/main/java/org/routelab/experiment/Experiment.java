@@ -1,10 +1,11 @@
 package org.routelab.experiment;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,11 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.routelab.analysis.AdapterWeights;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.data.Example;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
+import org.routelab.interop.AdapterExport;
+import org.routelab.interop.ExportFormat;
+import org.routelab.interop.PeftAdapter;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
@@ -31,7 +37,7 @@ import org.routelab.util.ConfigException;
  * remaining examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
  *
- * <p>Build one from a config ({@link #of}) or with {@link #builder()}, whose every option has the built-in
+ * <p>Build one from a config ({@link #of(ExperimentConfig)}) or with {@link #builder()}, whose every option has the built-in
  * default (SkillComp and the built-in backbone), so {@code Experiment.builder().method("poly").build().run()}
  * works as is.
  */
@@ -39,8 +45,12 @@ public final class Experiment {
     private final ExperimentConfig config;
     private final TaskSuite suite;
     private final RoutingInputs.Encoder intuitionEncoder;
+    /** The PEFT adapter of {@link ExperimentConfig#adapters}, standing in for multi-task training; or null. */
+    private final PeftAdapter imported;
 
     private Experiment(ExperimentConfig config, TaskSuite suite, RoutingInputs.Encoder intuitionEncoder) {
+        // The config's method is already the adapter's (ExperimentConfig binds it so).
+        this.imported = config.adapters() == null ? null : PeftAdapter.read(Path.of(config.adapters()));
         this.config = config;
         this.suite = suite;
         this.intuitionEncoder = intuitionEncoder;
@@ -76,18 +86,23 @@ public final class Experiment {
     }
 
     /** Returns a builder with the built-in defaults ({@link ExperimentConfig#DEFAULT}). */
-    public static Builder builder() {
-        return new Builder();
+    public static ExperimentBuilder builder() {
+        return new ExperimentBuilder();
     }
 
-    /** Returns the experiment's config. */
-    public ExperimentConfig config() {
-        return config;
+    /** An experiment of a config with a given suite and intuition encoder (the builder's). */
+    static Experiment of(ExperimentConfig config, TaskSuite suite, RoutingInputs.Encoder intuitionEncoder) {
+        return new Experiment(config, suite, intuitionEncoder);
     }
 
     /** Returns the experiment's tasks. */
     TaskSuite suite() {
         return suite;
+    }
+
+    /** Returns the experiment's config. */
+    public ExperimentConfig config() {
+        return config;
     }
 
     /** Returns the experiment's label: its name, or the method's with the variant, e.g. {@code poly-z}. */
@@ -97,7 +112,33 @@ public final class Experiment {
 
     /** The method's label, e.g. {@code poly} or {@code lora-fresh}. */
     private String label() {
+        if (imported != null) {
+            return "peft-" + config.method().method().name();
+        }
         return config.method().method().name() + (config.multitask().steps() == 0 ? "-fresh" : "");
+    }
+
+    /** Reads the backbone, with task routers as large as the imported adapter's or the suite's training tasks. */
+    private Workbench open() {
+        int tasks = imported != null ? Math.max(1, imported.taskNames().size()) : suite.numTrainingTasks();
+        return Workbench.open(config, suite, intuitionEncoder, tasks);
+    }
+
+    /** The multi-task outcome: the imported adapter's tensors, or multi-task training (or its saved outcome). */
+    private Multitask multitask(Workbench bench, Path runDir) {
+        if (imported != null) {
+            Map<String, NDArray> weights = imported.weights(bench.manager);
+            return new Multitask(weights, List.of(), weights.values().stream().mapToLong(NDArray::size).sum(), List.of());
+        }
+        return MultitaskPhase.run(bench, config, progressLabel(), runDir);
+    }
+
+    /** The finished multi-task outcome of a run folder (or the imported adapter's). */
+    private Multitask finished(Workbench bench, Path runDir) {
+        if (imported != null) {
+            return multitask(bench, null);
+        }
+        return config.multitask().steps() > 0 ? MultitaskPhase.read(runDir, bench.manager) : Multitask.NONE;
     }
 
     /**
@@ -137,8 +178,8 @@ public final class Experiment {
     public ExperimentResult run(Path outputDir) {
         long start = System.nanoTime();
         try (RunFolder lock = outputDir == null ? null : RunFolder.lock(outputDir);
-                Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = MultitaskPhase.run(bench, config, progressLabel(), outputDir);
+                Workbench bench = open()) {
+            Multitask multitask = multitask(bench, outputDir);
             AdaptationVariant v = config.adaptation().variant();
             ExperimentResult result = AdaptationPhase.run(bench, config, suite, multitask, v, name(v), start);
             if (outputDir != null) {
@@ -171,8 +212,8 @@ public final class Experiment {
             }
         }
         long start = System.nanoTime();
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = MultitaskPhase.run(bench, config, progressLabel(), null);
+        try (Workbench bench = open()) {
+            Multitask multitask = multitask(bench, null);
             long shared = System.nanoTime() - start;
             List<ExperimentResult> results = new ArrayList<>();
             for (AdaptationVariant v : variants) {
@@ -205,8 +246,8 @@ public final class Experiment {
      *     multi-task training)
      */
     public List<Float> train(RunFolder folder) {
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            return MultitaskPhase.run(bench, config, progressLabel(), folder.path()).losses();
+        try (Workbench bench = open()) {
+            return multitask(bench, folder.path()).losses();
         }
     }
 
@@ -236,9 +277,8 @@ public final class Experiment {
     public ExperimentResult adapt(RunFolder folder) {
         Path outputDir = folder.path();
         long start = System.nanoTime();
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = config.multitask().steps() > 0 ? MultitaskPhase.read(outputDir, bench.manager)
-                    : Multitask.NONE;
+        try (Workbench bench = open()) {
+            Multitask multitask = finished(bench, outputDir);
             AdaptationVariant v = config.adaptation().variant();
             ExperimentResult result = AdaptationPhase.run(bench, config, suite, multitask, v, name(v), start);
             ResultFiles.write(outputDir, result);
@@ -260,8 +300,12 @@ public final class Experiment {
         if (examples <= 0) {
             throw new IllegalArgumentException("examples must be positive, got " + examples);
         }
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = outputDir == null ? MultitaskPhase.run(bench, config, progressLabel(), null)
+        if (imported != null && !imported.taskNames().isEmpty() && imported.taskNames().size() != suite.numTrainingTasks()) {
+            throw new IllegalArgumentException("the imported adapter routes " + imported.taskNames().size()
+                    + " tasks, the suite has " + suite.numTrainingTasks() + " training tasks");
+        }
+        try (Workbench bench = open()) {
+            Multitask multitask = outputDir == null || imported != null ? multitask(bench, null)
                     : MultitaskPhase.read(outputDir, bench.manager);
             Map<String, Double> out = new LinkedHashMap<>();
             try (var scope = bench.manager.newSubManager()) {
@@ -277,6 +321,96 @@ public final class Experiment {
             }
             return out;
         }
+    }
+
+    /**
+     * Exports the multi-task adapters of a result of this experiment (e.g. in a notebook): PEFT's LORA
+     * or POLY layout, a merged Hugging Face model, or RouteLab's own layout (see {@link AdapterExport}).
+     *
+     * @param result a result of this experiment, holding its multi-task weights
+     * @param format the format
+     * @param mixture for Poly and MHR: a training task's name, or {@code mu} for the -mu average, to
+     *     export as a plain LoRA (needed for merging); null for the routed adapters
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalArgumentException if the result has no multi-task weights or they cannot be written so
+     */
+    public AdapterExport.Outcome export(ExperimentResult result, ExportFormat format, String mixture, Path out) {
+        AdapterWeights w = result.multitaskWeights();
+        if (w.isEmpty()) {
+            throw new IllegalArgumentException("result " + result.name() + " holds no multi-task adapters to export");
+        }
+        try (Workbench bench = open()) {
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            for (String n : w.names()) {
+                arrays.put(n, bench.manager.create(w.values(n), new Shape(w.shape(n))));
+            }
+            return export(bench, new Multitask(arrays, List.of(), 0, List.of()), format, mixture, out);
+        }
+    }
+
+    /**
+     * Exports the multi-task adapters a run folder holds ({@code multitask/}), as {@link
+     * #export(ExperimentResult, ExportFormat, String, Path)} does.
+     *
+     * @param runDir the run folder of this experiment
+     * @param format the format
+     * @param mixture a training task's name, {@code mu}, or null (see the other overload)
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalStateException if the folder holds no finished multi-task training
+     */
+    public AdapterExport.Outcome export(Path runDir, ExportFormat format, String mixture, Path out) {
+        try (Workbench bench = open()) {
+            Multitask trained = imported != null ? multitask(bench, null) : MultitaskPhase.read(runDir, bench.manager);
+            return export(bench, trained, format, mixture, out);
+        }
+    }
+
+    /**
+     * Exports the adapter one held-out task ends with after few-shot adaptation with one seed, as a run
+     * computes it (adaptation is deterministic in the seed, so it is redone here): Poly and MHR as the
+     * task's mixture, a plain LoRA; -mu and LoRA as the LoRA they are; other methods in RouteLab's layout.
+     *
+     * @param runDir the run folder holding finished multi-task training, or null to train in memory
+     * @param heldoutTask the held-out task's name
+     * @param seed the few-shot seed
+     * @param format the format
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalArgumentException if there is no such held-out task
+     */
+    public AdapterExport.Outcome exportAdapted(Path runDir, String heldoutTask, int seed, ExportFormat format, Path out) {
+        Task task = suite.heldout().stream().filter(t -> t.name().equals(heldoutTask)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no held-out task '" + heldoutTask + "'; held-out tasks: "
+                        + suite.heldout().stream().map(Task::name).toList()));
+        AdaptationVariant v = config.adaptation().variant();
+        try (Workbench bench = open()) {
+            Multitask trained = runDir == null ? multitask(bench, null) : finished(bench, runDir);
+            try (NDManager scope = bench.manager.newSubManager()) {
+                AdaptationPhase.Adapted a = AdaptationPhase.adaptOne(bench, config, trained, v, task, seed, name(v), scope);
+                boolean skilled = config.method().routing().taskIds() && v != AdaptationVariant.AVERAGE;
+                return AdapterExport.write(a.model(), bench.method.describe(), config.method().method().name(),
+                        backboneFolder(), List.of(task.name()), format, skilled ? task.name() : null, out);
+            }
+        }
+    }
+
+    /** Writes a multi-task outcome through fresh adapters; the bench is closed right after (merging changes W0). */
+    private AdapterExport.Outcome export(Workbench bench, Multitask trained, ExportFormat format, String mixture,
+            Path out) {
+        try (NDManager scope = bench.manager.newSubManager()) {
+            LanguageModel model = bench.freshAdapters(scope, RandomStream.of(MultitaskPhase.SEED));
+            trained.loadInto(model);
+            List<String> tasks = !config.method().routing().taskIds() ? List.of()
+                    : imported != null ? imported.taskNames() : suite.training().stream().map(Task::name).toList();
+            return AdapterExport.write(model, bench.method.describe(), config.method().method().name(),
+                    backboneFolder(), tasks, format, mixture, out);
+        }
+    }
+
+    private Path backboneFolder() {
+        return config.backbone().equals(ExperimentConfig.BUILTIN) ? BuiltinBackbone.folder() : Path.of(config.backbone());
     }
 
     /** The per-task shots a data-scripts export records in its {@code suite.json} ({@code heldout[].k}). */
@@ -297,259 +431,5 @@ public final class Experiment {
             }
         }
         return out;
-    }
-
-    /**
-     * Options of an experiment: each call changes the {@link ExperimentConfig} it builds (unset ones keep
-     * {@link ExperimentConfig#DEFAULT}), checked by the config binder when {@link #build} is called.
-     */
-    public static final class Builder {
-        /** The changes, as the JSON object they would be in a run config. */
-        private final ObjectNode changes = ConfigBinding.MAPPER.createObjectNode();
-        private TaskSuite suite;
-        private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
-
-        private Builder() {}
-
-        private Builder set(String dottedPath, Object value) {
-            ObjectNode node = changes;
-            String[] keys = dottedPath.split("\\.");
-            for (int i = 0; i < keys.length - 1; i++) {
-                node = node.has(keys[i]) ? (ObjectNode) node.get(keys[i]) : node.putObject(keys[i]);
-            }
-            node.set(keys[keys.length - 1], ConfigBinding.MAPPER.valueToTree(value));
-            return this;
-        }
-
-        /**
-         * Sets the label shown in tables.
-         *
-         * @param name the label
-         * @return this builder
-         */
-        public Builder name(String name) {
-            return set("name", name);
-        }
-
-        /**
-         * Uses a Hugging Face model folder instead of the built-in backbone.
-         *
-         * @param folder the folder ({@code config.json}, weights, {@code tokenizer.json})
-         * @return this builder
-         */
-        public Builder backbone(Path folder) {
-            return set("backbone", folder.toString());
-        }
-
-        /**
-         * Uses another task suite (e.g. one read with {@code JsonlTasks.readSuite}); the config then says
-         * {@link ExperimentConfig#IN_MEMORY}.
-         *
-         * @param suite training and held-out tasks
-         * @return this builder
-         */
-        public Builder suite(TaskSuite suite) {
-            this.suite = Objects.requireNonNull(suite, "suite");
-            return set("suite", ExperimentConfig.IN_MEMORY);
-        }
-
-        /**
-         * Sets the method with its options.
-         *
-         * @param config the method configuration
-         * @return this builder
-         */
-        public Builder method(MethodConfig config) {
-            changes.set("method", config.toJson());
-            return this;
-        }
-
-        /**
-         * Sets the method by name with the papers' default options.
-         *
-         * @param name e.g. {@code poly}, {@code mhr}, {@code tensorpoly-2}
-         * @return this builder
-         */
-        public Builder method(String name) {
-            return method(MethodConfig.defaults(name));
-        }
-
-        /**
-         * Sets the multi-task training length; 0 skips it (few-shot training from a fresh adapter).
-         *
-         * @param steps the number of updates
-         * @return this builder
-         */
-        public Builder multitaskSteps(int steps) {
-            return set("multitask.steps", steps);
-        }
-
-        /**
-         * Sets the batch size of multi-task training and the largest of adaptation.
-         *
-         * @param size examples per batch
-         * @return this builder
-         */
-        public Builder batchSize(int size) {
-            return set("multitask.batch_size", size);
-        }
-
-        /**
-         * Sets the multi-task learning rates (by default the method's and {@link
-         * org.routelab.method.LearningRates#ROUTING}); the routing rate also serves adaptation.
-         *
-         * @param adapters the experts' learning rate
-         * @param routing the routing logits' learning rate
-         * @return this builder
-         */
-        public Builder learningRates(float adapters, float routing) {
-            return set("multitask.lr", adapters).set("multitask.routing_lr", routing);
-        }
-
-        /**
-         * Sets the adaptation variant.
-         *
-         * @param variant full, -z or -mu
-         * @return this builder
-         */
-        public Builder variant(AdaptationVariant variant) {
-            return set("adaptation.variant", Objects.requireNonNull(variant, "variant"));
-        }
-
-        /**
-         * Sets the few-shot adaptation.
-         *
-         * @param shots examples per held-out task ({@code k})
-         * @param steps updates
-         * @param learningRate the experts' learning rate
-         * @return this builder
-         */
-        public Builder adaptation(int shots, int steps, float learningRate) {
-            return adaptation(shots, steps).set("adaptation.lr", learningRate);
-        }
-
-        /**
-         * Sets the few-shot adaptation, keeping the learning rate (by default the method's).
-         *
-         * @param shots examples per held-out task ({@code k})
-         * @param steps updates
-         * @return this builder
-         */
-        public Builder adaptation(int shots, int steps) {
-            return set("adaptation.shots", shots).set("adaptation.steps", steps);
-        }
-
-        /**
-         * Gives some held-out tasks their own number of shots (the papers use 50 for Winogrande, 70
-         * for StoryCloze and 20 for H-SWAG); the others keep the adaptation's {@code shots}.
-         *
-         * @param shots shots by held-out task name (positive)
-         * @return this builder
-         */
-        public Builder shotsPerTask(Map<String, Integer> shots) {
-            return set("adaptation.shots_per_task", shots);
-        }
-
-        /**
-         * Sets the adaptation loss.
-         *
-         * @param loss LM or T-Few
-         * @return this builder
-         */
-        public Builder adaptationLoss(AdaptationLoss loss) {
-            return set("adaptation.loss", Objects.requireNonNull(loss, "loss"));
-        }
-
-        /**
-         * Evaluates during adaptation: every {@code every} steps (and after the last), the accuracy on
-         * {@code examples} validation examples taken from the held-out task's non-shot examples (they
-         * are then left out of the test set). With {@code keepBest}, the test set is scored with the
-         * weights of the best evaluation (the best-validation protocol); otherwise with the last.
-         *
-         * @param every steps between evaluations (positive)
-         * @param examples validation examples per task (positive)
-         * @param keepBest whether to keep the best-validation weights
-         * @return this builder
-         */
-        public Builder validation(int every, int examples, boolean keepBest) {
-            if (every <= 0) {
-                throw new ConfigException("adaptation.evaluate_every", "must be >= 1 to validate, got " + every);
-            }
-            return set("adaptation.evaluate_every", every).set("adaptation.validation_examples", examples)
-                    .set("adaptation.keep_best", keepBest);
-        }
-
-        /**
-         * Sets where the arrays live; by default the engine's default device (the first GPU when there
-         * is one, else the CPU).
-         *
-         * @param device e.g. {@code Device.cpu()} or {@code Device.gpu(0)}
-         * @return this builder
-         */
-        public Builder device(Device device) {
-            return set("device", device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu");
-        }
-
-        /**
-         * Sets how often multi-task training writes a checkpoint when the run has an output folder.
-         *
-         * @param steps steps between checkpoints (positive)
-         * @return this builder
-         */
-        public Builder checkpointEvery(int steps) {
-            return set("multitask.checkpoint_every", steps);
-        }
-
-        /**
-         * Keeps copies of the trained parameters every {@code steps} steps of multi-task training
-         * ({@link ExperimentResult#multitaskSnapshots}), e.g. to draw the routers' trajectories. They
-         * live on the Java heap, so mind the parameters' size times the number of snapshots. A run that
-         * resumes from a checkpoint has snapshots of the steps it ran itself only.
-         *
-         * @param steps steps between snapshots (positive)
-         * @return this builder
-         */
-        public Builder snapshotEvery(int steps) {
-            if (steps <= 0) {
-                throw new ConfigException("multitask.snapshot_every", "must be >= 1 to take snapshots, got " + steps);
-            }
-            return set("multitask.snapshot_every", steps);
-        }
-
-        /**
-         * Sets the few-shot seeds.
-         *
-         * @param seeds the seeds (the papers use 0, 1024, 42)
-         * @return this builder
-         */
-        public Builder seeds(Integer... seeds) {
-            return set("seeds", List.of(seeds));
-        }
-
-        /**
-         * Sets the sentence encoder of a per-example prior, e.g. T-REX's intuition (default: the frozen
-         * backbone). Not part of the config.
-         *
-         * @param encoder the encoder
-         * @return this builder
-         */
-        public Builder intuitionEncoder(RoutingInputs.Encoder encoder) {
-            this.intuitionEncoder = Objects.requireNonNull(encoder, "encoder");
-            return this;
-        }
-
-        /**
-         * Returns the experiment.
-         *
-         * @throws ConfigException naming the first value the config binder refuses
-         */
-        public Experiment build() {
-            ExperimentConfig config = ExperimentConfig.fromJson(changes, "");
-            if (suite == null) {
-                Experiment fromConfig = Experiment.of(config);
-                return new Experiment(fromConfig.config, fromConfig.suite, intuitionEncoder);
-            }
-            return new Experiment(config, suite, intuitionEncoder);
-        }
     }
 }

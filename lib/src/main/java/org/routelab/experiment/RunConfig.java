@@ -6,11 +6,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
+import org.routelab.util.AtomicFiles;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
 import org.routelab.util.ConfigValues;
@@ -20,8 +22,8 @@ import org.routelab.util.ConfigValues;
  * ExperimentConfig} as JSON (every key and its default are in that class's comment) plus {@code
  * "output"}, the run folder. Every key is checked by the config binder before any work starts: an
  * unknown key, a wrong type or a bad value is an error naming the file and the key's path (e.g. {@code
- * run.json: method.skils: unknown key}). Paths ({@code output}, {@code backbone}, {@code suite}) are
- * relative to the config file's folder.
+ * run.json: method.skils: unknown key}). Paths ({@code output}, {@code backbone}, {@code suite}, {@code
+ * adapters}) are relative to the config file's folder.
  *
  * <p>What depends on the config and its data only is checked here too, before any model is loaded:
  * every held-out task named by {@code shots_per_task} exists and keeps examples to score after its
@@ -33,6 +35,32 @@ import org.routelab.util.ConfigValues;
  * @param settings the normalised config that the run folder records and compares
  */
 public record RunConfig(Path file, Path output, Experiment experiment, RunSettings settings) {
+    /** The copy of its config that {@code train} and {@code adapt} keep in a run folder. */
+    public static final String COPY = "run.json";
+
+    /**
+     * Keeps the run's config in its folder ({@link #COPY}), so the folder describes itself (e.g. for
+     * {@code export --run}): the experiment's config with absolute folders, and {@code output} the folder
+     * itself. A config that already is that copy is left alone.
+     *
+     * @param run the run
+     * @throws UncheckedIOException if the copy cannot be written
+     */
+    public static void keepCopy(RunConfig run) {
+        Path copy = run.output().resolve(COPY);
+        try {
+            if (Files.exists(copy) && Files.isSameFile(copy, run.file())) {
+                return;
+            }
+            ObjectNode json = run.experiment().config().toJson();
+            json.put("output", ".");
+            Files.createDirectories(run.output());
+            AtomicFiles.writeString(copy, ConfigBinding.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json)
+                    + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a copy of " + run.file() + " in " + run.output(), e);
+        }
+    }
 
     /**
      * Reads and validates a config file.
@@ -68,6 +96,7 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
             }
             resolveFolder(tree, "backbone", ExperimentConfig.BUILTIN, base);
             resolveFolder(tree, "suite", ExperimentConfig.SKILLCOMP, base);
+            resolveFolder(tree, "adapters", null, base);
             ExperimentConfig config = ExperimentConfig.fromJson(tree, "");
             if (!config.backbone().equals(ExperimentConfig.BUILTIN)
                     && !Files.isRegularFile(Path.of(config.backbone()).resolve("config.json"))) {
@@ -119,10 +148,10 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
         }
     }
 
-    /** Makes a folder value relative to the config file absolute, unless it names the built-in one. */
+    /** Makes a folder value relative to the config file absolute, unless it names the built-in one (or none). */
     private static void resolveFolder(ObjectNode tree, String key, String builtin, Path base) {
         JsonNode v = tree.get(key);
-        if (v != null && v.isTextual() && !v.asText().equals(builtin)) {
+        if (v != null && v.isTextual() && !v.asText().equals(builtin) && !v.asText().equals(ExperimentConfig.IN_MEMORY)) {
             tree.put(key, base.resolve(v.asText()).toString());
         }
     }

@@ -117,7 +117,8 @@ public final class RunFolder implements AutoCloseable {
             moveAside(contents(), true, notices);
         }
         Optional<ObjectNode> record = readRecord();
-        boolean fresh = settings.values().get("multitask.steps").asInt() == 0;
+        // Adaptation starts from fresh or imported adapters when there is no multi-task training to run.
+        boolean fresh = settings.values().get("multitask.steps").asInt() == 0 || settings.values().containsKey("adapters");
         List<Path> contents = contents();
         // A record without contents (a command that stopped before making anything) protects nothing.
         if (record.isEmpty() || contents.isEmpty()) {
@@ -245,7 +246,7 @@ public final class RunFolder implements AutoCloseable {
         }
     }
 
-    /** What the folder holds besides its lock, its record and what was moved aside. */
+    /** What the folder holds besides its lock, its record, the config's copy and what was moved aside. */
     private List<Path> contents() {
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -253,7 +254,8 @@ public final class RunFolder implements AutoCloseable {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> {
                 String name = p.getFileName().toString();
-                return !name.equals(FolderLock.FILE) && !name.equals(RECORD) && !name.equals(SUPERSEDED);
+                return !name.equals(FolderLock.FILE) && !name.equals(RECORD) && !name.equals(SUPERSEDED)
+                        && !name.equals(RunConfig.COPY);
             }).sorted().toList();
         } catch (IOException e) {
             throw new RunFolderException("cannot list " + dir + ": " + e, e);
