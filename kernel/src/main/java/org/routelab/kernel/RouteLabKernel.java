@@ -39,6 +39,7 @@ final class RouteLabKernel extends BaseKernel {
     private static final long FORCE_STOP_DELAY_MS = 2000;
 
     private final KernelIO kernelIO;
+    private final CellHistory history;
     private final CellEvaluator evaluator;
     private final CodeAssist assist;
     private final Magics magics;
@@ -58,19 +59,21 @@ final class RouteLabKernel extends BaseKernel {
      * @param guard     shared with the connection, so that interrupts never hit a send to Jupyter
      */
     RouteLabKernel(String classPath, Path mavenWork, String mvn, IoGuard guard) {
-        this(new KernelIO(), classPath, mavenWork, mvn, guard);
+        this(new KernelIO(), new CellHistory(), classPath, mavenWork, mvn, guard);
     }
 
-    private RouteLabKernel(KernelIO io, String classPath, Path mavenWork, String mvn, IoGuard guard) {
+    private RouteLabKernel(KernelIO io, CellHistory history, String classPath, Path mavenWork, String mvn,
+            IoGuard guard) {
         super("routelab", version(), languageInfo(),
                 List.of(new HelpLink("Tablesaw", "https://jtablesaw.github.io/tablesaw/")),
-                null, io, new CommManager(), new Renderer(), null, null, false,
+                history, io, new CommManager(), new Renderer(), null, null, false,
                 new StringStyler.Builder()
                         .addPrimaryStyle(TextColor.BOLD_RESET_FG)
                         .addSecondaryStyle(TextColor.BOLD_RED_FG)
                         .addHighlightStyle(TextColor.BOLD_RESET_FG)
                         .build());
         this.kernelIO = io;
+        this.history = history;
         this.evaluator = new CellEvaluator(classPath, io.err, guard);
         this.assist = new CodeAssist(evaluator.analysis());
         this.magics = new Magics(evaluator, new MavenResolver(mvn, mavenWork), classPath, io.out);
@@ -129,6 +132,9 @@ final class RouteLabKernel extends BaseKernel {
         commManager.setMessageContext(message);
         ExecuteRequest request = message.getContent();
         int count = executionCount.getAndIncrement();
+        if (request.shouldStoreHistory()) {
+            history.add(count, request.getCode());
+        }
         env.setBusyDeferIdle();
         env.publish(new PublishExecuteInput(request.getCode(), count));
         replaceOutputStreams(env);
