@@ -141,6 +141,8 @@ final class RouteLabKernel extends BaseKernel {
         kernelIO.attach(env, request.isStdinEnabled());
         env.defer(() -> kernelIO.detach(env));
         progress.forgetOpenPhases();
+        mime.plotly().cellStarts(stringOrNull(message.getNonNullMetadata().get("cellId")),
+                stringList(message.getNonNullMetadata().get("deletedCells")));
         try {
             CellEvaluator.Outcome outcome = run(request.getCode());
             if (outcome.hasValue()) {
@@ -154,6 +156,15 @@ final class RouteLabKernel extends BaseKernel {
             reply.setExecutionCount(count);
             env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), reply);
         }
+    }
+
+    private static String stringOrNull(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    /** A JSON list of strings from request metadata; anything else is an empty list. */
+    private static List<String> stringList(Object value) {
+        return value instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of();
     }
 
     /** Runs a cell's magic lines and code pieces in order; the last piece's value is the cell's. */
@@ -244,14 +255,14 @@ final class RouteLabKernel extends BaseKernel {
 
     /** Shows a value as a new output with the given display id (see {@link Notebook#display}). */
     void display(Object value, String displayId) {
-        DisplayData data = mime.render(value);
+        DisplayData data = mime.render(value, displayId);
         data.setDisplayId(displayId);
         publishDisplay(data, false);
     }
 
     /** Replaces the output with the given display id. */
     void updateDisplay(Object value, String displayId) {
-        DisplayData data = mime.render(value);
+        DisplayData data = mime.render(value, displayId);
         data.setDisplayId(displayId);
         publishDisplay(data, true);
     }
