@@ -25,6 +25,7 @@ import org.dflib.jjava.jupyter.messages.publish.PublishExecuteResult;
 import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
 import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
 import org.dflib.jjava.jupyter.messages.request.ExecuteRequest;
+import org.dflib.jjava.jupyter.messages.request.HistoryRequest;
 import org.routelab.notebook.Progress;
 import org.routelab.notebook.ProgressListener;
 
@@ -66,7 +67,7 @@ final class RouteLabKernel extends BaseKernel {
             IoGuard guard) {
         super("routelab", version(), languageInfo(),
                 List.of(new HelpLink("Tablesaw", "https://jtablesaw.github.io/tablesaw/")),
-                history, io, new CommManager(), new Renderer(), null, null, false,
+                null, io, new CommManager(), new Renderer(), null, null, false,
                 new StringStyler.Builder()
                         .addPrimaryStyle(TextColor.BOLD_RESET_FG)
                         .addSecondaryStyle(TextColor.BOLD_RED_FG)
@@ -165,6 +166,13 @@ final class RouteLabKernel extends BaseKernel {
     /** A JSON list of strings from request metadata; anything else is an empty list. */
     private static List<String> stringList(Object value) {
         return value instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of();
+    }
+
+    /** Answers from this session's cells, with the reply's status (see {@link CellHistory.Reply}). */
+    @Override
+    protected void handleHistoryRequest(ShellReplyEnvironment env, Message<HistoryRequest> message) {
+        env.setBusyDeferIdle();
+        env.reply(history.answer(message.getContent()));
     }
 
     /** Runs a cell's magic lines and code pieces in order; the last piece's value is the cell's. */
