@@ -24,15 +24,16 @@ async function render(outputs, trusted) {
   return boxes;
 }
 
-function visiblePicture(box) {
-  return Array.from(box.querySelectorAll('img')).some(
-    img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0);
+function visiblePictures(box) {
+  return Array.from(box.querySelectorAll('img')).filter(
+    img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0).length;
 }
 
 function describe({ box, mimeType }) {
   return {
     mimeType,
-    picture: visiblePicture(box),
+    charts: box.querySelectorAll('.routelab-chart').length,
+    pictures: visiblePictures(box),
     drawn: box.querySelectorAll('.main-svg').length,
     scripts: box.querySelectorAll('script').length,
     text: box.innerText.trim()

@@ -66,8 +66,7 @@ final class MimeRenderer {
             data.putSVG(svg);
             data.putText("Chart: " + c.title());
         } else if (value instanceof Figure f) {
-            String title = f.getLayout() == null ? "chart" : f.getLayout().getTitle();
-            data.putHTML(PlotlyHtml.render(f, null, title, plotly.carries(displayId)));
+            data.putHTML(PlotlyHtml.render(f, null, null, plotly.carries(displayId)));
             data.putText("Plotly chart (shown interactively in Jupyter)");
         } else if (value instanceof RenderedImage image) {
             data.putData("image/png", png(image));

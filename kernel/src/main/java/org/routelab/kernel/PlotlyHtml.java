@@ -46,7 +46,7 @@ final class PlotlyHtml {
      *
      * @param figure the interactive chart
      * @param svg the static picture, or null when there is none (the note then stands alone)
-     * @param title the picture's alternative text
+     * @param title the picture's alternative text (unused without a picture)
      * @param carryPlotly whether this output carries plotly.js
      * @return the HTML fragment
      */

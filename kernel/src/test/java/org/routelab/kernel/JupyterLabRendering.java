@@ -31,12 +31,13 @@ final class JupyterLabRendering {
      * What one output shows.
      *
      * @param mimeType the MIME type JupyterLab chose to render
-     * @param picture whether a loaded image is visible
-     * @param drawn how many plotly.js chart layers were drawn
+     * @param charts how many RouteLab charts it holds
+     * @param pictures how many loaded images are visible
+     * @param drawn how many plotly.js chart layers were drawn (two per chart)
      * @param scripts how many script elements the rendered output holds
      * @param text its visible text
      */
-    record Shown(String mimeType, boolean picture, int drawn, int scripts, String text) {
+    record Shown(String mimeType, int charts, int pictures, int drawn, int scripts, String text) {
     }
 
     private JupyterLabRendering() {
@@ -121,16 +122,16 @@ final class JupyterLabRendering {
         List<Shown> shown = new ArrayList<>();
         for (JsonElement e : parsed.getAsJsonArray()) {
             JsonObject o = e.getAsJsonObject();
-            shown.add(new Shown(o.get("mimeType").getAsString(), o.get("picture").getAsBoolean(),
+            shown.add(new Shown(o.get("mimeType").getAsString(), o.get("charts").getAsInt(), o.get("pictures").getAsInt(),
                     o.get("drawn").getAsInt(), o.get("scripts").getAsInt(), o.get("text").getAsString()));
         }
         return shown;
     }
 
     /**
-     * What is wrong with charts as shown, one line per chart. Untrusted, a chart must be rendered as
-     * HTML with a visible static picture, the sentence on trusting the notebook and no script;
-     * trusted, plotly.js must have drawn it and no note may be left.
+     * What is wrong with outputs holding charts as shown, one line per output. Untrusted, an output
+     * must be rendered as HTML with a visible static picture per chart, the sentence on trusting the
+     * notebook and no script; trusted, plotly.js must have drawn every chart and no note may be left.
      *
      * @param name the notebook, for the messages
      * @param shown the charts as shown
@@ -140,12 +141,13 @@ final class JupyterLabRendering {
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < shown.size(); i++) {
             Shown s = shown.get(i);
-            boolean ok = trusted
-                    ? s.drawn() >= 2 && !s.text().contains("no copy of plotly.js") && !s.text().contains("Static picture")
-                    : s.mimeType().equals("text/html") && s.picture() && s.drawn() == 0 && s.scripts() == 0
-                            && s.text().contains(PlotlyHtml.TRUST_NOTE);
+            boolean ok = s.charts() > 0 && (trusted
+                    ? s.drawn() >= 2 * s.charts() && !s.text().contains("no copy of plotly.js")
+                            && !s.text().contains("Static picture")
+                    : s.mimeType().equals("text/html") && s.pictures() >= s.charts() && s.drawn() == 0
+                            && s.scripts() == 0 && s.text().contains(PlotlyHtml.TRUST_NOTE));
             if (!ok) {
-                problems.add(name + " chart " + (i + 1) + (trusted ? ", trusted: " : ", untrusted: ") + s);
+                problems.add(name + " chart output " + (i + 1) + (trusted ? ", trusted: " : ", untrusted: ") + s);
             }
         }
         return problems;

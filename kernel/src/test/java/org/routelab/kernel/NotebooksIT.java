@@ -160,7 +160,7 @@ class NotebooksIT {
         }
     }
 
-    /** The outputs that hold a chart (its static picture travels as image/svg+xml), in notebook order. */
+    /** The outputs that hold one or more RouteLab charts, in notebook order. */
     static List<JsonObject> chartOutputs(JsonObject notebook) {
         List<JsonObject> charts = new ArrayList<>();
         for (JsonElement c : notebook.getAsJsonArray("cells")) {
@@ -170,7 +170,8 @@ class NotebooksIT {
             }
             for (JsonElement o : cell.getAsJsonArray("outputs")) {
                 JsonObject output = o.getAsJsonObject();
-                if (output.has("data") && output.getAsJsonObject("data").has("image/svg+xml")) {
+                JsonElement html = output.has("data") ? output.getAsJsonObject("data").get("text/html") : null;
+                if (html != null && html.toString().contains("routelab-chart")) {
                     charts.add(output);
                 }
             }
