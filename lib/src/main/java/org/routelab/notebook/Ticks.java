@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * Tick positions and labels of a numeric axis, chosen as plotly.js does by default: round steps of
- * 1, 2 or 5 times a power of ten on linear axes, whole decades on logarithmic ones.
+ * 1, 2 or 5 times a power of ten on linear axes (labels without trailing zeros), whole decades on
+ * logarithmic ones.
  *
  * @param values tick positions in data units, ascending
  * @param labels one label per tick
@@ -33,7 +34,12 @@ record Ticks(double[] values, List<String> labels) {
             values.add(Math.abs(t) < step * 1e-9 ? 0 : t);
         }
         return new Ticks(values.stream().mapToDouble(Double::doubleValue).toArray(),
-                values.stream().map(v -> format(v, decimals)).toList());
+                values.stream().map(v -> trimmed(format(v, decimals))).toList());
+    }
+
+    /** "1.50" as "1.5" and "2.00" as "2", as plotly.js labels ticks. */
+    private static String trimmed(String number) {
+        return number.contains(".") ? number.replaceAll("\\.?0+$", "") : number;
     }
 
     /** Ticks at the powers of ten inside {@code [min, max]} (both positive), labelled 1, 10, 100, 1k, ... */

@@ -106,7 +106,8 @@ class ChartSvgTest {
     void ticksAreRoundSteps() {
         Ticks t = Ticks.linear(0, 1, 5);
         assertArrayEquals(new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0}, t.values(), 1e-12);
-        assertEquals(List.of("0.0", "0.2", "0.4", "0.6", "0.8", "1.0"), t.labels());
+        assertEquals(List.of("0", "0.2", "0.4", "0.6", "0.8", "1"), t.labels());
+        assertEquals(List.of("1", "1.5", "2", "2.5"), Ticks.linear(1, 2.5, 3).labels());
         assertEquals(List.of("-50", "0", "50", "100"), Ticks.linear(-60, 120, 4).labels());
         assertEquals(List.of("1k", "10k", "100k", "1M"), Ticks.log(300, 2e6).labels());
         assertEquals(List.of("0.01", "0.1", "1"), Ticks.log(0.005, 3).labels());
