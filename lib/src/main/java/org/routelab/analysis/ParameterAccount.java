@@ -39,7 +39,7 @@ import org.routelab.routing.InputRouter;
  *     or -1 for unrouted methods
  * @param adaptAverage parameters trained by -mu (the averaged adapter), or -1 for task-free methods
  */
-public record ParameterAccount(Method method, String options, int adaptedLayers, long expertParams,
+public record ParameterAccount(Method<?> method, String options, int adaptedLayers, long expertParams,
         long routingParams, long adaptFull, long adaptRouteOnly, long adaptAverage) {
 
     /** The CSV header matching {@link #csvRow}. */
@@ -56,21 +56,21 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
     public static ParameterAccount of(ConfigJson backbone, MethodConfig config) {
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
-            List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
+            List<String> adapted = config.inject(model, DataType.FLOAT32);
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             // Input routers train with their adapters (ParameterRole.ADAPTER) but are routing here.
             long inputRouting = model.namedModules().values().stream()
                     .filter(m -> m instanceof InputRouter).mapToLong(Module::parameterCount).sum();
             long experts = size(groups.get(ParameterRole.ADAPTER)) - inputRouting;
             long routing = size(groups.get(ParameterRole.ROUTING)) + inputRouting;
-            if (!config.method().routed() && routing > 0) {
+            if (!config.routing().taskIds() && routing > 0) {
                 AdaptationVariant.FULL.apply(model, 1);
                 long full = model.trainableParameterCount();
                 AdaptationVariant.ROUTE_ONLY.apply(model, 1);
                 return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
                         full, model.trainableParameterCount(), -1);
             }
-            if (!config.method().routed()) {
+            if (!config.routing().taskIds()) {
                 return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
                         experts, -1, experts);
             }
@@ -105,7 +105,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
      * @return the row
      */
     public String csvRow(String backbone) {
-        return String.join(",", backbone, method.id(), options, Integer.toString(adaptedLayers),
+        return String.join(",", backbone, method.name(), options, Integer.toString(adaptedLayers),
                 Long.toString(expertParams), Long.toString(routingParams), Long.toString(multitaskParamsWithRouting()),
                 count(adaptFull), count(adaptRouteOnly), count(adaptAverage));
     }
@@ -143,7 +143,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
         LongColumn z = LongColumn.create("trained: -z");
         LongColumn mu = LongColumn.create("trained: -mu");
         for (ParameterAccount a : accounts) {
-            method.append(a.method().id());
+            method.append(a.method().name());
             options.append(a.options());
             layers.append(a.adaptedLayers());
             experts.append(a.expertParams());

@@ -4,10 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Set;
+import org.routelab.adapter.Adapter;
 import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 
@@ -15,9 +18,78 @@ import org.routelab.routing.Router;
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
  * mixing its own slice of the S skills with its own weights. {@code A [q, S, d_in/q, r]},
  * {@code B [q, S, r, d_out/q]}; the mixed head slices are concatenated along {@code d_in} (A) and
- * {@code d_out} (B), so the total rank stays {@code r}; {@code delta = x A_tau B_tau / r}.
+ * {@code d_out} (B), so the total rank stays {@code r}; {@code delta = x A_tau B_tau / r}. With one
+ * head this is {@link Poly}.
  */
 public final class Mhr extends RoutedAdapter {
+    /**
+     * MHR's options (the MHR paper's T5-XL setting by default: r = 1, S = 8, q = 64).
+     *
+     * @param rank the LoRA rank {@code r}
+     * @param skills the number of skills {@code S}
+     * @param heads the number of heads {@code q} (must divide the adapted projections' sizes)
+     */
+    public record Options(int rank, int skills, int heads) {
+        /** The paper's setting. */
+        public static final Options DEFAULT = new Options(1, 8, 64);
+
+        /** Validates the values. */
+        public Options {
+            check(rank, skills, heads);
+        }
+
+        static void check(int rank, int skills, int heads) {
+            if (rank < 1 || skills < 1 || heads < 1) {
+                throw new IllegalArgumentException("rank, skills and heads must be positive, got " + rank + ", "
+                        + skills + " and " + heads);
+            }
+        }
+    }
+
+    /** The method's declaration. */
+    public record Spec() implements Method<Options> {
+        @Override
+        public String name() {
+            return "mhr";
+        }
+
+        @Override
+        public Class<Options> optionsType() {
+            return Options.class;
+        }
+
+        @Override
+        public Options defaults() {
+            return Options.DEFAULT;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, Options o) {
+            return new Mhr(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(), o.heads(),
+                    site.router(), site.ownsRouter(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(Options o) {
+            return RoutingNeeds.taskIds(o.heads(), o.skills());
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return LearningRates.LORA_STYLE;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.values());
+        }
+
+        @Override
+        public String describe(Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";S=" + o.skills() + ";q=" + o.heads();
+        }
+    }
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;

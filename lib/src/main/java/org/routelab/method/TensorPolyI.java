@@ -1,5 +1,9 @@
 package org.routelab.method;
 
+import java.util.Set;
+import org.routelab.adapter.Adapter;
+import org.routelab.routing.AdaptationVariant;
+import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -17,6 +21,58 @@ import org.routelab.routing.UniformRouter;
  * {@code delta = x A_tau^T B_tau / r}. Leaves and initialisation are TLoRA's.
  */
 public final class TensorPolyI extends RoutedAdapter {
+    /** The TensorPoly paper's setting (Table 3): r = 16, R = 8, N = 2. */
+    public static final TLora.Options DEFAULTS = new TLora.Options(16, 8, 2);
+
+    /** The method's declaration. */
+    public record Spec() implements Method<TLora.Options> {
+        @Override
+        public String name() {
+            return "tensorpoly-1";
+        }
+
+        @Override
+        public List<String> aliases() {
+            return List.of("tensorpoly-i");
+        }
+
+        @Override
+        public Class<TLora.Options> optionsType() {
+            return TLora.Options.class;
+        }
+
+        @Override
+        public TLora.Options defaults() {
+            return DEFAULTS;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, TLora.Options o) {
+            return new TensorPolyI(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
+                    site.router(), site.ownsRouter(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(TLora.Options o) {
+            return RoutingNeeds.taskIds(1, o.tensorRank());
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return TLora.LEARNING_RATES;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.values());
+        }
+
+        @Override
+        public String describe(TLora.Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
+        }
+    }
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;

@@ -1,5 +1,6 @@
 package org.routelab.routing;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -136,6 +137,7 @@ public enum AdaptationVariant {
      * @return the variant
      * @throws IllegalArgumentException naming the value and the accepted names
      */
+    @JsonCreator
     public static AdaptationVariant parse(String name) {
         String n = name.startsWith("-") ? name.substring(1) : name;
         for (AdaptationVariant v : values()) {

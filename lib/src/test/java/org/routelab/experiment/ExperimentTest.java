@@ -95,9 +95,9 @@ class ExperimentTest {
 
     @Test
     void averagingIsRefusedForTaskFreeMethods() {
-        var e = assertThrows(IllegalStateException.class,
-                () -> tiny("trex").variant(AdaptationVariant.AVERAGE).multitaskSteps(0).seeds(0).build().run());
-        assertTrue(e.getMessage().contains("-mu"), e.getMessage());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> tiny("trex").variant(AdaptationVariant.AVERAGE).multitaskSteps(0).seeds(0).build());
+        assertTrue(e.getMessage().contains("adaptation.variant") && e.getMessage().contains("-mu"), e.getMessage());
     }
 
     @Test

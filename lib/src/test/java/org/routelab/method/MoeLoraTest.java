@@ -24,10 +24,10 @@ class MoeLoraTest {
     @Test
     void oneExpertEqualsLora() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig one = TinyMethods.config(Method.MOE_LORA).withMoeLora(MoeLoraOptions.DEFAULT.withExperts(1));
+            MethodConfig one = TinyMethods.config("moe-lora").with("experts", 1);
             T5Model moe = TinyMethods.model(m, one, 1);
             TinyMethods.randomiseUpFactors(moe, m);
-            T5Model lora = TinyMethods.model(m, TinyMethods.config(Method.LORA), 1);
+            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora"), 1);
             var target = lora.namedParameters();
             moe.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {
@@ -132,8 +132,8 @@ class MoeLoraTest {
     @Test
     void loadBalancingReachesTheObjectiveAndTheRouters() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig config = TinyMethods.config(Method.MOE_LORA)
-                    .withMoeLora(MoeLoraOptions.DEFAULT.withExperts(3).withLoadBalancing(0.01f));
+            MethodConfig config = TinyMethods.config("moe-lora")
+                    .with("experts", 3).with("load_balancing", 0.01f);
             T5Model model = TinyMethods.model(m, config, 2);
             try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 ForwardContext pass = ForwardContext.train().newPass();
@@ -157,11 +157,11 @@ class MoeLoraTest {
 
     @Test
     void badOptionsAreNamed() {
-        var k = assertThrows(IllegalArgumentException.class, () -> MoeLoraOptions.DEFAULT.withTopK(9));
+        var k = assertThrows(IllegalArgumentException.class, () -> MoeLora.Options.DEFAULT.withTopK(9));
         assertTrue(k.getMessage().contains("top-k") && k.getMessage().contains("9"), k.getMessage());
-        var e = assertThrows(IllegalArgumentException.class, () -> MoeLoraOptions.DEFAULT.withExperts(0));
+        var e = assertThrows(IllegalArgumentException.class, () -> MoeLora.Options.DEFAULT.withExperts(0));
         assertTrue(e.getMessage().contains("experts") && e.getMessage().contains("0"), e.getMessage());
-        var lb = assertThrows(IllegalArgumentException.class, () -> MoeLoraOptions.DEFAULT.withLoadBalancing(-1f));
+        var lb = assertThrows(IllegalArgumentException.class, () -> MoeLora.Options.DEFAULT.withLoadBalancing(-1f));
         assertTrue(lb.getMessage().contains("load-balancing") && lb.getMessage().contains("-1.0"), lb.getMessage());
     }
 }
