@@ -13,7 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.CausalBatch;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;

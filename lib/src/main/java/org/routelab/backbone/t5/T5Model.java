@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;
