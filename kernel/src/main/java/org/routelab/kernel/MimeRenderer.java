@@ -8,7 +8,7 @@ import java.util.Base64;
 import javax.imageio.ImageIO;
 import org.dflib.jjava.jupyter.kernel.display.DisplayData;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
-import org.routelab.notebook.Chart;
+import org.routelab.charts.Chart;
 import org.routelab.notebook.MimeBundle;
 import org.routelab.notebook.NotebookRenderable;
 import tech.tablesaw.api.Table;

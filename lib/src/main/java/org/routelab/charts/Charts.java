@@ -8,9 +8,9 @@ import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
 import org.routelab.experiment.AdaptationCurve;
 import org.routelab.experiment.ExperimentResult;
-import org.routelab.notebook.XyChart.Scale;
-import org.routelab.notebook.XyChart.Series;
-import org.routelab.notebook.XyChart.Style;
+import org.routelab.charts.XyChart.Scale;
+import org.routelab.charts.XyChart.Series;
+import org.routelab.charts.XyChart.Style;
 
 /**
  * The notebooks' charts: training curves, routing maps, similarity heatmaps, dendrograms, accuracy

@@ -7,7 +7,7 @@ import java.util.List;
  * followed by a chart.
  *
  * <p>The kernel shows each part in order, rendered as it renders values on their own: Tablesaw
- * tables as HTML tables, {@link Chart}s (with their static picture) and tablesaw-jsplot figures as
+ * tables as HTML tables, charts (with their static picture) and tablesaw-jsplot figures as
  * interactive charts, {@code BufferedImage}s as PNG, {@link MimeBundle}s as given, anything else as
  * text. Outside a notebook, {@code toString()} is used instead, so keep it meaningful too.
  */

@@ -11,10 +11,5 @@
  * <p><b>Display.</b> Results choose how a notebook shows them by implementing
  * {@link org.routelab.notebook.NotebookRenderable} (a list of parts: Tablesaw tables, charts,
  * tablesaw-jsplot figures, images, {@link org.routelab.notebook.MimeBundle}s, text).
- *
- * <p><b>Charts.</b> {@link org.routelab.notebook.Charts} returns {@link org.routelab.notebook.Chart}s,
- * each an interactive plotly.js figure and a static SVG picture of the same data (drawn here, by
- * {@code Svg} and one class per kind of chart), so that a chart shows even where a notebook's
- * scripts do not run.
  */
 package org.routelab.notebook;

@@ -1,4 +1,4 @@
-package org.routelab.notebook;
+package org.routelab.charts;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,9 +16,9 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.routelab.analysis.Clustering;
 import org.routelab.analysis.Similarity;
-import org.routelab.notebook.XyChart.Scale;
-import org.routelab.notebook.XyChart.Series;
-import org.routelab.notebook.XyChart.Style;
+import org.routelab.charts.XyChart.Scale;
+import org.routelab.charts.XyChart.Series;
+import org.routelab.charts.XyChart.Style;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;

@@ -1,4 +1,4 @@
-package org.routelab.notebook;
+package org.routelab.charts;
 
 import tech.tablesaw.plotly.components.Figure;
 
