@@ -65,9 +65,28 @@ class Kernel:
                 return
         raise TimeoutError("no interrupt_reply")
 
-    def execute(self, code, on_output=None):
-        """Runs a cell; returns (reply status, outputs as (msg_type, content) pairs)."""
-        msg_id = self.kc.execute(code)
+    def states(self, msg_id):
+        """The execution states the kernel published for a request, up to its idle."""
+        states = []
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline and states[-1:] != ["idle"]:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id:
+                states.append(msg["content"]["execution_state"])
+        return states
+
+    def execute(self, code, on_output=None, cell_id=None, deleted_cells=()):
+        """Runs a cell; returns (reply status, outputs as (msg_type, content) pairs). Like JupyterLab,
+        it can name the cell and the cells deleted since the last request in the request's metadata."""
+        if cell_id is None:
+            msg_id = self.kc.execute(code)
+        else:
+            content = dict(code=code, silent=False, store_history=True, user_expressions={}, allow_stdin=False,
+                           stop_on_error=True)
+            msg = self.kc.session.msg("execute_request", content,
+                                      metadata={"cellId": cell_id, "deletedCells": list(deleted_cells)})
+            self.kc.shell_channel.send(msg)
+            msg_id = msg["header"]["msg_id"]
         outputs = []
         deadline = time.time() + TIMEOUT
         while time.time() < deadline:
@@ -158,6 +177,10 @@ def scenario_execute():
         code = "Math.ab"
         reply = k.reply(k.kc.complete(code, len(code)))
         check("abs(" in reply["matches"] and reply["cursor_start"] == 5, "completion", reply)
+        code = 'var tbl = Table.create("t");\ntbl.addC'
+        reply = k.reply(k.kc.complete(code, len(code)))
+        check("addColumns(" in reply["matches"] and reply["cursor_start"] == len(code) - 4,
+              "completion knows a name declared earlier in the same cell before it runs", reply)
         reply = k.reply(k.kc.inspect("Math.max(1, 2)", 6))
         check(reply["found"] and "max(int" in reply["data"]["text/plain"], "inspection", reply)
         reply = k.reply(k.kc.is_complete("for (int i = 0; i < 3; i++) {"))
@@ -189,6 +212,8 @@ def scenario_interrupt():
         check(sent and status == "error" and errors and errors[0]["ename"] == "Interrupted"
               and "'train' stopped between steps" in errors[0]["evalue"], "interrupt stops training between steps",
               out[-3:])
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(errors[0]["traceback"]))
+        check(shown.count("Interrupted") == 1, "the error says Interrupted once", shown)
         status, out = k.execute('System.out.println("still here");\n1 + 1')
         check(result(out).get("text/plain") == "2" and ("stream", "still here\n") in
               [(kind, c.get("text")) for kind, c in out], "kernel and its output work after the interrupt", out)
@@ -202,6 +227,9 @@ def scenario_interrupt():
             k.interrupt_acknowledged()
             reply = k.reply_within(msg_id, 2)
         check(reply is not None and reply["status"] == "error", "a loop that ignores interrupts is stopped", reply)
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(reply["traceback"]))
+        check(shown.count("Interrupted") == 1 and "stopped by force" in shown, "the forced stop says Interrupted once",
+              shown)
         status, out = k.execute("int after = 3;\nafter * 2")
         check(result(out).get("text/plain") == "6", "kernel works after stopping a busy loop", out)
     finally:
@@ -224,6 +252,86 @@ def scenario_restart():
     finally:
         k.close()
     check(not k.km.is_alive(), "shutdown ends the kernel process")
+
+
+def scenario_history():
+    k = Kernel()
+    try:
+        for phase in ("once the kernel is ready", "after a restart"):
+            # what JupyterLab 4 and Notebook 7 ask as soon as they connect
+            msg_id = k.kc.history(raw=True, output=False, hist_access_type="tail", n=1)
+            reply = k.reply_within(msg_id, 30)
+            check(reply is not None and reply.get("status") == "ok" and reply.get("history") == [],
+                  f"history_request is answered {phase}", reply)
+            states = k.states(msg_id)
+            check(states == ["busy", "idle"], f"the kernel reports busy, then idle, for it {phase}", states)
+            if phase == "after a restart":
+                break
+            k.execute("int h = 1;")
+            k.execute("h + 1")
+            reply = k.reply(k.kc.history(raw=True, output=False, hist_access_type="tail", n=1))
+            check(reply["history"] == [[1, 2, "h + 1"]], "history: the last cell with its session and number", reply)
+            reply = k.reply(k.kc.history(raw=True, output=False, hist_access_type="search", pattern="int *", n=5))
+            check(reply["history"] == [[1, 1, "int h = 1;"]], "history: search by glob", reply)
+            reply = k.reply(k.kc.history(raw=True, output=False, hist_access_type="range", session=0, start=1, stop=3))
+            check([entry[2] for entry in reply["history"]] == ["int h = 1;", "h + 1"], "history: a range", reply)
+            k.km.restart_kernel(now=False)
+            k.kc.wait_for_ready(timeout=TIMEOUT)
+    finally:
+        k.close()
+
+
+CHART = 'Charts.scatter("{}", "x", "y", List.of("p", "q"), new double[] {{1, 10}}, new double[] {{2, 3}}, true)'
+
+
+def chart_output(outputs):
+    """The one chart output of a cell, as nbformat stores it."""
+    found = [(kind, c) for kind, c in outputs if kind in ("execute_result", "display_data")
+             and "image/svg+xml" in c.get("data", {})]
+    check(len(found) == 1, "the cell shows one chart", outputs)
+    kind, content = found[0]
+    output = {"output_type": kind, "data": content["data"], "metadata": content.get("metadata", {})}
+    if kind == "execute_result":
+        output["execution_count"] = content["execution_count"]
+    return output
+
+
+def carries_plotly(output):
+    return "DecompressionStream" in output["data"]["text/html"]
+
+
+def save(name, cells):
+    """Writes a notebook of code cells (id, source, outputs) as the front end saves it."""
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": cell_id, "metadata": {}, "source": source, "execution_count": None,
+         "outputs": [output]} for cell_id, source, output in cells]}
+    with open(os.path.join(WORK_DIR, name + ".ipynb"), "w") as f:
+        json.dump(nb, f)
+
+
+def scenario_rerun():
+    """Chart cells re-run in another order, and a deleted cell, as a person does in JupyterLab; the
+    notebooks saved afterwards are rendered by JupyterLabRendering in JupyterKernelIT."""
+    k = Kernel()
+    try:
+        latest = {}
+
+        def run(cell_id, deleted=()):
+            status, out = k.execute(CHART.format(cell_id), cell_id=cell_id, deleted_cells=deleted)
+            check(status == "ok", f"chart cell {cell_id} runs", out)
+            latest[cell_id] = chart_output(out)
+            return latest[cell_id]
+
+        check(carries_plotly(run("a")), "the session's first chart carries plotly.js")
+        check(not carries_plotly(run("b")) and not carries_plotly(run("c")), "the other charts do not")
+        check(not carries_plotly(run("c")) and not carries_plotly(run("b")), "re-running other chart cells does not")
+        check(carries_plotly(run("a")), "re-running the cell that carried it sends it again")
+        save("rerun", [(i, CHART.format(i), latest[i]) for i in ("a", "b", "c")])
+
+        check(carries_plotly(run("d", deleted=["a"])), "deleting the cell that carried it sends it again")
+        save("deleted", [(i, CHART.format(i), latest[i]) for i in ("b", "c", "d")])
+    finally:
+        k.close()
 
 
 def scenario_nbconvert():

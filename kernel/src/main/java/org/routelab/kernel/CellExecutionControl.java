@@ -51,7 +51,7 @@ final class CellExecutionControl extends DirectExecutionControl {
             running = Thread.currentThread(); // set here, so an interrupt never targets a thread not yet started
             try {
                 if (interruptRequested) {
-                    throw new CellInterruptedException("Interrupted: the rest of the cell was skipped.");
+                    throw new CellInterruptedException("the rest of the cell was skipped.");
                 }
                 result[0] = doitMethod.invoke(null);
             } catch (InvocationTargetException e) {
@@ -66,7 +66,7 @@ final class CellExecutionControl extends DirectExecutionControl {
         worker.start();
         worker.join();
         if (forcedStop && (failure[0] == null || failure[0] instanceof ThreadDeath)) {
-            failure[0] = new CellInterruptedException("Interrupted: the cell was stopped by force because it did not"
+            failure[0] = new CellInterruptedException("the cell was stopped by force because it did not"
                     + " respond to the interrupt. Objects it was changing may be half-updated.");
         }
         if (failure[0] != null) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import jdk.jshell.Snippet;
 import jdk.jshell.SourceCodeAnalysis;
 import jdk.jshell.SourceCodeAnalysis.Completeness;
 import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
@@ -27,15 +28,51 @@ final class CodeAssist {
         this.analysis = analysis;
     }
 
+    /**
+     * Completions at the cursor. Names that earlier statements of the same cell declare are known
+     * before the cell has run: the earlier statements and the snippet are completed as one block.
+     */
     Completions complete(String cell, int cursor) {
         int[] span = snippetAt(cell, cursor);
         String snippet = cell.substring(span[0], cursor);
+        String earlier = blockPrefix(cell.substring(0, span[0]));
         int[] anchor = new int[1];
-        List<Suggestion> suggestions = analysis.completionSuggestions(snippet, snippet.length(), anchor);
+        List<Suggestion> suggestions = List.of();
+        if (!earlier.isEmpty()) {
+            suggestions = analysis.completionSuggestions(earlier + snippet, earlier.length() + snippet.length(), anchor);
+            anchor[0] -= earlier.length();
+        }
+        if (suggestions.isEmpty() || anchor[0] < 0) {
+            suggestions = analysis.completionSuggestions(snippet, snippet.length(), anchor);
+        }
         Set<String> options = new LinkedHashSet<>();
         suggestions.stream().filter(Suggestion::matchesType).forEach(s -> options.add(s.continuation()));
         suggestions.forEach(s -> options.add(s.continuation()));
         return new Completions(new ArrayList<>(options), span[0] + anchor[0], cursor);
+    }
+
+    /**
+     * The statements before the cursor's snippet that may stand in a block (variables, statements,
+     * expressions, classes; not imports or methods), opening a block: {@code "{ var t = ...; "}, or
+     * an empty string when there are none.
+     */
+    private String blockPrefix(String before) {
+        StringBuilder block = new StringBuilder();
+        String remaining = before;
+        while (!remaining.isBlank()) {
+            CompletionInfo info = analysis.analyzeCompletion(remaining);
+            if (!info.completeness().isComplete() || info.completeness() == Completeness.EMPTY) {
+                break;
+            }
+            String source = info.source();
+            boolean blockable = analysis.sourceToSnippets(source).stream()
+                    .allMatch(s -> s.kind() != Snippet.Kind.IMPORT && s.kind() != Snippet.Kind.METHOD);
+            if (blockable) {
+                block.append(source).append(source.endsWith(";") || source.endsWith("}") ? " " : "; ");
+            }
+            remaining = info.remaining();
+        }
+        return block.isEmpty() ? "" : "{ " + block;
     }
 
     /**

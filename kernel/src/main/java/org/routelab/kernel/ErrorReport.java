@@ -41,8 +41,12 @@ record ErrorReport(String name, String value, List<String> traceback) {
         if (t instanceof RunInterruptedException || t instanceof CellInterruptedException
                 || t instanceof InterruptedException) {
             String message = t instanceof InterruptedException
-                    ? "Interrupted by the user; the kernel and its state are still usable." : t.getMessage();
-            return new ErrorReport("Interrupted", message, List.of(RED + "Interrupted" + RESET + ": " + message));
+                    ? "the kernel and its state are still usable." : String.valueOf(t.getMessage());
+            // The library's messages already say "Interrupted by the user: ..."; say "Interrupted" once.
+            String line = message.startsWith("Interrupted")
+                    ? RED + "Interrupted" + RESET + message.substring("Interrupted".length())
+                    : RED + "Interrupted" + RESET + ": " + message;
+            return new ErrorReport("Interrupted", message, List.of(line));
         }
         List<String> lines = new ArrayList<>();
         appendTrace(t, "", lines);

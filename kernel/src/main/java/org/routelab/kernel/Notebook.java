@@ -57,8 +57,9 @@ public final class Notebook {
     }
 
     /**
-     * Makes the next chart carry plotly.js again; use it when the output that carried it was cleared
-     * and the notebook is to be saved with working charts.
+     * Makes the next chart carry plotly.js again. The kernel sends it again by itself when the output
+     * that carried it is replaced or its cell deleted; use this when that output was cleared by hand
+     * and the notebook is to be saved with interactive charts.
      */
     public static void embedPlotlyAgain() {
         RouteLabKernel k = kernel;

@@ -25,6 +25,7 @@ import org.dflib.jjava.jupyter.messages.publish.PublishExecuteResult;
 import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
 import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
 import org.dflib.jjava.jupyter.messages.request.ExecuteRequest;
+import org.dflib.jjava.jupyter.messages.request.HistoryRequest;
 import org.routelab.notebook.Progress;
 import org.routelab.notebook.ProgressListener;
 
@@ -39,6 +40,7 @@ final class RouteLabKernel extends BaseKernel {
     private static final long FORCE_STOP_DELAY_MS = 2000;
 
     private final KernelIO kernelIO;
+    private final CellHistory history;
     private final CellEvaluator evaluator;
     private final CodeAssist assist;
     private final Magics magics;
@@ -58,10 +60,11 @@ final class RouteLabKernel extends BaseKernel {
      * @param guard     shared with the connection, so that interrupts never hit a send to Jupyter
      */
     RouteLabKernel(String classPath, Path mavenWork, String mvn, IoGuard guard) {
-        this(new KernelIO(), classPath, mavenWork, mvn, guard);
+        this(new KernelIO(), new CellHistory(), classPath, mavenWork, mvn, guard);
     }
 
-    private RouteLabKernel(KernelIO io, String classPath, Path mavenWork, String mvn, IoGuard guard) {
+    private RouteLabKernel(KernelIO io, CellHistory history, String classPath, Path mavenWork, String mvn,
+            IoGuard guard) {
         super("routelab", version(), languageInfo(),
                 List.of(new HelpLink("Tablesaw", "https://jtablesaw.github.io/tablesaw/")),
                 null, io, new CommManager(), new Renderer(), null, null, false,
@@ -71,6 +74,7 @@ final class RouteLabKernel extends BaseKernel {
                         .addHighlightStyle(TextColor.BOLD_RESET_FG)
                         .build());
         this.kernelIO = io;
+        this.history = history;
         this.evaluator = new CellEvaluator(classPath, io.err, guard);
         this.assist = new CodeAssist(evaluator.analysis());
         this.magics = new Magics(evaluator, new MavenResolver(mvn, mavenWork), classPath, io.out);
@@ -129,12 +133,17 @@ final class RouteLabKernel extends BaseKernel {
         commManager.setMessageContext(message);
         ExecuteRequest request = message.getContent();
         int count = executionCount.getAndIncrement();
+        if (request.shouldStoreHistory()) {
+            history.add(count, request.getCode());
+        }
         env.setBusyDeferIdle();
         env.publish(new PublishExecuteInput(request.getCode(), count));
         replaceOutputStreams(env);
         kernelIO.attach(env, request.isStdinEnabled());
         env.defer(() -> kernelIO.detach(env));
         progress.forgetOpenPhases();
+        mime.plotly().cellStarts(stringOrNull(message.getNonNullMetadata().get("cellId")),
+                stringList(message.getNonNullMetadata().get("deletedCells")));
         try {
             CellEvaluator.Outcome outcome = run(request.getCode());
             if (outcome.hasValue()) {
@@ -148,6 +157,22 @@ final class RouteLabKernel extends BaseKernel {
             reply.setExecutionCount(count);
             env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), reply);
         }
+    }
+
+    private static String stringOrNull(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    /** A JSON list of strings from request metadata; anything else is an empty list. */
+    private static List<String> stringList(Object value) {
+        return value instanceof List<?> list ? list.stream().map(String::valueOf).toList() : List.of();
+    }
+
+    /** Answers from this session's cells, with the reply's status (see {@link CellHistory.Reply}). */
+    @Override
+    protected void handleHistoryRequest(ShellReplyEnvironment env, Message<HistoryRequest> message) {
+        env.setBusyDeferIdle();
+        env.reply(history.answer(message.getContent()));
     }
 
     /** Runs a cell's magic lines and code pieces in order; the last piece's value is the cell's. */
@@ -238,14 +263,14 @@ final class RouteLabKernel extends BaseKernel {
 
     /** Shows a value as a new output with the given display id (see {@link Notebook#display}). */
     void display(Object value, String displayId) {
-        DisplayData data = mime.render(value);
+        DisplayData data = mime.render(value, displayId);
         data.setDisplayId(displayId);
         publishDisplay(data, false);
     }
 
     /** Replaces the output with the given display id. */
     void updateDisplay(Object value, String displayId) {
-        DisplayData data = mime.render(value);
+        DisplayData data = mime.render(value, displayId);
         data.setDisplayId(displayId);
         publishDisplay(data, true);
     }

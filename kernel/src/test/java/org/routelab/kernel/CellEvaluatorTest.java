@@ -128,6 +128,7 @@ class CellEvaluatorTest {
         Throwable t = failure.get(30, TimeUnit.SECONDS);
         assertInstanceOf(RunInterruptedException.class, t.getCause());
         assertEquals("Interrupted", ErrorReport.of(t).name());
+        assertSaysInterruptedOnce(ErrorReport.of(t));
         assertEquals(2, evaluator.eval("1 + 1").value());
     }
 
@@ -145,7 +146,14 @@ class CellEvaluatorTest {
         assertTrue(evaluator.control().stopByForce());
         Throwable t = failure.get(30, TimeUnit.SECONDS);
         assertInstanceOf(CellInterruptedException.class, t.getCause());
+        assertSaysInterruptedOnce(ErrorReport.of(t));
         assertEquals(3, evaluator.eval("1 + 2").value());
+    }
+
+    /** What the notebook shows (the traceback, colours removed) names the interrupt once, then says why. */
+    private static void assertSaysInterruptedOnce(ErrorReport report) {
+        String shown = String.join("\n", report.traceback()).replaceAll("\u001b\\[[0-9;]*m", "");
+        assertTrue(shown.startsWith("Interrupted") && shown.indexOf("Interrupted", 1) < 0 && shown.length() > 20, shown);
     }
 
     private static void awaitRunningCell() throws InterruptedException {

@@ -36,6 +36,17 @@ class CodeAssistTest {
     }
 
     @Test
+    void completesNamesDeclaredEarlierInTheSameCellBeforeItRuns() {
+        String cell = "import java.util.*;\nvar tbl = Table.create(\"t\");\nint unused() { return 1; }\ntbl.addC";
+        CodeAssist.Completions c = assist.complete(cell, cell.length());
+        assertTrue(c.options().contains("addColumns("), c.options().toString());
+        assertEquals(cell.length() - 4, c.start());
+        assertEquals(cell.length(), c.end());
+        // nothing was evaluated: the cell's variable is still unknown to the session
+        assertTrue(assist.complete("tbl.addC", 8).options().isEmpty());
+    }
+
+    @Test
     void completesPreloadedLibraryClasses() {
         CodeAssist.Completions c = assist.complete("Progress.checkInt", 17);
         assertTrue(c.options().contains("checkInterrupted()"), c.options().toString());

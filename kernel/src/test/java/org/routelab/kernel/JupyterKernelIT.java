@@ -3,9 +3,12 @@ package org.routelab.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +82,34 @@ class JupyterKernelIT {
     @Test
     void restartAndShutdown() throws Exception {
         scenario("restart");
+    }
+
+    @Test
+    void historyRequestsAreAnsweredAtStartAndAfterARestart() throws Exception {
+        scenario("history");
+    }
+
+    /**
+     * Chart cells re-run in another order, or the cell that carried plotly.js deleted, then the notebook
+     * saved and opened again: JupyterLab's renderers draw every chart when the notebook is trusted and
+     * show every static picture when it is not.
+     */
+    @Test
+    void chartCellsRerunInAnyOrderRedrawAfterTheNotebookIsReloaded() throws Exception {
+        scenario("rerun");
+        String unavailable = JupyterLabRendering.unavailable();
+        Assumptions.assumeTrue(unavailable == null, unavailable);
+        List<String> problems = new ArrayList<>();
+        for (String saved : List.of("rerun", "deleted")) {
+            JsonObject notebook = JsonParser.parseString(Files.readString(work.resolve(saved + ".ipynb"))).getAsJsonObject();
+            List<JsonObject> charts = NotebooksIT.chartOutputs(notebook);
+            assertEquals(3, charts.size(), saved);
+            for (boolean trusted : new boolean[] {true, false}) {
+                problems.addAll(JupyterLabRendering.problems(saved,
+                        JupyterLabRendering.render(work, saved, charts, trusted), trusted));
+            }
+        }
+        assertEquals(List.of(), problems);
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import javax.imageio.ImageIO;
 import org.dflib.jjava.jupyter.kernel.display.DisplayData;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
 import org.junit.jupiter.api.Test;
+import org.routelab.charts.Chart;
+import org.routelab.charts.Charts;
 import org.routelab.notebook.MimeBundle;
 import org.routelab.notebook.NotebookRenderable;
 import tech.tablesaw.api.DoubleColumn;
@@ -62,12 +65,30 @@ class MimeRendererTest {
         assertFalse(second.contains("DecompressionStream"), "later charts reuse it");
         for (String h : List.of(first, second)) {
             assertTrue(h.contains("Plotly.newPlot("), h.substring(0, Math.min(400, h.length())));
+            assertTrue(h.contains(PlotlyHtml.SCRIPT_NOTE), "a figure without a picture says how to see it");
             assertFalse(h.contains("<script src"), "no external script");
             assertFalse(h.contains("cdn."), "no CDN");
             assertFalse(h.contains("require("), "no RequireJS");
         }
         renderer.plotly().embedAgain();
         assertTrue(html(renderer.render(figure)).contains("DecompressionStream"));
+    }
+
+    @Test
+    void chartsCarryTheirStaticPictureInTheHtmlAndAsSvg() {
+        Chart chart = Charts.scatter("accuracy <by> method", "parameters", "accuracy", List.of("lora", "poly"),
+                new double[] {10, 100}, new double[] {0.5, 0.75}, true);
+        DisplayData d = renderer.render(chart);
+        String svg = String.valueOf(d.getData(MIMEType.IMAGE_SVG));
+        assertEquals(chart.svg(), svg);
+        String h = html(d);
+        String encoded = Base64.getEncoder().encodeToString(svg.getBytes(StandardCharsets.UTF_8));
+        assertTrue(h.contains("<img src=\"data:image/svg+xml;base64," + encoded + "\" alt=\"accuracy &lt;by&gt; method\">"),
+                h.substring(0, 300));
+        assertTrue(h.contains(PlotlyHtml.TRUST_NOTE), "the sentence under the picture");
+        assertTrue(h.indexOf("<img") < h.indexOf("<script"), "the picture comes before any script");
+        assertTrue(h.contains("Plotly.newPlot("));
+        assertEquals("Chart: accuracy <by> method", d.getData(MIMEType.TEXT_PLAIN));
     }
 
     @Test

@@ -105,10 +105,7 @@ class NotebooksIT {
     @Test
     void exportedChartsDrawInHeadlessChromiumWithoutNetwork() throws Exception {
         requireJupyter();
-        String chromium = Stream.of("chromium", "chromium-browser", "google-chrome")
-                .filter(NotebooksIT::onPath).findFirst().orElse(null);
-        Assumptions.assumeTrue(chromium != null,
-                "SKIPPED: Chromium is not installed, so no chart was drawn; apt-get install chromium (.ci/run does)");
+        Assumptions.assumeTrue(Chromium.binary() != null, Chromium.MISSING);
         Path page = out.resolve(CHARTED + ".html");
         assertTrue(Files.exists(page), run.output());
         String html = Files.readString(page);
@@ -117,12 +114,7 @@ class NotebooksIT {
         assertTrue(!Pattern.compile("<script[^>]*src=[\"']?(https?:)?//", Pattern.CASE_INSENSITIVE).matcher(html).find(),
                 "the page loads no script from the network");
 
-        // A generous virtual-time budget lets the embedded plotly.js unpack and every chart render;
-        // every host name fails to resolve, so nothing can come from the network.
-        Path profile = Files.createDirectories(work.resolve("chromium-profile"));
-        CommandRun dom = run(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile, "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=60000",
-                "--dump-dom", page.toUri().toString()), 300);
+        CommandRun dom = Chromium.dumpDom(work, page.toUri(), 60_000);
         assertEquals(0, dom.exit(), tail(dom.output()));
         String drawn = dom.output();
         int svgs = count(drawn, Pattern.compile("class=\"main-svg\""));
@@ -131,16 +123,60 @@ class NotebooksIT {
         Matcher line = Pattern.compile("class=\"js-line\"[^>]*\\sd=\"M[0-9.,-]+L[0-9.,LM-]+\"").matcher(drawn);
         assertTrue(line.find(), "a training curve was plotted as a line with points\n" + tail(drawn));
         assertTrue(drawn.contains("class=\"point\""), "a scatter chart plotted its points");
-        // The fallback text is in every chart's script; only as a chart's text would it mean a missing plotly.js.
-        assertTrue(!drawn.contains(">plotly.js is not on this page"), "plotly.js was found offline");
+        // The notes are also in every chart's script; only as an element's text would they be shown.
+        assertTrue(!drawn.contains(">" + PlotlyHtml.MISSING_NOTE), "plotly.js was found offline");
+        assertTrue(!drawn.contains(">" + PlotlyHtml.TRUST_NOTE), "drawn charts replace their static picture and note");
     }
 
-    private static boolean onPath(String command) {
-        try {
-            return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
+    /**
+     * Every chart of every executed notebook, through JupyterLab 4's renderers: untrusted (as a notebook
+     * opens that its user did not run), each shows its static picture and the sentence on trusting the
+     * notebook, and no script runs; trusted, plotly.js from the notebook's own outputs draws every chart.
+     */
+    @Test
+    void everyChartShowsInJupyterLabTrustedOrNot() throws Exception {
+        requireJupyter();
+        String unavailable = JupyterLabRendering.unavailable();
+        Assumptions.assumeTrue(unavailable == null, unavailable);
+        List<String> problems = new ArrayList<>();
+        int total = 0;
+        for (Path executed : executedNotebooks()) {
+            String name = executed.getFileName().toString().replace(".ipynb", "");
+            List<JsonObject> charts = chartOutputs(JsonParser.parseString(Files.readString(executed)).getAsJsonObject());
+            total += charts.size();
+            if (charts.isEmpty()) {
+                continue;
+            }
+            problems.addAll(JupyterLabRendering.problems(name, JupyterLabRendering.render(work, name, charts, false), false));
+            problems.addAll(JupyterLabRendering.problems(name, JupyterLabRendering.render(work, name, charts, true), true));
         }
+        assertTrue(total >= 10, "the notebooks have charts: " + total);
+        assertEquals(List.of(), problems);
+    }
+
+    private static List<Path> executedNotebooks() throws IOException {
+        try (Stream<Path> files = Files.list(out)) {
+            return files.filter(f -> f.toString().endsWith(".ipynb")).sorted().toList();
+        }
+    }
+
+    /** The outputs that hold one or more RouteLab charts, in notebook order. */
+    static List<JsonObject> chartOutputs(JsonObject notebook) {
+        List<JsonObject> charts = new ArrayList<>();
+        for (JsonElement c : notebook.getAsJsonArray("cells")) {
+            JsonObject cell = c.getAsJsonObject();
+            if (!cell.get("cell_type").getAsString().equals("code")) {
+                continue;
+            }
+            for (JsonElement o : cell.getAsJsonArray("outputs")) {
+                JsonObject output = o.getAsJsonObject();
+                JsonElement html = output.has("data") ? output.getAsJsonObject("data").get("text/html") : null;
+                if (html != null && html.toString().contains("routelab-chart")) {
+                    charts.add(output);
+                }
+            }
+        }
+        return charts;
     }
 
     private static int count(String text, Pattern p) {

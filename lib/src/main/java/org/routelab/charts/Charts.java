@@ -8,26 +8,17 @@ import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
 import org.routelab.experiment.AdaptationCurve;
 import org.routelab.experiment.ExperimentResult;
-import tech.tablesaw.plotly.components.Axis;
-import tech.tablesaw.plotly.components.Figure;
-import tech.tablesaw.plotly.components.Layout;
-import tech.tablesaw.plotly.components.Line;
-import tech.tablesaw.plotly.components.Margin;
-import tech.tablesaw.plotly.components.threeD.Scene;
-import tech.tablesaw.plotly.traces.HeatmapTrace;
-import tech.tablesaw.plotly.traces.Scatter3DTrace;
-import tech.tablesaw.plotly.traces.ScatterTrace;
-import tech.tablesaw.plotly.traces.Trace;
+import org.routelab.charts.XyChart.Scale;
+import org.routelab.charts.XyChart.Series;
+import org.routelab.charts.XyChart.Style;
 
 /**
- * The notebooks' charts, as tablesaw-jsplot figures (the kernel draws them with plotly.js, offline):
- * training curves, routing maps, similarity heatmaps, dendrograms, accuracy against parameters and
- * 3-D trajectories. Each takes results or analyses and returns a {@link Figure}, the last expression
- * of a cell.
+ * The notebooks' charts: training curves, routing maps, similarity heatmaps, dendrograms, accuracy
+ * against parameters and 3-D trajectories. Each takes results or analyses and returns a {@link Chart},
+ * the last expression of a cell: the kernel draws it with plotly.js (offline) and puts a static SVG
+ * picture of it beside, for where scripts do not run.
  */
 public final class Charts {
-    private static final int WIDTH = 760;
-    private static final int HEIGHT = 420;
 
     private Charts() {}
 
@@ -39,16 +30,16 @@ public final class Charts {
      * @param window steps averaged (1: no smoothing)
      * @return the chart
      */
-    public static Figure multitaskLosses(List<ExperimentResult> results, int window) {
-        List<Trace> traces = new ArrayList<>();
+    public static Chart multitaskLosses(List<ExperimentResult> results, int window) {
+        List<Series> lines = new ArrayList<>();
         for (ExperimentResult r : results) {
             List<Float> losses = r.multitaskLosses();
             if (!losses.isEmpty()) {
-                traces.add(line(r.name(), steps(losses.size()), movingAverage(losses, window)));
+                lines.add(line(r.name(), steps(losses.size()), movingAverage(losses, window)));
             }
         }
-        return figure(layout("multi-task training loss" + (window > 1 ? " (moving average of " + window + " steps)" : ""),
-                "step", "loss"), traces);
+        return lines("multi-task training loss" + (window > 1 ? " (moving average of " + window + " steps)" : ""),
+                "step", "loss", lines);
     }
 
     /**
@@ -58,8 +49,8 @@ public final class Charts {
      * @param results the experiments
      * @return the chart
      */
-    public static Figure adaptationLosses(List<ExperimentResult> results) {
-        List<Trace> traces = new ArrayList<>();
+    public static Chart adaptationLosses(List<ExperimentResult> results) {
+        List<Series> lines = new ArrayList<>();
         for (ExperimentResult r : results) {
             int steps = r.adaptation().stream().mapToInt(c -> c.losses().size()).min().orElse(0);
             if (steps == 0) {
@@ -71,9 +62,9 @@ public final class Charts {
                     mean[s] += c.losses().get(s) / r.adaptation().size();
                 }
             }
-            traces.add(line(r.name(), steps(steps), mean));
+            lines.add(line(r.name(), steps(steps), mean));
         }
-        return figure(layout("few-shot adaptation loss (mean over held-out tasks and seeds)", "step", "loss"), traces);
+        return lines("few-shot adaptation loss (mean over held-out tasks and seeds)", "step", "loss", lines);
     }
 
     /**
@@ -83,7 +74,7 @@ public final class Charts {
      * @param results the experiments
      * @return the chart
      */
-    public static Figure accuracyVsParameters(List<ExperimentResult> results) {
+    public static Chart accuracyVsParameters(List<ExperimentResult> results) {
         return scatter("held-out accuracy against parameters trained per new task",
                 "adaptation parameters (log scale)", "mean accuracy (%)",
                 results.stream().map(ExperimentResult::name).toList(),
@@ -103,18 +94,10 @@ public final class Charts {
      * @param logX whether the x axis is logarithmic
      * @return the chart
      */
-    public static Figure scatter(String title, String xTitle, String yTitle, List<String> labels, double[] x,
+    public static Chart scatter(String title, String xTitle, String yTitle, List<String> labels, double[] x,
             double[] y, boolean logX) {
-        if (labels.size() != x.length || x.length != y.length) {
-            throw new IllegalArgumentException(labels.size() + " labels for " + x.length + " x and " + y.length
-                    + " y values");
-        }
-        Trace points = ScatterTrace.builder(x, y).mode(ScatterTrace.Mode.TEXT_AND_MARKERS)
-                .text(labels.toArray(String[]::new)).build();
-        Layout layout = Layout.builder().title(title).width(WIDTH).height(HEIGHT).showLegend(false)
-                .xAxis(Axis.builder().title(xTitle).type(logX ? Axis.Type.LOG : Axis.Type.LINEAR).build())
-                .yAxis(Axis.builder().title(yTitle).build()).build();
-        return new Figure(layout, points);
+        Series points = new Series(null, x, y, Style.MARKERS_AND_TEXT, labels, null);
+        return new XyChart(title, new Scale(xTitle, logX, true), Scale.linear(yTitle), List.of(points), false);
     }
 
     /**
@@ -126,19 +109,8 @@ public final class Charts {
      * @param values {@code [rows][columns]}
      * @return the chart
      */
-    public static Figure heatmap(String title, List<String> columns, List<String> rows, double[][] values) {
-        if (values.length != rows.size() || (values.length > 0 && values[0].length != columns.size())) {
-            throw new IllegalArgumentException("values must be [" + rows.size() + " rows][" + columns.size()
-                    + " columns]");
-        }
-        Trace trace = HeatmapTrace.builder(columns.toArray(), rows.toArray(), values).build();
-        int left = Math.min(260, 40 + 7 * rows.stream().mapToInt(String::length).max().orElse(0));
-        Layout layout = Layout.builder().title(title).width(WIDTH)
-                .height(Math.max(HEIGHT, Math.min(1400, 120 + 16 * rows.size())))
-                .margin(Margin.builder().left(left).bottom(80).top(60).right(40).build())
-                .xAxis(Axis.builder().type(Axis.Type.CATEGORY).build())
-                .yAxis(Axis.builder().type(Axis.Type.CATEGORY).autoRange(Axis.AutoRange.REVERSED).build()).build();
-        return new Figure(layout, trace);
+    public static Chart heatmap(String title, List<String> columns, List<String> rows, double[][] values) {
+        return new HeatmapChart(title, columns, rows, values);
     }
 
     /**
@@ -150,7 +122,7 @@ public final class Charts {
      * @param task the task (its training-task id)
      * @return the chart
      */
-    public static Figure routingMap(String title, List<RouterWeights> routers, int task) {
+    public static Chart routingMap(String title, List<RouterWeights> routers, int task) {
         List<String> experts = new ArrayList<>();
         for (int e = 0; e < routers.get(0).experts(); e++) {
             experts.add("expert " + e);
@@ -166,7 +138,7 @@ public final class Charts {
      * @param similarity the similarities
      * @return the chart
      */
-    public static Figure similarity(String title, Similarity similarity) {
+    public static Chart similarity(String title, Similarity similarity) {
         return heatmap(title, similarity.labels(), similarity.labels(), similarity.matrix());
     }
 
@@ -178,7 +150,7 @@ public final class Charts {
      * @param clustering the tree
      * @return the chart
      */
-    public static Figure dendrogram(String title, Clustering clustering) {
+    public static Chart dendrogram(String title, Clustering clustering) {
         int n = clustering.labels().size();
         List<Integer> order = clustering.leafOrder();
         double[] x = new double[n + clustering.merges().size()];
@@ -186,8 +158,7 @@ public final class Charts {
         for (int i = 0; i < n; i++) {
             x[order.get(i)] = i;
         }
-        List<Trace> traces = new ArrayList<>();
-        Line blue = Line.builder().color("#1f77b4").width(1.5).build();
+        List<Series> shapes = new ArrayList<>();
         for (int m = 0; m < clustering.merges().size(); m++) {
             Clustering.Merge merge = clustering.merges().get(m);
             int id = n + m;
@@ -196,21 +167,18 @@ public final class Charts {
             // an inverted U: left foot, left top, right top, right foot
             double[] ux = {x[merge.left()], x[merge.left()], x[merge.right()], x[merge.right()]};
             double[] uy = {height[merge.left()], merge.height(), merge.height(), height[merge.right()]};
-            traces.add(ScatterTrace.builder(ux, uy).mode(ScatterTrace.Mode.LINE).line(blue).showLegend(false).build());
+            shapes.add(new Series(null, ux, uy, Style.LINES, List.of(), "#1f77b4"));
         }
         double[] leafX = new double[n];
         double[] leafY = new double[n];
-        String[] labels = new String[n];
+        List<String> labels = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             leafX[i] = i;
-            labels[i] = clustering.labels().get(order.get(i));
+            labels.add(clustering.labels().get(order.get(i)));
         }
-        traces.add(ScatterTrace.builder(leafX, leafY).mode(ScatterTrace.Mode.TEXT_AND_MARKERS).text(labels)
-                .showLegend(false).build());
-        Layout layout = Layout.builder().title(title).width(WIDTH).height(HEIGHT).showLegend(false)
-                .xAxis(Axis.builder().showGrid(false).visible(false).build())
-                .yAxis(Axis.builder().title("cosine distance (average linkage)").build()).build();
-        return figure(layout, traces);
+        shapes.add(new Series(null, leafX, leafY, Style.MARKERS_AND_TEXT, labels, null));
+        return new XyChart(title, new Scale("", false, false), Scale.linear("cosine distance (average linkage)"), shapes,
+                false);
     }
 
     /**
@@ -220,39 +188,16 @@ public final class Charts {
      * @param paths label to {@code [points][3]}
      * @return the chart
      */
-    public static Figure paths3d(String title, Map<String, double[][]> paths) {
-        List<Trace> traces = new ArrayList<>();
-        paths.forEach((label, points) -> {
-            double[][] xyz = new double[3][points.length];
-            for (int i = 0; i < points.length; i++) {
-                for (int c = 0; c < 3; c++) {
-                    xyz[c][i] = points[i].length > c ? points[i][c] : 0;
-                }
-            }
-            traces.add(Scatter3DTrace.builder(xyz[0], xyz[1], xyz[2]).mode(Scatter3DTrace.Mode.LINE_AND_MARKERS)
-                    .name(label).build());
-        });
-        Layout layout = Layout.builder().title(title).width(WIDTH).height(520)
-                .scene(Scene.sceneBuilder().xAxis(Axis.builder().title("PC 1").build())
-                        .yAxis(Axis.builder().title("PC 2").build()).zAxis(Axis.builder().title("PC 3").build()).build())
-                .build();
-        return figure(layout, traces);
+    public static Chart paths3d(String title, Map<String, double[][]> paths) {
+        return new PathChart(title, paths, List.of("PC 1", "PC 2", "PC 3"));
     }
 
-    private static Trace line(String name, double[] x, double[] y) {
-        return ScatterTrace.builder(x, y).mode(ScatterTrace.Mode.LINE).name(name).build();
+    private static Series line(String name, double[] x, double[] y) {
+        return new Series(name, x, y, Style.LINES, List.of(), null);
     }
 
-    private static Layout layout(String title, String xTitle, String yTitle) {
-        return Layout.builder().title(title).width(WIDTH).height(HEIGHT)
-                .xAxis(Axis.builder().title(xTitle).build()).yAxis(Axis.builder().title(yTitle).build()).build();
-    }
-
-    private static Figure figure(Layout layout, List<Trace> traces) {
-        if (traces.isEmpty()) {
-            throw new IllegalArgumentException("nothing to draw: no result has the curve");
-        }
-        return new Figure(layout, traces.toArray(Trace[]::new));
+    private static Chart lines(String title, String xTitle, String yTitle, List<Series> lines) {
+        return new XyChart(title, Scale.linear(xTitle), Scale.linear(yTitle), lines, true);
     }
 
     private static double[] steps(int n) {

@@ -16,7 +16,6 @@ import org.routelab.analysis.Similarity;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.experiment.AdaptationCurve;
 import org.routelab.experiment.ExperimentResult;
-import tech.tablesaw.plotly.components.Figure;
 
 class ChartsTest {
     static ExperimentResult result(String name, double accuracy, long adaptationParams, List<Float> losses) {
@@ -28,8 +27,8 @@ class ChartsTest {
                 AdapterWeights.EMPTY, List.of());
     }
 
-    private static String js(Figure f) {
-        return f.asJavascript("div");
+    private static String js(Chart c) {
+        return c.figure().asJavascript("div");
     }
 
     @Test
@@ -75,8 +74,8 @@ class ChartsTest {
     void dendrogramDrawsOneShapePerMergeAndTheLeaves() {
         Clustering c = Clustering.averageLinkage(Similarity.cosine(List.of("a", "b", "c"),
                 new double[][] {{1, 0}, {1, 0.1}, {0, 1}}));
-        Figure f = Charts.dendrogram("tasks", c);
-        assertEquals(2 + 1, f.getTraces().length);
+        Chart f = Charts.dendrogram("tasks", c);
+        assertEquals(2 + 1, f.figure().getTraces().length);
         String s = js(f);
         assertTrue(s.contains("\"a\"") && s.contains("\"c\""), s);
     }
@@ -86,8 +85,8 @@ class ChartsTest {
         Map<String, double[][]> paths = new LinkedHashMap<>();
         paths.put("trex", new double[][] {{0, 0, 0}, {1, 2, 3}});
         paths.put("flat", new double[][] {{0, 0}, {1, 1}});
-        Figure f = Charts.paths3d("router trajectories", paths);
-        assertEquals(2, f.getTraces().length);
+        Chart f = Charts.paths3d("router trajectories", paths);
+        assertEquals(2, f.figure().getTraces().length);
         assertTrue(js(f).contains("scatter3d"), js(f));
     }
 }
