@@ -29,6 +29,8 @@ import org.routelab.routing.InputRouter;
  *
  * @param method the method
  * @param options the method's options, e.g. {@code r=1;S=8;T=313;granularity=layer}
+ * @param scale the factor the adapter's update is multiplied by (see {@link Method#scale}), e.g.
+ *     {@code alpha/r = 1}
  * @param adaptedLayers the number of adapted projections
  * @param expertParams adapter parameters other than routing (multi-task parameters without routing)
  * @param routingParams routing parameters: task logits for the configured training tasks, and the
@@ -39,11 +41,11 @@ import org.routelab.routing.InputRouter;
  *     or -1 for unrouted methods
  * @param adaptAverage parameters trained by -mu (the averaged adapter), or -1 for task-free methods
  */
-public record ParameterAccount(Method method, String options, int adaptedLayers, long expertParams,
+public record ParameterAccount(Method method, String options, String scale, int adaptedLayers, long expertParams,
         long routingParams, long adaptFull, long adaptRouteOnly, long adaptAverage) {
 
     /** The CSV header matching {@link #csvRow}. */
-    public static final String CSV_HEADER = "backbone,method,options,adapted_layers,expert_params,routing_params,"
+    public static final String CSV_HEADER = "backbone,method,options,update_scale,adapted_layers,expert_params,routing_params,"
             + "multitask_params_with_routing,adapt_full,adapt_z,adapt_mu";
 
     /**
@@ -57,6 +59,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
             List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
+            String scale = config.method().scale(config);
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             // Input routers train with their adapters (ParameterRole.ADAPTER) but are routing here.
             long inputRouting = model.namedModules().values().stream()
@@ -67,11 +70,11 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
                 AdaptationVariant.FULL.apply(model, 1);
                 long full = model.trainableParameterCount();
                 AdaptationVariant.ROUTE_ONLY.apply(model, 1);
-                return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
+                return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing,
                         full, model.trainableParameterCount(), -1);
             }
             if (!config.method().routed()) {
-                return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
+                return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing,
                         experts, -1, experts);
             }
             long full = -1;
@@ -84,7 +87,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
             }
             AdaptationVariant.AVERAGE.apply(model, 1);
             long average = model.trainableParameterCount();
-            return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing, full,
+            return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing, full,
                     routeOnly, average);
         }
     }
@@ -105,7 +108,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
      * @return the row
      */
     public String csvRow(String backbone) {
-        return String.join(",", backbone, method.id(), options, Integer.toString(adaptedLayers),
+        return String.join(",", backbone, method.id(), options, scale, Integer.toString(adaptedLayers),
                 Long.toString(expertParams), Long.toString(routingParams), Long.toString(multitaskParamsWithRouting()),
                 count(adaptFull), count(adaptRouteOnly), count(adaptAverage));
     }
@@ -136,6 +139,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
     public static Table table(List<ParameterAccount> accounts) {
         StringColumn method = StringColumn.create("method");
         StringColumn options = StringColumn.create("options");
+        StringColumn scale = StringColumn.create("update scale");
         IntColumn layers = IntColumn.create("adapted layers");
         LongColumn experts = LongColumn.create("multi-task (experts)");
         LongColumn routing = LongColumn.create("routing (T tasks)");
@@ -145,6 +149,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
         for (ParameterAccount a : accounts) {
             method.append(a.method().id());
             options.append(a.options());
+            scale.append(a.scale());
             layers.append(a.adaptedLayers());
             experts.append(a.expertParams());
             routing.append(a.routingParams());
@@ -152,7 +157,7 @@ public record ParameterAccount(Method method, String options, int adaptedLayers,
             appendCount(z, a.adaptRouteOnly());
             appendCount(mu, a.adaptAverage());
         }
-        return Table.create("parameter counts", method, options, layers, experts, routing, full, z, mu);
+        return Table.create("parameter counts", method, options, scale, layers, experts, routing, full, z, mu);
     }
 
     /**

@@ -194,6 +194,11 @@ public final class Experiment {
         return name(variant);
     }
 
+    /** Returns the method and its options, as configured (before the suite's task count is applied). */
+    public MethodConfig method() {
+        return method;
+    }
+
     /**
      * The label of a result adapted with {@code v}: the given name for the experiment's own variant
      * (that name with the variant's suffix for another), else the method's label with the suffix of

@@ -22,6 +22,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
+import org.routelab.method.LoraOptions;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.method.MoeLoraOptions;
@@ -51,6 +52,7 @@ import org.routelab.routing.RouterOptions;
  *   "method": {"name": "poly", "rank": 1, "skills": 8, "heads": 64, "tensor_rank": 8, "order": 2,
  *              "granularity": "layer", "random_routing": false, "modules": "...", "layers": "...",
  *              "router": {"sampling": "gumbel_sigmoid", "temperature": 1.0, "straight_through": false},
+ *              "lora": {"alpha": 1},            LoRA's scale alpha/r; "alpha": "rank" gives scale 1 at any rank
  *              "moe_lora": {"experts": 8, "top_k": 0, "load_balancing": 0.0},
  *              "orchmoe": {"abstract_tasks": 0, "pooling": "mean", "task_normalisation": "softmax"},
  *              "trex": {"down": 4, "up": 8, "prior_scale": 4.0, "intuition": true, "token_router": true}},
@@ -191,6 +193,14 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         return out;
     }
 
+    /** The one text value LoRA's alpha takes: {@code rank}, for {@code alpha = r}. */
+    private static LoraOptions alphaFollowingRank(String value) {
+        if (!value.equals("rank")) {
+            throw new IllegalArgumentException("alpha is a positive number or \"rank\"");
+        }
+        return LoraOptions.UNIT_SCALE;
+    }
+
     private static MethodConfig method(Fields m) {
         if (m == null) {
             return MethodConfig.defaults(Method.LORA);
@@ -212,6 +222,13 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
             c = c.withRouter(new RouterOptions(sampling, r.number("temperature", d.temperature()),
                     r.bool("straight_through", d.straightThrough())));
             r.requireAllKnown();
+        }
+        Fields lora = m.object("lora");
+        if (lora != null) {
+            c = c.withLora(lora.isString("alpha")
+                    ? lora.parse("alpha", lora.string("alpha", ""), RunConfig::alphaFollowingRank)
+                    : LoraOptions.withAlpha(lora.number("alpha", c.lora().alpha())));
+            lora.requireAllKnown();
         }
         Fields moe = m.object("moe_lora");
         if (moe != null) {
@@ -273,6 +290,11 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
                 throw error(key, "must be " + expected + ", got " + e);
             }
             return e.getAsJsonPrimitive();
+        }
+
+        boolean isString(String key) {
+            JsonElement e = json.get(key);
+            return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
         }
 
         String string(String key, String fallback) {

@@ -22,12 +22,17 @@ import org.routelab.routing.TaskRouter;
  * MethodConfig}, so the command line and the experiment API build any method by name.
  */
 public enum Method {
-    /** LoRA with scale 1 ({@code alpha = r}), the papers' single-adapter baseline. */
+    /** LoRA, the papers' single-adapter baseline, at scale {@code alpha / r} ({@link LoraOptions}). */
     LORA("lora", false) {
         @Override
         Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t) {
-            LoraConfig lc = new LoraConfig(c.rank(), c.rank(), 0f, c.modules(), c.layers());
+            LoraConfig lc = new LoraConfig(c.rank(), c.lora().alpha(c.rank()), 0f, c.modules(), c.layers());
             return new Lora(m, base.inFeatures(), base.outFeatures(), lc, t);
+        }
+
+        @Override
+        public String scale(MethodConfig c) {
+            return "alpha/r = " + LoraOptions.compact(c.lora().scale(c.rank()));
         }
     },
     /** Poly: S LoRA skills mixed per task. */
@@ -134,6 +139,22 @@ public enum Method {
     }
 
     abstract Adapter adapter(NDManager m, Linear base, MethodConfig c, RouterSharing.Assignment a, DataType t);
+
+    /**
+     * Returns the factor the method's update is multiplied by, as text for tables: {@code alpha/r} for
+     * LoRA, {@code 1/r} for Poly, MHR, TLoRA and TensorPoly (as the reference divides by the rank), 1 for
+     * MoE-LoRA's and OrchMoE's experts, T-REX's learned {@code beta}.
+     *
+     * @param c the method's options
+     * @return e.g. {@code 1/r = 0.0625}
+     */
+    public String scale(MethodConfig c) {
+        return switch (this) {
+            case MOE_LORA, ORCHMOE -> "1";
+            case TREX -> "beta (learned, 0.5 at start)";
+            default -> "1/r = " + LoraOptions.compact(1f / c.rank());
+        };
+    }
 
     /** Returns {@code {groups, experts}} of the method's routers. */
     int[] routerShape(MethodConfig c) {

@@ -29,10 +29,11 @@ import org.routelab.routing.RouterOptions;
  * @param orchMoe OrchMoE's abstract tasks, pooling and task normalisation (OrchMoE's skills are
  *     {@code skills}, its rank {@code rank}, its allocation samples as {@code router} says)
  * @param trex T-REX's rank-one experts, prior scale and ablations
+ * @param lora LoRA's scale ({@code alpha})
  */
 public record MethodConfig(Method method, int rank, int skills, int heads, int tensorRank, int order, int tasks,
         Granularity granularity, RouterOptions router, boolean randomRouting, String modules, String layers,
-        MoeLoraOptions moeLora, OrchMoeOptions orchMoe, TRexOptions trex) {
+        MoeLoraOptions moeLora, OrchMoeOptions orchMoe, TRexOptions trex, LoraOptions lora) {
 
     /** Validates the values, naming the first bad one. */
     public MethodConfig {
@@ -40,8 +41,8 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
             throw new IllegalArgumentException("method, granularity and router options must be given, and targets"
                     + " as both regexes or neither (the backbone's defaults)");
         }
-        if (moeLora == null || orchMoe == null || trex == null) {
-            throw new IllegalArgumentException("moe-lora, orchmoe and trex options must be given");
+        if (moeLora == null || orchMoe == null || trex == null || lora == null) {
+            throw new IllegalArgumentException("lora, moe-lora, orchmoe and trex options must be given");
         }
         positive("rank", rank);
         positive("skills", skills);
@@ -60,7 +61,8 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
     /**
      * Returns the papers' settings for a method on every attention and feed-forward projection (the
      * backbone's default targets, resolved when the method is injected):
-     * LoRA r = 1; Poly and MHR r = 1, S = 8, MHR q = 64 (MHR paper, T5-XL); TLoRA r = 16, R = 1, N = 2;
+     * LoRA r = 1 with the reference's alpha = 1 (scale 1/r); Poly and MHR r = 1, S = 8, MHR q = 64
+     * (MHR paper, T5-XL); TLoRA r = 16, R = 1, N = 2;
      * TensorPoly-I/II r = 16, R = 8, N = 2 (TensorPoly paper, Table 3); one task, one router per
      * projection, Gumbel-sigmoid routing.
      *
@@ -71,7 +73,7 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
         boolean tensor = method == Method.TLORA || method == Method.TENSORPOLY_I || method == Method.TENSORPOLY_II;
         return new MethodConfig(method, tensor ? 16 : 1, 8, 64, method == Method.TLORA ? 1 : 8, 2, 1,
                 Granularity.LAYER, RouterOptions.DEFAULT, false, null, null, MoeLoraOptions.DEFAULT,
-                OrchMoeOptions.DEFAULT, TRexOptions.DEFAULT);
+                OrchMoeOptions.DEFAULT, TRexOptions.DEFAULT, LoraOptions.REFERENCE);
     }
 
     /**
@@ -97,79 +99,85 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
     /** Returns a copy with LoRA rank {@code r}. */
     public MethodConfig withRank(int r) {
         return new MethodConfig(method, r, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with {@code s} skills. */
     public MethodConfig withSkills(int s) {
         return new MethodConfig(method, rank, s, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with {@code q} MHR heads. */
     public MethodConfig withHeads(int q) {
         return new MethodConfig(method, rank, skills, q, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with tensor rank {@code r}. */
     public MethodConfig withTensorRank(int r) {
         return new MethodConfig(method, rank, skills, heads, r, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with tensor order {@code n}. */
     public MethodConfig withOrder(int n) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, n, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy whose routers know {@code t} tasks. */
     public MethodConfig withTasks(int t) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, t, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with another router sharing. */
     public MethodConfig withGranularity(Granularity g) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, g, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with other router sampling options. */
     public MethodConfig withRouter(RouterOptions options) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, options,
-                randomRouting, modules, layers, moeLora, orchMoe, trex);
+                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy that trains with random allocations (Random-mu) or learned routers. */
     public MethodConfig withRandomRouting(boolean random) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                random, modules, layers, moeLora, orchMoe, trex);
+                random, modules, layers, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy adapting other projections (same regexes as {@link LoraConfig}). */
     public MethodConfig withTargets(String moduleRegex, String layerRegex) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, moduleRegex, layerRegex, moeLora, orchMoe, trex);
+                randomRouting, moduleRegex, layerRegex, moeLora, orchMoe, trex, lora);
     }
 
     /** Returns a copy with other MoE-LoRA options, e.g. {@code c.withMoeLora(c.moeLora().withTopK(2))}. */
     public MethodConfig withMoeLora(MoeLoraOptions options) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, options, orchMoe, trex);
+                randomRouting, modules, layers, options, orchMoe, trex, lora);
     }
 
     /** Returns a copy with other OrchMoE options, e.g. {@code c.withOrchMoe(c.orchMoe().withAbstractTasks(4))}. */
     public MethodConfig withOrchMoe(OrchMoeOptions options) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, options, trex);
+                randomRouting, modules, layers, moeLora, options, trex, lora);
     }
 
     /** Returns a copy with other T-REX options, e.g. {@code c.withTRex(c.trex().withIntuition(false))}. */
     public MethodConfig withTRex(TRexOptions options) {
         return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, options);
+                randomRouting, modules, layers, moeLora, orchMoe, options, lora);
+    }
+
+    /** Returns a copy with other LoRA options, e.g. {@code c.withLora(LoraOptions.UNIT_SCALE)}. */
+    public MethodConfig withLora(LoraOptions options) {
+        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
+                randomRouting, modules, layers, moeLora, orchMoe, trex, options);
     }
 
     /** Returns OrchMoE's number of abstract tasks: its option, or the number of training tasks when that is 0. */
@@ -184,6 +192,7 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
             b.append("r=").append(rank);
         }
         switch (method) {
+            case LORA -> b.append(";").append(lora.describe());
             case POLY -> b.append(";S=").append(skills);
             case MHR -> b.append(";S=").append(skills).append(";q=").append(heads);
             case TLORA, TENSORPOLY_I, TENSORPOLY_II -> b.append(";R=").append(tensorRank).append(";N=").append(order);
