@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.routelab.backbone.TextTokenizer;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.ChoiceExpansion;
 import org.routelab.data.EncodedExample;
@@ -153,6 +154,8 @@ public final class Experiment {
     private final int snapshotEvery;
     private final List<Integer> seeds;
     private final RoutingInputs.Encoder intuitionEncoder;
+    private final int alignmentEvery;
+    private final int alignmentExamples;
     /** Built at first use; T-REX's intuition is then fitted once and serves every phase. */
     private RoutingInputs routingInputs;
 
@@ -182,6 +185,8 @@ public final class Experiment {
         this.snapshotEvery = b.snapshotEvery;
         this.seeds = List.copyOf(b.seeds);
         this.intuitionEncoder = b.intuitionEncoder;
+        this.alignmentEvery = b.alignmentEvery;
+        this.alignmentExamples = b.alignmentExamples;
     }
 
     /** Returns a builder with the built-in defaults. */
@@ -380,13 +385,15 @@ public final class Experiment {
             LanguageModel model = fresh(folder, scope, config, MULTITASK_SEED);
             ExampleEncoder encoder = new ExampleEncoder(tokenizer);
             List<AdapterWeights> snapshots = new ArrayList<>();
+            GradientProbe probe = alignmentEvery > 0 ? new GradientProbe(suite, encoder, alignmentExamples) : null;
+            GradientAlignment[] alignment = {GradientAlignment.NONE};
             List<Float> losses = trainMultitask(model, encoder.encodeTraining(suite), dir, routingInputs(encoder),
-                    snapshots);
+                    snapshots, probe, alignment);
             if (dir != null) {
                 // A resumed run trained only the last steps; the metrics log has them all.
                 losses = MetricsLog.losses(dir.resolve(MetricsLog.FILE));
             }
-            Multitask trained = Multitask.of(model, losses, snapshots, manager);
+            Multitask trained = Multitask.of(model, losses, snapshots, alignment[0], manager);
             if (dir != null) {
                 trained.write(dir);
             }
@@ -423,7 +430,7 @@ public final class Experiment {
         }
         return new ExperimentResult(name(variant), config.describe(), scores, seeds, multitask.trainableCount(),
                 trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9,
-                multitask.heapWeights(), multitask.snapshots());
+                multitask.heapWeights(), multitask.snapshots(), multitask.alignment());
     }
 
     /** Rank-classification accuracy of the model as it is (evaluation mode). */
@@ -460,9 +467,13 @@ public final class Experiment {
         return groups;
     }
 
-    /** Trains; every {@code snapshotEvery} steps before the last, copies the trained parameters into {@code snapshots}. */
+    /**
+     * Trains; every {@code snapshotEvery} steps before the last, copies the trained parameters into
+     * {@code snapshots}; with a probe, every {@code alignmentEvery} steps and after the last, measures
+     * gradient alignment into {@code alignment[0]}.
+     */
     private List<Float> trainMultitask(LanguageModel model, List<EncodedExample> examples, Path checkpoints,
-            RoutingInputs routing, List<AdapterWeights> snapshots) {
+            RoutingInputs routing, List<AdapterWeights> snapshots, GradientProbe probe, GradientAlignment[] alignment) {
         List<ParameterGroup> groups = groups(model, adapterLearningRate, routingLearningRate);
         StepBatches<EncodedExample> batches = new StepBatches<>(examples, batchSize, MULTITASK_SEED);
         TrainingObjective objective = (step, scope) -> {
@@ -479,6 +490,9 @@ public final class Experiment {
                 phase.update(r.step(), Map.of("loss", r.loss()));
                 if (snapshotEvery > 0 && r.step() % snapshotEvery == 0 && r.step() < r.totalSteps()) {
                     snapshots.add(AdapterWeights.copyOf(arrays(model.trainableParameters()), r.step()));
+                }
+                if (probe != null && (r.step() % alignmentEvery == 0 || r.step() == r.totalSteps())) {
+                    alignment[0] = alignment[0].plus(r.step(), probe.measure(model, routing));
                 }
             }).losses();
         }
@@ -578,6 +592,8 @@ public final class Experiment {
         private int snapshotEvery;
         private List<Integer> seeds = DEFAULT_SEEDS;
         private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
+        private int alignmentEvery;
+        private int alignmentExamples;
 
         private Builder() {}
 
@@ -786,6 +802,22 @@ public final class Experiment {
          */
         public Builder snapshotEvery(int steps) {
             this.snapshotEvery = requirePositive(steps, "snapshotEvery");
+            return this;
+        }
+
+        /**
+         * Measures gradient alignment during multi-task training ({@link ExperimentResult#gradientAlignment}):
+         * every {@code every} steps and after the last, the cosine similarity between the training tasks'
+         * gradients on the adapter parameters, each task's from its first {@code probeExamples} examples.
+         * Each measurement costs a forward and backward pass of every probe batch. Kept in memory only.
+         *
+         * @param every steps between measurements (positive)
+         * @param probeExamples examples in each task's probe batch (positive)
+         * @return this builder
+         */
+        public Builder gradientAlignment(int every, int probeExamples) {
+            this.alignmentEvery = requirePositive(every, "gradientAlignment every");
+            this.alignmentExamples = requirePositive(probeExamples, "gradientAlignment probeExamples");
             return this;
         }
 

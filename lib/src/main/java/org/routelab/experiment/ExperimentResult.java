@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.notebook.Charts;
 import org.routelab.notebook.NotebookRenderable;
@@ -26,10 +27,13 @@ import org.routelab.notebook.NotebookRenderable;
  *     from a run folder that has no {@code multitask/adapters.safetensors})
  * @param multitaskSnapshots the same parameters at earlier steps, when the experiment asked for
  *     snapshots ({@code Experiment.Builder.snapshotEvery}); never persisted
+ * @param gradientAlignment the training tasks' gradient alignment during multi-task training, when
+ *     the experiment asked for it ({@code Experiment.Builder.gradientAlignment}); never persisted
  */
 public record ExperimentResult(String name, String method, SeedAggregate scores, List<Integer> seeds,
         long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, List<AdaptationCurve> adaptation,
-        double wallSeconds, AdapterWeights multitaskWeights, List<AdapterWeights> multitaskSnapshots)
+        double wallSeconds, AdapterWeights multitaskWeights, List<AdapterWeights> multitaskSnapshots,
+        GradientAlignment gradientAlignment)
         implements NotebookRenderable {
     /** Steps averaged by the multi-task loss curve a result shows. */
     private static final int LOSS_WINDOW = 10;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.routelab.analysis.Clustering;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
 import org.routelab.experiment.AdaptationCurve;
@@ -74,6 +75,27 @@ public final class Charts {
             traces.add(line(r.name(), steps(steps), mean));
         }
         return figure(layout("few-shot adaptation loss (mean over held-out tasks and seeds)", "step", "loss"), traces);
+    }
+
+    /**
+     * Gradient alignment during multi-task training against the step, one line per result: the
+     * cosine similarity between training tasks' gradients on the adapter parameters, averaged over
+     * task pairs (the MHR paper's Fig. 3, left).
+     *
+     * @param results the experiments (those that did not measure it are left out)
+     * @return the chart
+     */
+    public static Figure gradientAlignment(List<ExperimentResult> results) {
+        List<Trace> traces = new ArrayList<>();
+        for (ExperimentResult r : results) {
+            GradientAlignment a = r.gradientAlignment();
+            if (!a.isEmpty()) {
+                traces.add(line(r.name(), a.steps().stream().mapToDouble(Integer::doubleValue).toArray(),
+                        a.meanOverPairs()));
+            }
+        }
+        return figure(layout("gradient alignment between training tasks (mean cosine over task pairs)", "step",
+                "cosine similarity"), traces);
     }
 
     /**

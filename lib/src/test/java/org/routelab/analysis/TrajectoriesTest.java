@@ -75,11 +75,11 @@ class TrajectoriesTest {
         org.routelab.eval.SeedAggregate scores = new org.routelab.eval.SeedAggregate();
         scores.add("t", 0, 0.5);
         var result = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
-                List.of(), 0, path.get(3), path.subList(0, 3));
+                List.of(), 0, path.get(3), path.subList(0, 3), GradientAlignment.NONE);
         assertEquals(11.0 / 3, Trajectories.wandering(result, ".router.weight"), 1e-9);
         assertEquals(4, Trajectories.principalPath(result, ".router.weight", 3).length);
         var noSnapshots = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
-                List.of(), 0, path.get(3), List.of());
+                List.of(), 0, path.get(3), List.of(), GradientAlignment.NONE);
         assertThrows(IllegalArgumentException.class, () -> Trajectories.wandering(noSnapshots, ".router.weight"));
     }
 }

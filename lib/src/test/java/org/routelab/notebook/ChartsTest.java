@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.routelab.analysis.Clustering;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
 import org.routelab.eval.SeedAggregate;
@@ -25,7 +26,7 @@ class ChartsTest {
         List<AdaptationCurve> curves = List.of(new AdaptationCurve("t", 0, List.of(2f, 1f), List.of(), List.of(), 2),
                 new AdaptationCurve("u", 0, List.of(4f, 3f, 9f), List.of(), List.of(), 3));
         return new ExperimentResult(name, "r=1", scores, List.of(0), 10, adaptationParams, losses, curves, 1.0,
-                AdapterWeights.EMPTY, List.of());
+                AdapterWeights.EMPTY, List.of(), GradientAlignment.NONE);
     }
 
     private static String js(Figure f) {
