@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.routelab.backbone.TextTokenizer;
 import org.routelab.analysis.GradientAlignment;
+import org.routelab.analysis.TransferMatrix;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.ChoiceExpansion;
 import org.routelab.data.EncodedExample;
@@ -345,6 +347,61 @@ public final class Experiment {
                 }
             }
             return out;
+        }
+    }
+
+    /**
+     * Transfer between training tasks: the multi-task weights of {@code trained} (a result of this
+     * experiment's method), scored on every training task's first {@code examples} examples while
+     * routed as every training task. Row {@code i}, column {@code j} is the accuracy on task {@code j}
+     * routed as task {@code i}; the diagonal is {@link #evaluateTraining}'s figure.
+     *
+     * @param trained a result holding multi-task weights ({@link ExperimentResult#multitaskWeights})
+     * @param examples examples scored per task (positive)
+     * @return the accuracies, training tasks in suite order
+     * @throws IllegalArgumentException if the method does not route by task or the result has no weights
+     */
+    public TransferMatrix transfer(ExperimentResult trained, int examples) {
+        if (!method.method().routed() || method.randomRouting()) {
+            throw new IllegalArgumentException(method.method().id() + (method.randomRouting() ? " with random routing"
+                    : "") + " does not route by task: there is no task routing to transfer");
+        }
+        if (trained.multitaskWeights().isEmpty()) {
+            throw new IllegalArgumentException("the result " + trained.name() + " holds no multi-task weights");
+        }
+        if (examples <= 0) {
+            throw new IllegalArgumentException("examples must be positive, got " + examples);
+        }
+        try (NDManager manager = NDManager.newBaseManager(device);
+                TextTokenizer tokenizer = TextTokenizer.load(backboneFolder())) {
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            RoutingInputs routing = routingInputs(encoder);
+            LanguageModel model = fresh(backboneFolder(), manager, method.withTasks(suite.numTrainingTasks()),
+                    MULTITASK_SEED);
+            trained.multitaskWeights().loadInto(model);
+            List<Task> tasks = suite.training();
+            List<List<Example>> scored = tasks.stream()
+                    .map(t -> t.examples().subList(0, Math.min(examples, t.examples().size()))).toList();
+            // Every (routing task, evaluated task) block in one list: batches mix routings, one pass scores all.
+            List<EncodedExample> all = new ArrayList<>();
+            for (int routed = 0; routed < tasks.size(); routed++) {
+                for (List<Example> some : scored) {
+                    all.addAll(encoder.encode(some, routed));
+                }
+            }
+            int[] predictions = RankClassification.predict(all, 64, manager, model,
+                    b -> routing.context(b, model, false));
+            double[][] accuracy = new double[tasks.size()][tasks.size()];
+            int at = 0;
+            for (int routed = 0; routed < tasks.size(); routed++) {
+                for (int task = 0; task < tasks.size(); task++) {
+                    int n = scored.get(task).size();
+                    accuracy[routed][task] = RankClassification.accuracy(all.subList(at, at + n),
+                            Arrays.copyOfRange(predictions, at, at + n));
+                    at += n;
+                }
+            }
+            return new TransferMatrix(tasks.stream().map(Task::name).toList(), accuracy);
         }
     }
 

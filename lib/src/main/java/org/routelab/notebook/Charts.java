@@ -7,6 +7,7 @@ import org.routelab.analysis.Clustering;
 import org.routelab.analysis.GradientAlignment;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
+import org.routelab.analysis.TransferMatrix;
 import org.routelab.experiment.AdaptationCurve;
 import org.routelab.experiment.ExperimentResult;
 import tech.tablesaw.plotly.components.Axis;
@@ -190,6 +191,19 @@ public final class Charts {
      */
     public static Figure similarity(String title, Similarity similarity) {
         return heatmap(title, similarity.labels(), similarity.labels(), similarity.matrix());
+    }
+
+    /**
+     * Transfer between tasks as a heatmap: rows are the routing task, columns the evaluated task.
+     *
+     * @param title the title
+     * @param transfer the accuracies
+     * @return the chart
+     */
+    public static Figure transfer(String title, TransferMatrix transfer) {
+        List<String> columns = transfer.tasks().stream().map(t -> "on " + t).toList();
+        List<String> rows = transfer.tasks().stream().map(t -> "routed as " + t).toList();
+        return heatmap(title, columns, rows, transfer.accuracy());
     }
 
     /**

@@ -117,6 +117,21 @@ class ExperimentTest {
     }
 
     @Test
+    void transferScoresEveryTaskUnderEveryTasksRouting() {
+        Experiment poly = tiny("poly").seeds(0).build();
+        ExperimentResult trained = poly.run();
+        var transfer = poly.transfer(trained, 4);
+        var own = poly.evaluateTraining(null, 4);
+        assertEquals(java.util.List.copyOf(own.keySet()), transfer.tasks());
+        for (int i = 0; i < transfer.tasks().size(); i++) {
+            // the diagonal is each task under its own routing: what evaluateTraining scores
+            assertEquals(own.get(transfer.tasks().get(i)), transfer.accuracy()[i][i], 1e-12);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> tiny("lora").build().transfer(trained, 4));
+        assertTrue(e.getMessage().contains("does not route by task"), e.getMessage());
+    }
+
+    @Test
     void averagingIsRefusedForTaskFreeMethods() {
         var e = assertThrows(IllegalStateException.class,
                 () -> tiny("trex").variant(AdaptationVariant.AVERAGE).multitaskSteps(0).seeds(0).build().run());
