@@ -73,7 +73,7 @@ public final class Experiment {
     public static final float DEFAULT_ADAPTER_LR = 3e-2f;
     /**
      * The experts' multi-task learning rate of the tensor methods (TLoRA, TensorPoly-I and II). Their
-     * update is a Kronecker product of factors normalised after each step, and Adafactor's absolute
+     * update is a Kronecker product of layer-normalised pairs of leaves, and Adafactor's absolute
      * steps at {@link #DEFAULT_ADAPTER_LR} move it too far: measured on the built-in default,
      * TensorPoly-I's multi-task loss diverged at 3e-2 and TLoRA's stayed at its start at 1e-2.
      */
