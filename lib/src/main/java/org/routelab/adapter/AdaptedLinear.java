@@ -11,6 +11,8 @@ import org.routelab.nn.Linear;
  * ForwardContext#withoutAdapters without adapters} computes {@code W0 x} alone.
  */
 public final class AdaptedLinear extends Linear {
+    /** The projection as it was before any adapter: what {@link AdapterInjector#remove} puts back. */
+    private final Linear original;
     private boolean merged;
 
     /**
@@ -21,7 +23,13 @@ public final class AdaptedLinear extends Linear {
      */
     public AdaptedLinear(Linear base, Adapter adapter) {
         super(base);
+        this.original = base instanceof AdaptedLinear a ? a.original : base;
         addChild("adapter", adapter);
+    }
+
+    /** Returns the projection without any adapter (sharing this one's weight). */
+    public Linear original() {
+        return original;
     }
 
     /** Returns the adapter. */

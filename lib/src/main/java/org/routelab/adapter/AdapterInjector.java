@@ -62,6 +62,24 @@ public final class AdapterInjector {
     }
 
     /**
+     * Takes every adapter out of a model, putting back the projections as they were before injection
+     * (their weights untouched), so that the same backbone can receive fresh adapters.
+     *
+     * @param model the model to modify in place
+     * @throws IllegalStateException if an adapter is merged into its weight
+     */
+    public static void remove(Module model) {
+        Map<String, Module> modules = model.namedModules();
+        adaptedLayers(model).forEach((path, layer) -> {
+            if (layer.isMerged()) {
+                throw new IllegalStateException("unmerge " + path + " before removing its adapter");
+            }
+            int dot = path.lastIndexOf('.');
+            modules.get(dot < 0 ? "" : path.substring(0, dot)).replaceChild(path.substring(dot + 1), layer.original());
+        });
+    }
+
+    /**
      * Returns every adapted projection of a model by path.
      *
      * @param model the model

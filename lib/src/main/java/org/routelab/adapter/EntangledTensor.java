@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
 import java.util.List;
+import org.routelab.nn.RandomStream;
 
 /**
  * The entangled tensors of TLoRA and TensorPoly: a matrix {@code [r, d]} whose rows are Kronecker
@@ -49,7 +50,7 @@ public final class EntangledTensor {
     /**
      * Draws leaves as the reference's TLoRA and TensorPoly-I do, at every order: {@code U(-s, s)} with
      * {@code s = sqrt(1/3) / sqrt(fanIn)} (kaiming-uniform's gain for {@code a = sqrt 5} over the
-     * projection's fan-in), from the engine's seeded generator.
+     * projection's fan-in), from {@code random}.
      *
      * @param manager owns the leaves
      * @param fanIn the projection's input size (the reference scales both factors by it)
@@ -57,14 +58,15 @@ public final class EntangledTensor {
      * @param rank the LoRA rank {@code r}
      * @param tensorRank the tensor rank {@code R}
      * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
      * @param dataType the data type
      * @return {@code [N, R, r, leafSize(d, N)]}
      */
     public static NDArray randomLeaves(NDManager manager, int fanIn, int d, int rank, int tensorRank, int order,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         Shape shape = leafShape(d, rank, tensorRank, order);
         float bound = (float) (Math.sqrt(1.0 / 3.0) / Math.sqrt(fanIn));
-        return manager.randomUniform(-bound, bound, shape, dataType);
+        return random.uniform(manager, -bound, bound, shape, dataType);
     }
 
     /**
@@ -77,15 +79,16 @@ public final class EntangledTensor {
      * @param rank the LoRA rank {@code r}
      * @param tensorRank the tensor rank {@code R}
      * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
      * @param dataType the data type
      * @return {@code [N, R, r, leafSize(d, N)]}
      */
     public static NDArray xavierLeaves(NDManager manager, int d, int rank, int tensorRank, int order,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         Shape shape = leafShape(d, rank, tensorRank, order);
         double receptive = (double) rank * shape.get(3);
         float bound = (float) Math.sqrt(6.0 / ((tensorRank + order) * receptive));
-        return manager.randomUniform(-bound, bound, shape, dataType);
+        return random.uniform(manager, -bound, bound, shape, dataType);
     }
 
     private static Shape leafShape(int d, int rank, int tensorRank, int order) {

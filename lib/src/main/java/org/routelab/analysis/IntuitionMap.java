@@ -43,8 +43,7 @@ public record IntuitionMap(List<String> tasks, int clusters, double[][] meanPrio
             LanguageModel model = LanguageModel.load(backbone, manager, DataType.FLOAT32);
             List<EncodedExample> training = new ExampleEncoder(tokenizer).encodeTraining(suite);
             RoutingInputs.Encoder encoder = RoutingInputs.Encoder.BACKBONE;
-            IntuitionPrior intuition = new RoutingInputs(config.withTasks(suite.numTrainingTasks()), training, encoder)
-                    .intuition(model);
+            IntuitionPrior intuition = RoutingInputs.prepare(config.routing(), model, training, encoder).intuition();
             int k = intuition.clusters();
             int tasks = suite.numTrainingTasks();
             double[][] mean = new double[tasks][k];

@@ -18,6 +18,7 @@ import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 import org.routelab.routing.InputRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * A method's parameter counts on a backbone, read from the built model (structure only: frozen
@@ -29,7 +30,7 @@ import org.routelab.routing.InputRouter;
  *
  * @param method the method
  * @param options the method's options, e.g. {@code r=1;S=8;T=313;granularity=layer}
- * @param scale the factor the adapter's update is multiplied by (see {@link Method#scale}), e.g.
+ * @param scale the factor the adapters' update is multiplied by ({@link Method#updateScale}), e.g.
  *     {@code alpha/r = 1}
  * @param adaptedLayers the number of adapted projections
  * @param expertParams adapter parameters other than routing (multi-task parameters without routing)
@@ -41,7 +42,7 @@ import org.routelab.routing.InputRouter;
  *     or -1 for unrouted methods
  * @param adaptAverage parameters trained by -mu (the averaged adapter), or -1 for task-free methods
  */
-public record ParameterAccount(Method method, String options, String scale, int adaptedLayers, long expertParams,
+public record ParameterAccount(Method<?> method, String options, String scale, int adaptedLayers, long expertParams,
         long routingParams, long adaptFull, long adaptRouteOnly, long adaptAverage) {
 
     /** The CSV header matching {@link #csvRow}. */
@@ -58,34 +59,36 @@ public record ParameterAccount(Method method, String options, String scale, int 
     public static ParameterAccount of(ConfigJson backbone, MethodConfig config) {
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
-            List<String> adapted = Method.inject(model, config, DataType.FLOAT32);
-            String scale = config.method().scale(config);
+            // Only the counts matter: any stream serves the initial values.
+            RandomStream random = RandomStream.of(0);
+            List<String> adapted = config.inject(model, random, DataType.FLOAT32);
+            String scale = config.updateScale();
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             // Input routers train with their adapters (ParameterRole.ADAPTER) but are routing here.
             long inputRouting = model.namedModules().values().stream()
                     .filter(m -> m instanceof InputRouter).mapToLong(Module::parameterCount).sum();
             long experts = size(groups.get(ParameterRole.ADAPTER)) - inputRouting;
             long routing = size(groups.get(ParameterRole.ROUTING)) + inputRouting;
-            if (!config.method().routed() && routing > 0) {
-                AdaptationVariant.FULL.apply(model, 1);
+            if (!config.routing().taskIds() && routing > 0) {
+                AdaptationVariant.FULL.apply(model, 1, random);
                 long full = model.trainableParameterCount();
-                AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+                AdaptationVariant.ROUTE_ONLY.apply(model, 1, random);
                 return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing,
                         full, model.trainableParameterCount(), -1);
             }
-            if (!config.method().routed()) {
+            if (!config.routing().taskIds()) {
                 return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing,
                         experts, -1, experts);
             }
             long full = -1;
             long routeOnly = -1;
             if (!config.randomRouting()) {
-                AdaptationVariant.FULL.apply(model, 1);
+                AdaptationVariant.FULL.apply(model, 1, random);
                 full = model.trainableParameterCount();
-                AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+                AdaptationVariant.ROUTE_ONLY.apply(model, 1, random);
                 routeOnly = model.trainableParameterCount();
             }
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, random);
             long average = model.trainableParameterCount();
             return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing, full,
                     routeOnly, average);
@@ -108,7 +111,7 @@ public record ParameterAccount(Method method, String options, String scale, int 
      * @return the row
      */
     public String csvRow(String backbone) {
-        return String.join(",", backbone, method.id(), options, scale, Integer.toString(adaptedLayers),
+        return String.join(",", backbone, method.name(), options, scale, Integer.toString(adaptedLayers),
                 Long.toString(expertParams), Long.toString(routingParams), Long.toString(multitaskParamsWithRouting()),
                 count(adaptFull), count(adaptRouteOnly), count(adaptAverage));
     }
@@ -147,7 +150,7 @@ public record ParameterAccount(Method method, String options, String scale, int 
         LongColumn z = LongColumn.create("trained: -z");
         LongColumn mu = LongColumn.create("trained: -mu");
         for (ParameterAccount a : accounts) {
-            method.append(a.method().id());
+            method.append(a.method().name());
             options.append(a.options());
             scale.append(a.scale());
             layers.append(a.adaptedLayers());

@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.routelab.experiment.AdaptationConfig;
 import org.routelab.experiment.Experiment;
 import org.routelab.experiment.ExperimentResult;
 import org.routelab.experiment.ResultFiles;
 import org.routelab.experiment.ResultTables;
-import org.routelab.method.Method;
+import org.routelab.method.LearningRates;
 import org.routelab.method.MethodConfig;
 import org.routelab.routing.AdaptationVariant;
 import picocli.CommandLine.Command;
@@ -105,15 +106,16 @@ final class CompareCommand implements Callable<Integer> {
         if (random) {
             method = method.substring(0, method.length() - "-random".length());
         }
-        MethodConfig config = MethodConfig.defaults(Method.parse(method)).withRandomRouting(random);
+        MethodConfig config = MethodConfig.defaults(method).withRandomRouting(random);
         b.method(config);
         if (batchSize != null) {
             b.batchSize(batchSize);
         }
-        b.adaptation(Experiment.DEFAULT_SHOTS, adaptSteps != null ? adaptSteps : Experiment.DEFAULT_ADAPT_STEPS,
-                adaptLearningRate != null ? adaptLearningRate : Experiment.defaultAdaptLearningRate(config.method()));
-        b.learningRates(learningRate != null ? learningRate : Experiment.defaultLearningRate(config.method()),
-                routingLearningRate != null ? routingLearningRate : Experiment.DEFAULT_ROUTING_LR);
+        int steps = adaptSteps != null ? adaptSteps : AdaptationConfig.DEFAULT_STEPS;
+        b.adaptation(AdaptationConfig.DEFAULT_SHOTS, steps,
+                adaptLearningRate != null ? adaptLearningRate : config.method().learningRates().adaptation());
+        b.learningRates(learningRate != null ? learningRate : config.method().learningRates().multitask(),
+                routingLearningRate != null ? routingLearningRate : LearningRates.ROUTING);
         if (seeds != null && !seeds.isEmpty()) {
             b.seeds(seeds.toArray(Integer[]::new));
         }

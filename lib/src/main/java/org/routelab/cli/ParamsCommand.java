@@ -1,16 +1,20 @@
 package org.routelab.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.routelab.adapter.AdapterTargets;
 import org.routelab.analysis.ParameterAccount;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
-import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.routing.Granularity;
+import org.routelab.util.ConfigBinding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,34 +38,13 @@ final class ParamsCommand implements Callable<Integer> {
     private String backbone;
 
     @Option(names = "--method", required = true, split = ",",
-            description = "Methods: lora, poly, mhr, tlora, tensorpoly-1, tensorpoly-2, moe-lora, orchmoe, trex"
-                    + " (comma-separated).")
+            description = "Methods, comma-separated (any registered name, e.g. lora, poly, mhr, tensorpoly-1, trex).")
     private List<String> methods;
 
-    @Option(names = "--rank", description = "LoRA rank r (default: the method's paper setting).")
-    private Integer rank;
-
-    @Option(names = "--skills", description = "Poly/MHR/OrchMoE skills S (default 8).")
-    private Integer skills;
-
-    @Option(names = "--heads", description = "MHR heads q (default 64).")
-    private Integer heads;
-
-    @Option(names = "--tensor-rank", description = "TLoRA/TensorPoly tensor rank R (default 1 for TLoRA, 8 otherwise).")
-    private Integer tensorRank;
-
-    @Option(names = "--order", description = "TLoRA/TensorPoly tensor order N (default 2).")
-    private Integer order;
-
-    @Option(names = "--experts", description = "MoE-LoRA experts E (default 8).")
-    private Integer experts;
-
-    @Option(names = "--abstract-tasks",
-            description = "OrchMoE abstract tasks (default: as many as --tasks, the paper's setting).")
-    private Integer abstractTasks;
-
-    @Option(names = "--rank-one-experts", description = "T-REX down x up projections IxJ (default 4x8).")
-    private String rankOneExperts;
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
+            description = "A method option by its run-config key, e.g. heads=64, tensor_rank=4, down=4 (repeatable);"
+                    + " applies to every listed method that has the key (default: the method's paper setting).")
+    private Map<String, String> options = new LinkedHashMap<>();
 
     @Option(names = "--tasks", defaultValue = "313",
             description = "Training tasks T (default: ${DEFAULT-VALUE}, the T0 mixture's task-template pairs).")
@@ -78,43 +61,26 @@ final class ParamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        for (String key : options.keySet()) {
+            if (methods.stream().noneMatch(m -> MethodConfig.defaults(m.trim()).toJson().has(key))) {
+                throw new IllegalArgumentException("--option " + key + ": none of the methods " + methods
+                        + " has this option");
+            }
+        }
         ConfigJson config = readBackbone(backbone);
         System.out.println(ParameterAccount.CSV_HEADER);
         for (String name : methods) {
-            System.out.println(ParameterAccount.of(config, configure(Method.parse(name.trim()))).csvRow(backbone));
+            System.out.println(ParameterAccount.of(config, configure(name.trim())).csvRow(backbone));
         }
         return 0;
     }
 
-    private MethodConfig configure(Method method) {
-        MethodConfig c = MethodConfig.defaults(method).withTasks(tasks).withGranularity(Granularity.parse(granularity));
-        if (rank != null) {
-            c = c.withRank(rank);
-        }
-        if (skills != null) {
-            c = c.withSkills(skills);
-        }
-        if (heads != null) {
-            c = c.withHeads(heads);
-        }
-        if (tensorRank != null) {
-            c = c.withTensorRank(tensorRank);
-        }
-        if (order != null) {
-            c = c.withOrder(order);
-        }
-        if (experts != null) {
-            c = c.withMoeLora(c.moeLora().withExperts(experts));
-        }
-        if (abstractTasks != null) {
-            c = c.withOrchMoe(c.orchMoe().withAbstractTasks(abstractTasks));
-        }
-        if (rankOneExperts != null) {
-            String[] ij = rankOneExperts.split("x", -1);
-            if (ij.length != 2 || !ij[0].matches("\\d+") || !ij[1].matches("\\d+")) {
-                throw new IllegalArgumentException("--rank-one-experts must be IxJ, e.g. 4x8, not '" + rankOneExperts + "'");
+    private MethodConfig configure(String name) {
+        MethodConfig c = MethodConfig.defaults(name).withTasks(tasks).withGranularity(Granularity.parse(granularity));
+        for (Map.Entry<String, String> o : options.entrySet()) {
+            if (c.toJson().has(o.getKey())) {
+                c = c.with(o.getKey(), scalar(o.getValue()));
             }
-            c = c.withTRex(c.trex().withExperts(Integer.parseInt(ij[0]), Integer.parseInt(ij[1])));
         }
         if (targets.equals("light")) {
             return c.withTargets(LIGHT.modules(), LIGHT.layers());
@@ -128,6 +94,19 @@ final class ParamsCommand implements Callable<Integer> {
             return c.withTargets(targets.substring(0, colon), targets.substring(colon + 1));
         }
         return c;
+    }
+
+    /** A command-line value as the JSON scalar it spells: a number, true or false, else the string. */
+    private static Object scalar(String text) {
+        try {
+            JsonNode node = ConfigBinding.MAPPER.readTree(text);
+            if (node != null && node.isValueNode()) {
+                return node;
+            }
+        } catch (JsonProcessingException e) {
+            // not a JSON scalar: the text itself
+        }
+        return text;
     }
 
     /** Reads a preset name, a config.json or a model folder, of any architecture. */

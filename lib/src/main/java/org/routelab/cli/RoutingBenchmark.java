@@ -17,8 +17,10 @@ import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;
 import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
+import org.routelab.method.Methods;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Option;
  * {@code routelab bench routing}: training step time (forward + backward) of every method relative to
  * plain LoRA on the same backbone and mixed-task batches. Methods take turns step by step, so a change
  * in the machine's load affects them all alike; each reports the median over its steps. Task-free
- * methods ignore the task ids; T-REX reads synthetic priors (its intuition's k-means needs a corpus).
+ * methods ignore the task ids; methods that read a per-example prior (T-REX's intuition) get synthetic
+ * ones (the intuition's k-means needs a corpus).
  */
 @Command(name = "routing", mixinStandardHelpOptions = true,
         description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
@@ -37,14 +40,14 @@ final class RoutingBenchmark implements Callable<Integer> {
     private String config;
 
     @Option(names = "--methods", split = ",",
-            defaultValue = "lora,poly,mhr,tlora,tensorpoly-1,tensorpoly-2,moe-lora,orchmoe,trex",
-            description = "Methods, LoRA first as the reference (default: ${DEFAULT-VALUE}); paper settings.")
+            description = "Methods, the first is the reference (default: every registered method, LoRA first);"
+                    + " paper settings.")
     private List<String> methods;
 
     @Option(names = "--tasks", defaultValue = "32", description = "Training tasks; batches mix them (default: ${DEFAULT-VALUE}).")
     private int tasks;
 
-    @Option(names = "--heads", defaultValue = "64", description = "MHR heads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", defaultValue = "64", description = "Heads of the methods that have them, e.g. MHR (default: ${DEFAULT-VALUE}).")
     private int heads;
 
     @Option(names = "--steps", defaultValue = "40", description = "Timed steps per method (default: ${DEFAULT-VALUE}).")
@@ -69,11 +72,15 @@ final class RoutingBenchmark implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<MethodConfig> configs = new ArrayList<>();
             List<LanguageModel> models = new ArrayList<>();
-            for (String name : methods) {
-                MethodConfig c = MethodConfig.defaults(Method.parse(name.trim())).withTasks(tasks).withHeads(heads);
+            List<String> names = methods != null ? methods : Methods.all().stream().map(Method::name).toList();
+            for (String name : names) {
+                MethodConfig c = MethodConfig.defaults(name.trim()).withTasks(tasks);
+                if (c.toJson().has("heads")) {
+                    c = c.with("heads", heads);
+                }
                 LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
                 model.initialize(0);
-                Method.inject(model, c, DataType.FLOAT32);
+                c.inject(model, RandomStream.of(0), DataType.FLOAT32);
                 configs.add(c);
                 models.add(model);
             }
@@ -97,7 +104,7 @@ final class RoutingBenchmark implements Callable<Integer> {
             for (int k = 0; k < models.size(); k++) {
                 double[] sorted = millis[k].clone();
                 Arrays.sort(sorted);
-                System.out.printf(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.1f,%.3f%n", config, configs.get(k).method().id(),
+                System.out.printf(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.1f,%.3f%n", config, configs.get(k).method().name(),
                         configs.get(k).describe(), models.get(k).trainableParameterCount(), median(millis[k]),
                         sorted[(int) (sorted.length * 0.9)], median(millis[k]) / reference);
             }
@@ -111,8 +118,9 @@ final class RoutingBenchmark implements Callable<Integer> {
         try (NDManager step = manager.newSubManager()) {
             ModelBatch b = model.batch(step, inputs, targets);
             ForwardContext ctx = ForwardContext.train().withTaskIds(taskIds);
-            if (config.method() == Method.TREX && config.trex().intuition()) {
-                ctx = ctx.withPriors(syntheticPriors(step, taskIds.length, config.trex().cells(), stepIndex));
+            int priorSize = config.routing().priorSize();
+            if (priorSize > 0) {
+                ctx = ctx.withPriors(syntheticPriors(step, taskIds.length, priorSize, stepIndex));
             }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(ctx.plusAuxiliaryLosses(model.loss(b, ctx)));

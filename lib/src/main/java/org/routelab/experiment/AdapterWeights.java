@@ -137,7 +137,8 @@ public final class AdapterWeights {
                 throw new IllegalArgumentException("trained parameter " + name
                         + " does not exist in the model; was it trained with another method or backbone?");
             }
-            p.set(model.manager().create(v, new Shape(shapes.get(name))).toType(p.array().getDataType(), false));
+            NDManager owner = p.array().getManager();
+            p.set(owner.create(v, new Shape(shapes.get(name))).toType(p.array().getDataType(), false));
         });
     }
 

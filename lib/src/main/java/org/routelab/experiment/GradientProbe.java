@@ -1,9 +1,7 @@
 package org.routelab.experiment;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +17,7 @@ import org.routelab.data.TaskSuite;
 import org.routelab.method.ParameterRole;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.train.StepGradients;
 
 /**
  * Measures gradient alignment during multi-task training: a fixed probe batch per training task (its
@@ -63,10 +62,10 @@ final class GradientProbe {
         List<Map<String, float[]>> gradients = new ArrayList<>();
         for (List<EncodedExample> probe : probes) {
             try (NDManager scope = model.manager().newSubManager()) {
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (StepGradients recording = new StepGradients()) {
                     TaskBatch b = TaskBatch.of(scope, probe, model);
-                    ForwardContext ctx = routing.context(b, model, false);
-                    gc.backward(model.loss(b.inputs(), ctx));
+                    ForwardContext ctx = routing.context(b, model, ForwardContext.eval());
+                    recording.backward(model.loss(b.inputs(), ctx));
                 }
                 Map<String, float[]> g = new LinkedHashMap<>();
                 for (Map.Entry<String, Parameter> e : trainable.entrySet()) {

@@ -26,11 +26,11 @@ public enum NotebookScale {
     /** Seconds per experiment: two held-out tasks, a handful of steps, one seed. */
     SMOKE(6, 16, 4, 2, 16, List.of(0)),
     /** A few minutes per notebook on two CPU cores. */
-    DEFAULT(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 2, 32,
+    DEFAULT(MultitaskConfig.DEFAULT_STEPS, MultitaskConfig.DEFAULT_BATCH_SIZE, AdaptationConfig.DEFAULT_STEPS, 2, 32,
             List.of(0)),
     /** The built-in benchmark's own protocol. */
-    FULL(Experiment.DEFAULT_MULTITASK_STEPS, Experiment.DEFAULT_BATCH_SIZE, Experiment.DEFAULT_ADAPT_STEPS, 0, 0,
-            Experiment.DEFAULT_SEEDS);
+    FULL(MultitaskConfig.DEFAULT_STEPS, MultitaskConfig.DEFAULT_BATCH_SIZE, AdaptationConfig.DEFAULT_STEPS, 0, 0,
+            ExperimentConfig.DEFAULT.seeds());
 
     /** The environment variable naming the scale: {@code smoke}, {@code default} or {@code full}. */
     public static final String ENV = "ROUTELAB_NOTEBOOK_SCALE";
@@ -130,7 +130,7 @@ public enum NotebookScale {
      * @return the suite
      */
     public TaskSuite suite() {
-        return trim(SkillComp.generate(0).suite(), Experiment.DEFAULT_SHOTS);
+        return trim(SkillComp.generate(0).suite(), AdaptationConfig.DEFAULT_SHOTS);
     }
 
     /**
@@ -166,7 +166,7 @@ public enum NotebookScale {
                 .suite(suite())
                 .multitaskSteps(multitaskSteps)
                 .batchSize(batchSize)
-                .adaptation(Experiment.DEFAULT_SHOTS, adaptSteps)
+                .adaptation(AdaptationConfig.DEFAULT_SHOTS, adaptSteps)
                 .seeds(seeds.toArray(Integer[]::new));
     }
 

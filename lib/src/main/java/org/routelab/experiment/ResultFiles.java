@@ -28,7 +28,7 @@ public final class ResultFiles {
     /** The CSV file's name. */
     public static final String CSV = "results.csv";
     /** Where a run folder keeps the trained multi-task parameters. */
-    private static final Path MULTITASK_WEIGHTS = Path.of(Experiment.MULTITASK_DIR, Multitask.WEIGHTS);
+    private static final Path MULTITASK_WEIGHTS = Path.of(MultitaskPhase.DIR, Multitask.WEIGHTS);
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private ResultFiles() {}

@@ -11,20 +11,20 @@ import org.routelab.backbone.ModelBatch;
 import org.routelab.data.Batches;
 import org.routelab.data.EncodedExample;
 import org.routelab.data.TaskBatch;
-import org.routelab.method.Method;
-import org.routelab.method.MethodConfig;
+import org.routelab.method.RoutingNeeds;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.IntuitionPrior;
 
 /**
- * What an experiment's routers read besides the layer inputs, put into each batch's forward context
- * in one place: task ids for the methods that route by task ({@link Method#routed}) and nothing for
- * those that route by their input, except T-REX's intuition. For T-REX, every example gets the
- * affinities of its sentence embedding to k-means centroids of the multi-task training examples'
- * embeddings ({@link IntuitionPrior}, k = I*J); the centroids are fitted once, at the first batch,
- * and serve every later batch, held-out tasks included. Embeddings come from an {@link Encoder},
- * by default the frozen backbone itself (its adapters switched off, so they do not drift as the
- * adapters train).
+ * What an experiment's routers read besides the layer inputs, prepared once before a phase and put into
+ * each batch's forward context in one place, as the method's {@link RoutingNeeds} say: task ids for
+ * methods that route by task, nothing for those that read only the layer input, and a prior vector per
+ * example for those that read one (T-REX's intuition). The prior of an example is the affinity of its
+ * sentence embedding to k-means centroids of the multi-task training examples' embeddings ({@link
+ * IntuitionPrior}, k = the prior's size), fitted when the inputs are prepared and used for every later
+ * batch, held-out tasks included. Embeddings come from an {@link Encoder}, by default the frozen
+ * backbone itself (its adapters switched off, so they do not drift as the adapters train).
  *
  * <p>Every context starts a new pass, so auxiliary losses (MoE-LoRA's load balancing) are collected:
  * objectives minimise {@code ctx.plusAuxiliaryLosses(loss)}.
@@ -32,6 +32,7 @@ import org.routelab.routing.IntuitionPrior;
 public final class RoutingInputs {
     /** The seed of the intuition's k-means fit. */
     public static final long KMEANS_SEED = 0L;
+    /** Examples embedded per batch while fitting the intuition. */
     private static final int EMBEDDING_BATCH = 64;
 
     /** Computes the sentence embeddings of T-REX's intuition. */
@@ -50,22 +51,32 @@ public final class RoutingInputs {
         NDArray embed(LanguageModel model, ModelBatch batch);
     }
 
-    private final MethodConfig config;
-    private final List<EncodedExample> training;
+    private final RoutingNeeds needs;
     private final Encoder encoder;
-    private IntuitionPrior intuition;
+    private final IntuitionPrior intuition;
+
+    private RoutingInputs(RoutingNeeds needs, Encoder encoder, IntuitionPrior intuition) {
+        this.needs = needs;
+        this.encoder = encoder;
+        this.intuition = intuition;
+    }
 
     /**
-     * Creates the routing inputs of an experiment.
+     * Prepares what a method's routing reads: for a per-example prior, embeds the training examples
+     * and fits the intuition's centroids.
      *
-     * @param config the method
+     * @param needs what the method's routing reads
+     * @param model the model whose encoder embeds the examples
      * @param training the multi-task training examples (the intuition's clusters come from them)
      * @param encoder the intuition's sentence encoder
+     * @return the routing inputs
+     * @throws IllegalStateException if there are fewer training examples than clusters
      */
-    public RoutingInputs(MethodConfig config, List<EncodedExample> training, Encoder encoder) {
-        this.config = Objects.requireNonNull(config, "config");
-        this.training = List.copyOf(training);
-        this.encoder = Objects.requireNonNull(encoder, "encoder");
+    public static RoutingInputs prepare(RoutingNeeds needs, LanguageModel model, List<EncodedExample> training,
+            Encoder encoder) {
+        Objects.requireNonNull(encoder, "encoder");
+        IntuitionPrior intuition = needs.priorSize() > 0 ? fit(needs.priorSize(), model, training, encoder) : null;
+        return new RoutingInputs(needs, encoder, intuition);
     }
 
     /**
@@ -73,53 +84,57 @@ public final class RoutingInputs {
      *
      * @param batch the batch
      * @param model the model that will read it
-     * @param train whether the pass trains
+     * @param base {@link ForwardContext#eval()}, or {@link ForwardContext#train(RandomStream)} with the
+     *     step's random stream
      * @return a new pass with the routing information the method needs
      */
-    public ForwardContext context(TaskBatch batch, LanguageModel model, boolean train) {
-        ForwardContext ctx = (train ? ForwardContext.train() : ForwardContext.eval()).newPass();
-        if (config.method().routed()) {
+    public ForwardContext context(TaskBatch batch, LanguageModel model, ForwardContext base) {
+        ForwardContext ctx = base.newPass();
+        if (needs.taskIds()) {
             ctx = ctx.withTaskIds(batch.taskIdArray());
         }
-        if (config.method() == Method.TREX && config.trex().intuition()) {
-            ctx = ctx.withPriors(intuition(model).prior(encoder.embed(model, batch.inputs())));
+        if (intuition != null) {
+            ctx = ctx.withPriors(intuition.prior(encoder.embed(model, batch.inputs())));
         }
         return ctx;
     }
 
     /**
-     * Returns the intuition, fitting it on the training examples' embeddings at the first call.
+     * Returns the fitted intuition.
      *
-     * @param model the model whose encoder embeds the examples
-     * @return the k-means centroids, {@code k = I*J}
-     * @throws IllegalStateException if there are fewer training examples than clusters
+     * @return the k-means centroids
+     * @throws IllegalStateException if the method reads no prior
      */
-    public IntuitionPrior intuition(LanguageModel model) {
+    public IntuitionPrior intuition() {
         if (intuition == null) {
-            int k = config.trex().cells();
-            if (training.size() < k) {
-                throw new IllegalStateException("T-REX's intuition clusters the training examples into I*J = " + k
-                        + " groups, but there are only " + training.size() + " examples");
-            }
-            try (NDManager scope = model.manager().newSubManager()) {
-                int d = -1;
-                float[] all = null;
-                int row = 0;
-                for (List<EncodedExample> chunk : Batches.inOrder(training, EMBEDDING_BATCH)) {
-                    try (NDManager step = scope.newSubManager()) {
-                        float[] e = encoder.embed(model, TaskBatch.of(step, chunk, model).inputs())
-                                .toType(DataType.FLOAT32, false).toFloatArray();
-                        if (all == null) {
-                            d = e.length / chunk.size();
-                            all = new float[training.size() * d];
-                        }
-                        System.arraycopy(e, 0, all, row * d, e.length);
-                        row += chunk.size();
-                    }
-                }
-                intuition = IntuitionPrior.fit(scope.create(all, new Shape(training.size(), d)), k, KMEANS_SEED);
-            }
+            throw new IllegalStateException("the method's routing reads no per-example prior");
         }
         return intuition;
+    }
+
+    /** Embeds the training examples and fits {@code k} centroids. */
+    private static IntuitionPrior fit(int k, LanguageModel model, List<EncodedExample> training, Encoder encoder) {
+        if (training.size() < k) {
+            throw new IllegalStateException("the intuition clusters the training examples into " + k
+                    + " groups, but there are only " + training.size() + " examples");
+        }
+        try (NDManager scope = model.manager().newSubManager()) {
+            int d = -1;
+            float[] all = null;
+            int row = 0;
+            for (List<EncodedExample> chunk : Batches.inOrder(training, EMBEDDING_BATCH)) {
+                try (NDManager step = scope.newSubManager()) {
+                    float[] e = encoder.embed(model, TaskBatch.of(step, chunk, model).inputs())
+                            .toType(DataType.FLOAT32, false).toFloatArray();
+                    if (all == null) {
+                        d = e.length / chunk.size();
+                        all = new float[training.size() * d];
+                    }
+                    System.arraycopy(e, 0, all, row * d, e.length);
+                    row += chunk.size();
+                }
+            }
+            return IntuitionPrior.fit(scope.create(all, new Shape(training.size(), d)), k, KMEANS_SEED);
+        }
     }
 }

@@ -1,79 +1,162 @@
 package org.routelab.method;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Set;
+import org.routelab.adapter.AdapterInjector;
 import org.routelab.adapter.AdapterTargets;
-import org.routelab.adapter.LoraConfig;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.nn.Module;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.Granularity;
+import org.routelab.routing.RandomRouter;
+import org.routelab.routing.Router;
+import org.routelab.routing.RouterBank;
 import org.routelab.routing.RouterOptions;
+import org.routelab.routing.RouterSharing;
+import org.routelab.routing.TaskRouter;
+import org.routelab.util.ConfigBinding;
+import org.routelab.util.ConfigException;
 
 /**
- * Everything needed to build a method's adapters: sizes, routing and targets. Start from {@link
- * #defaults} (the papers' settings) and change single values with the {@code with...} methods, e.g.
- * {@code MethodConfig.defaults(Method.MHR).withGranularity(Granularity.BLOCK)}.
+ * A method with its options and what every method shares: how many training tasks the routers know,
+ * how task routers are shared and sample, Random-mu's random routing, and the adapted projections.
+ * Start from {@link #defaults} (the method's paper settings) and change values with {@link #with} (a
+ * method's own options, by key) or the typed {@code with...} methods, e.g. {@code
+ * MethodConfig.defaults("mhr").with("heads", 4).withGranularity(Granularity.BLOCK)}.
+ *
+ * <p>As JSON (the {@code method} object of a run config) it is one flat object: {@code name}, the shared
+ * keys {@code granularity}, {@code random_routing}, {@code modules}, {@code layers} and {@code router},
+ * and the method's option keys, e.g. {@code {"name": "mhr", "skills": 8, "heads": 64}}. The number of
+ * training tasks is not part of it: experiments take it from their task suite.
  *
  * @param method the method
- * @param rank the LoRA rank {@code r}
- * @param skills Poly/MHR skills {@code S}
- * @param heads MHR heads {@code q}
- * @param tensorRank TLoRA/TensorPoly tensor rank {@code R}
- * @param order TLoRA/TensorPoly tensor order {@code N}
+ * @param options the method's options, of its {@link Method#optionsType}
  * @param tasks the number of training tasks {@code T} the routers know
- * @param granularity which projections share a router
- * @param router how learned routers sample while training
+ * @param granularity which projections share a task router
+ * @param router how task routers sample while training
  * @param randomRouting Random-mu multi-task training: random binary allocations instead of learned routers
  * @param modules regex searched in the path of the module holding a projection, or null (with
  *     {@code layers}) for the backbone's {@link LanguageModel#defaultAdapterTargets default targets}
  * @param layers regex matched against a projection's own name, or null with {@code modules}
- * @param moeLora MoE-LoRA's experts, top-k and load balancing
- * @param orchMoe OrchMoE's abstract tasks, pooling and task normalisation (OrchMoE's skills are
- *     {@code skills}, its rank {@code rank}, its allocation samples as {@code router} says)
- * @param trex T-REX's rank-one experts, prior scale and ablations
- * @param lora LoRA's scale ({@code alpha})
  */
-public record MethodConfig(Method method, int rank, int skills, int heads, int tensorRank, int order, int tasks,
-        Granularity granularity, RouterOptions router, boolean randomRouting, String modules, String layers,
-        MoeLoraOptions moeLora, OrchMoeOptions orchMoe, TRexOptions trex, LoraOptions lora) {
+public record MethodConfig(Method<?> method, Record options, int tasks, Granularity granularity,
+        RouterOptions router, boolean randomRouting, String modules, String layers) {
+    /** The keys every method shares in JSON, besides the method's options. */
+    private static final Set<String> SHARED_KEYS =
+            Set.of("name", "granularity", "random_routing", "modules", "layers", "router");
 
     /** Validates the values, naming the first bad one. */
     public MethodConfig {
-        if (method == null || granularity == null || router == null || (modules == null) != (layers == null)) {
-            throw new IllegalArgumentException("method, granularity and router options must be given, and targets"
-                    + " as both regexes or neither (the backbone's defaults)");
+        if (method == null || options == null || granularity == null || router == null) {
+            throw new IllegalArgumentException("method, options, granularity and router options must be given");
         }
-        if (moeLora == null || orchMoe == null || trex == null || lora == null) {
-            throw new IllegalArgumentException("lora, moe-lora, orchmoe and trex options must be given");
+        if ((modules == null) != (layers == null)) {
+            throw new IllegalArgumentException("targets must be given as both regexes (modules and layers) or"
+                    + " neither (the backbone's defaults)");
         }
-        positive("rank", rank);
-        positive("skills", skills);
-        positive("heads", heads);
-        positive("tensor rank", tensorRank);
-        positive("order", order);
-        positive("tasks", tasks);
-    }
-
-    private static void positive(String what, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        if (!method.optionsType().isInstance(options)) {
+            throw new IllegalArgumentException(method.name() + " takes " + method.optionsType().getSimpleName()
+                    + ", not " + options.getClass().getSimpleName());
+        }
+        if (tasks < 1) {
+            throw new IllegalArgumentException("tasks must be positive, got " + tasks);
+        }
+        if (randomRouting && !typed(method).supportsRandomRouting(options)) {
+            throw new IllegalArgumentException(method.name() + " has no task routers, so it cannot train with"
+                    + " random routing (Random-mu)");
         }
     }
 
     /**
-     * Returns the papers' settings for a method on every attention and feed-forward projection (the
-     * backbone's default targets, resolved when the method is injected):
-     * LoRA r = 1 with the reference's alpha = 1 (scale 1/r); Poly and MHR r = 1, S = 8, MHR q = 64
-     * (MHR paper, T5-XL); TLoRA r = 16, R = 1, N = 2;
-     * TensorPoly-I/II r = 16, R = 8, N = 2 (TensorPoly paper, Table 3); one task, one router per
-     * projection, Gumbel-sigmoid routing.
+     * Returns a method's paper settings on every attention and feed-forward projection (the backbone's
+     * default targets, resolved when the method is injected): one task, one router per projection,
+     * Gumbel-sigmoid routing.
      *
      * @param method the method
      * @return the configuration
      */
-    public static MethodConfig defaults(Method method) {
-        boolean tensor = method == Method.TLORA || method == Method.TENSORPOLY_I || method == Method.TENSORPOLY_II;
-        return new MethodConfig(method, tensor ? 16 : 1, 8, 64, method == Method.TLORA ? 1 : 8, 2, 1,
-                Granularity.LAYER, RouterOptions.DEFAULT, false, null, null, MoeLoraOptions.DEFAULT,
-                OrchMoeOptions.DEFAULT, TRexOptions.DEFAULT, LoraOptions.REFERENCE);
+    public static MethodConfig defaults(Method<?> method) {
+        return new MethodConfig(method, method.defaults(), 1, Granularity.LAYER, RouterOptions.DEFAULT, false,
+                null, null);
+    }
+
+    /**
+     * Returns the paper settings of a method found by name or alias ({@link Methods#parse}).
+     *
+     * @param name e.g. {@code poly} or {@code tensorpoly-2}
+     * @return the configuration
+     */
+    public static MethodConfig defaults(String name) {
+        return defaults(Methods.parse(name));
+    }
+
+    /**
+     * Returns a copy with one value changed by its JSON key: a method option (e.g. {@code heads},
+     * {@code tensor_rank}, {@code pooling}) or a shared key ({@code granularity}, {@code router}, ...).
+     * The result is validated as a run config's would be.
+     *
+     * @param key the key, in snake case
+     * @param value the value (a number, boolean, string, enum or record)
+     * @return the configuration
+     * @throws ConfigException naming the key if the method has no such option or the value is refused
+     */
+    public MethodConfig with(String key, Object value) {
+        if (key.equals("name")) {
+            throw new ConfigException(key, "the method cannot change; start from MethodConfig.defaults");
+        }
+        return fromJson(ConfigBinding.with(toJson(), key, value), "").withTasks(tasks);
+    }
+
+    /**
+     * Returns the options, typed.
+     *
+     * @param type the method's options record
+     * @param <O> its type
+     * @return the options
+     * @throws IllegalStateException if the method's options are of another type
+     */
+    public <O extends Record> O options(Class<O> type) {
+        if (!type.isInstance(options)) {
+            throw new IllegalStateException(method.name() + "'s options are " + options.getClass().getSimpleName()
+                    + ", not " + type.getSimpleName());
+        }
+        return type.cast(options);
+    }
+
+    /** Returns a copy with other options of the same method. */
+    public MethodConfig withOptions(Record o) {
+        return new MethodConfig(method, o, tasks, granularity, router, randomRouting, modules, layers);
+    }
+
+    /** Returns a copy whose routers know {@code t} tasks. */
+    public MethodConfig withTasks(int t) {
+        return new MethodConfig(method, options, t, granularity, router, randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with another router sharing. */
+    public MethodConfig withGranularity(Granularity g) {
+        return new MethodConfig(method, options, tasks, g, router, randomRouting, modules, layers);
+    }
+
+    /** Returns a copy with other router sampling options. */
+    public MethodConfig withRouter(RouterOptions o) {
+        return new MethodConfig(method, options, tasks, granularity, o, randomRouting, modules, layers);
+    }
+
+    /** Returns a copy that trains with random allocations (Random-mu) or learned routers. */
+    public MethodConfig withRandomRouting(boolean random) {
+        return new MethodConfig(method, options, tasks, granularity, router, random, modules, layers);
+    }
+
+    /** Returns a copy adapting other projections (regexes as in {@link AdapterInjector}). */
+    public MethodConfig withTargets(String moduleRegex, String layerRegex) {
+        return new MethodConfig(method, options, tasks, granularity, router, randomRouting, moduleRegex, layerRegex);
     }
 
     /**
@@ -88,130 +171,169 @@ public record MethodConfig(Method method, int rank, int skills, int heads, int t
         if (modules != null) {
             return this;
         }
-        if (!(model instanceof LanguageModel)) {
+        if (!(model instanceof LanguageModel lm)) {
             throw new IllegalArgumentException("a " + model.getClass().getSimpleName() + " has no default adapter"
                     + " targets; set them with withTargets(modules, layers)");
         }
-        AdapterTargets t = ((LanguageModel) model).defaultAdapterTargets();
+        AdapterTargets t = lm.defaultAdapterTargets();
         return withTargets(t.modules(), t.layers());
     }
 
-    /** Returns a copy with LoRA rank {@code r}. */
-    public MethodConfig withRank(int r) {
-        return new MethodConfig(method, r, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
+    /** Returns what the method's routing reads from a forward pass. */
+    public RoutingNeeds routing() {
+        return typed(method).routing(options);
     }
 
-    /** Returns a copy with {@code s} skills. */
-    public MethodConfig withSkills(int s) {
-        return new MethodConfig(method, rank, s, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
+    /** Returns the factor the method multiplies its update by, as text ({@link Method#updateScale}). */
+    public String updateScale() {
+        return typed(method).updateScale(options);
     }
 
-    /** Returns a copy with {@code q} MHR heads. */
-    public MethodConfig withHeads(int q) {
-        return new MethodConfig(method, rank, skills, q, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy with tensor rank {@code r}. */
-    public MethodConfig withTensorRank(int r) {
-        return new MethodConfig(method, rank, skills, heads, r, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy with tensor order {@code n}. */
-    public MethodConfig withOrder(int n) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, n, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy whose routers know {@code t} tasks. */
-    public MethodConfig withTasks(int t) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, t, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy with another router sharing. */
-    public MethodConfig withGranularity(Granularity g) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, g, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy with other router sampling options. */
-    public MethodConfig withRouter(RouterOptions options) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, options,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy that trains with random allocations (Random-mu) or learned routers. */
-    public MethodConfig withRandomRouting(boolean random) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                random, modules, layers, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy adapting other projections (same regexes as {@link LoraConfig}). */
-    public MethodConfig withTargets(String moduleRegex, String layerRegex) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, moduleRegex, layerRegex, moeLora, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy with other MoE-LoRA options, e.g. {@code c.withMoeLora(c.moeLora().withTopK(2))}. */
-    public MethodConfig withMoeLora(MoeLoraOptions options) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, options, orchMoe, trex, lora);
-    }
-
-    /** Returns a copy with other OrchMoE options, e.g. {@code c.withOrchMoe(c.orchMoe().withAbstractTasks(4))}. */
-    public MethodConfig withOrchMoe(OrchMoeOptions options) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, options, trex, lora);
-    }
-
-    /** Returns a copy with other T-REX options, e.g. {@code c.withTRex(c.trex().withIntuition(false))}. */
-    public MethodConfig withTRex(TRexOptions options) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, options, lora);
-    }
-
-    /** Returns a copy with other LoRA options, e.g. {@code c.withLora(LoraOptions.UNIT_SCALE)}. */
-    public MethodConfig withLora(LoraOptions options) {
-        return new MethodConfig(method, rank, skills, heads, tensorRank, order, tasks, granularity, router,
-                randomRouting, modules, layers, moeLora, orchMoe, trex, options);
-    }
-
-    /** Returns OrchMoE's number of abstract tasks: its option, or the number of training tasks when that is 0. */
-    public int abstractTasks() {
-        return orchMoe.abstractTasks() == 0 ? tasks : orchMoe.abstractTasks();
-    }
-
-    /** Returns the options that matter for this method, e.g. {@code r=1;S=8;q=64;T=313;granularity=layer}. */
+    /** Returns the options that matter for tables, e.g. {@code r=1;S=8;q=64;T=313;granularity=layer}. */
     public String describe() {
-        StringBuilder b = new StringBuilder();
-        if (method != Method.TREX) {
-            b.append("r=").append(rank);
-        }
-        switch (method) {
-            case LORA -> b.append(";").append(lora.describe());
-            case POLY -> b.append(";S=").append(skills);
-            case MHR -> b.append(";S=").append(skills).append(";q=").append(heads);
-            case TLORA, TENSORPOLY_I, TENSORPOLY_II -> b.append(";R=").append(tensorRank).append(";N=").append(order);
-            case MOE_LORA -> b.append(";E=").append(moeLora.experts())
-                    .append(";top-k=").append(moeLora.topK() == 0 ? "all" : Integer.toString(moeLora.topK()))
-                    .append(";load-balancing=").append(moeLora.loadBalancing());
-            case ORCHMOE -> b.append(";S=").append(skills).append(";abstract-tasks=").append(abstractTasks())
-                    .append(";pooling=").append(orchMoe.pooling()).append(";task-norm=").append(orchMoe.normalisation());
-            case TREX -> b.append("I=").append(trex.down()).append(";J=").append(trex.up())
-                    .append(";c=").append(trex.priorScale()).append(trex.intuition() ? "" : ";no-intuition")
-                    .append(trex.tokenRouter() ? "" : ";no-router");
-            default -> { }
-        }
-        if (method.routed()) {
+        StringBuilder b = new StringBuilder(typed(method).describe(options, tasks));
+        if (routing().taskIds()) {
             b.append(";T=").append(tasks).append(";granularity=").append(granularity);
             if (randomRouting) {
                 b.append(";random-routing");
             }
         }
         return b.toString();
+    }
+
+    /**
+     * Injects the method's adapters into a model: freezes the model, adds one adapter per selected
+     * projection (task routers shared as {@link #granularity} says) and makes the adapters trainable.
+     *
+     * @param model the model to modify in place
+     * @param random the stream the adapters' initial values are drawn from
+     * @param dataType the adapters' data type
+     * @return the adapted projections' paths
+     */
+    public List<String> inject(Module model, RandomStream random, DataType dataType) {
+        return inject(model, null, random, dataType);
+    }
+
+    /**
+     * Injects the method's adapters with their parameters in a given manager, e.g. a scope closed when
+     * the adapters are {@link AdapterInjector#remove removed} again.
+     *
+     * @param model the model to modify in place
+     * @param manager owns the adapters' parameters, or null for the manager of each projection's weight
+     * @param random the stream the adapters' initial values are drawn from
+     * @param dataType the adapters' data type
+     * @return the adapted projections' paths
+     */
+    public List<String> inject(Module model, NDManager manager, RandomStream random, DataType dataType) {
+        MethodConfig c = withTargetsFor(model);
+        RoutingNeeds.TaskRouterShape shape = routing().taskRouter();
+        RouterSharing sharing = new RouterSharing(granularity);
+        RouterBank bank = new RouterBank();
+        return AdapterInjector.inject(model, c.modules, c.layers, (path, base) -> {
+            NDManager m = manager != null ? manager : base.weight().array().getManager();
+            RouterSharing.Assignment a = shape == null ? new RouterSharing.Assignment(null, false)
+                    : sharing.assign(path, () -> taskRouter(bank, m, shape, random, dataType));
+            AdapterSite site = new AdapterSite(m, base.inFeatures(), base.outFeatures(), a.router(), a.owner(), tasks,
+                    router, random, dataType);
+            return typed(method).adapter(site, options);
+        });
+    }
+
+    private Router taskRouter(RouterBank bank, NDManager m, RoutingNeeds.TaskRouterShape shape, RandomStream random,
+            DataType dataType) {
+        return randomRouting
+                ? new RandomRouter(shape.groups(), shape.experts(), dataType)
+                : new TaskRouter(bank, m, tasks, shape.groups(), shape.experts(), router, random, dataType);
+    }
+
+    /** Returns the configuration as its JSON object (without the number of tasks). */
+    @JsonValue
+    public ObjectNode toJson() {
+        ObjectNode out = ConfigBinding.MAPPER.createObjectNode();
+        out.put("name", method.name());
+        out.set("granularity", ConfigBinding.MAPPER.valueToTree(granularity));
+        out.put("random_routing", randomRouting);
+        out.put("modules", modules);
+        out.put("layers", layers);
+        out.set("router", ConfigBinding.toTree(router));
+        out.setAll(ConfigBinding.toTree(options));
+        return out;
+    }
+
+    /**
+     * Binds a JSON object (Jackson's entry point; keys as in {@link #toJson}).
+     *
+     * @param json the object
+     * @return the configuration, with one training task
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static MethodConfig fromJson(JsonNode json) {
+        return fromJson(json, "");
+    }
+
+    /**
+     * Binds a JSON object onto the defaults of the method it names ({@code lora} if it names none):
+     * omitted keys keep the method's defaults, unknown keys are refused.
+     *
+     * @param json the object, or null for LoRA's defaults
+     * @param path its dotted path in its file, for messages (e.g. {@code method})
+     * @return the configuration, with one training task
+     * @throws ConfigException naming the key of the first problem
+     */
+    public static MethodConfig fromJson(JsonNode json, String path) {
+        if (json != null && !json.isNull() && !json.isObject()) {
+            throw new ConfigException(path, "must be an object, got " + json);
+        }
+        JsonNode name = json == null ? null : json.get("name");
+        Method<?> method;
+        if (name == null || name.isNull()) {
+            method = Methods.parse("lora");
+        } else if (!name.isTextual()) {
+            throw new ConfigException(ConfigBinding.join(path, "name"), "must be a string, got " + name);
+        } else {
+            try {
+                method = Methods.parse(name.asText());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(ConfigBinding.join(path, "name"), e.getMessage());
+            }
+        }
+        ObjectNode merged = ConfigBinding.merge(defaults(method).toJson(), json, path);
+        ObjectNode optionsTree = merged.deepCopy();
+        optionsTree.remove(SHARED_KEYS);
+        Record o = ConfigBinding.convert(optionsTree, method.optionsType(), path);
+        RouterOptions r = ConfigBinding.convert(merged.get("router"), RouterOptions.class,
+                ConfigBinding.join(path, "router"));
+        Granularity g = ConfigBinding.convert(merged.get("granularity"), Granularity.class,
+                ConfigBinding.join(path, "granularity"));
+        boolean random = ConfigBinding.convert(merged.get("random_routing"), Boolean.class,
+                ConfigBinding.join(path, "random_routing"));
+        String modules = text(merged, "modules", path);
+        String layers = text(merged, "layers", path);
+        try {
+            return new MethodConfig(method, o, 1, g, r, random, modules, layers);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(path, e.getMessage());
+        }
+    }
+
+    private static String text(ObjectNode tree, String key, String path) {
+        JsonNode v = tree.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new ConfigException(ConfigBinding.join(path, key), "must be a string, got " + v);
+        }
+        return v.asText();
+    }
+
+    /** Returns the option keys a method's options record must not use (they are shared by all methods). */
+    static Set<String> sharedKeys() {
+        return SHARED_KEYS;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Method<Record> typed(Method<?> m) {
+        return (Method<Record>) m;
     }
 }

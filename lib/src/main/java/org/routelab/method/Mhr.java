@@ -4,20 +4,98 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Set;
+import org.routelab.adapter.Adapter;
 import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
+import org.routelab.nn.RandomStream;
 
 /**
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
  * mixing its own slice of the S skills with its own weights. {@code A [q, S, d_in/q, r]},
  * {@code B [q, S, r, d_out/q]}; the mixed head slices are concatenated along {@code d_in} (A) and
- * {@code d_out} (B), so the total rank stays {@code r}; {@code delta = x A_tau B_tau / r}.
+ * {@code d_out} (B), so the total rank stays {@code r}; {@code delta = x A_tau B_tau / r}. With one
+ * head this is {@link Poly}.
  */
 public final class Mhr extends RoutedAdapter {
+    /**
+     * MHR's options (the MHR paper's T5-XL setting by default: r = 1, S = 8, q = 64).
+     *
+     * @param rank the LoRA rank {@code r}
+     * @param skills the number of skills {@code S}
+     * @param heads the number of heads {@code q} (must divide the adapted projections' sizes)
+     */
+    public record Options(int rank, int skills, int heads) {
+        /** The paper's setting. */
+        public static final Options DEFAULT = new Options(1, 8, 64);
+
+        /** Validates the values. */
+        public Options {
+            check(rank, skills, heads);
+        }
+
+        static void check(int rank, int skills, int heads) {
+            if (rank < 1 || skills < 1 || heads < 1) {
+                throw new IllegalArgumentException("rank, skills and heads must be positive, got " + rank + ", "
+                        + skills + " and " + heads);
+            }
+        }
+    }
+
+    /** The method's declaration. */
+    public record Spec() implements Method<Options> {
+        @Override
+        public String name() {
+            return "mhr";
+        }
+
+        @Override
+        public Class<Options> optionsType() {
+            return Options.class;
+        }
+
+        @Override
+        public Options defaults() {
+            return Options.DEFAULT;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, Options o) {
+            return new Mhr(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(), o.heads(),
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(Options o) {
+            return RoutingNeeds.taskIds(o.heads(), o.skills());
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return LearningRates.LORA_STYLE;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.values());
+        }
+
+        @Override
+        public String describe(Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";S=" + o.skills() + ";q=" + o.heads();
+        }
+
+        @Override
+        public String updateScale(Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
+    }
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
@@ -25,7 +103,7 @@ public final class Mhr extends RoutedAdapter {
     private final int heads;
 
     /**
-     * Creates an MHR adapter for one projection; {@code A} comes from the engine's seeded generator
+     * Creates an MHR adapter for one projection; {@code A} comes from {@code random}
      * (kaiming-uniform with the head slice {@code d_in/q} as fan-in, as the reference initialises each
      * head's block).
      *
@@ -37,10 +115,11 @@ public final class Mhr extends RoutedAdapter {
      * @param heads the number of heads {@code q}
      * @param router the router ({@code q x S})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public Mhr(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int heads, Router router,
-            boolean ownsRouter, DataType dataType) {
+            boolean ownsRouter, RandomStream random, DataType dataType) {
         super(heads, skills, router, ownsRouter);
         if (inFeatures % heads != 0 || outFeatures % heads != 0) {
             throw new IllegalArgumentException("MHR heads (" + heads + ") must divide the projection sizes "
@@ -52,7 +131,7 @@ public final class Mhr extends RoutedAdapter {
         this.skills = skills;
         this.heads = heads;
         float bound = (float) (1.0 / Math.sqrt((double) inFeatures / heads));
-        addParameter("lora_a", manager.randomUniform(
+        addParameter("lora_a", random.uniform(manager, 
                 -bound, bound, new Shape(heads, skills, inFeatures / heads, rank), dataType));
         addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
     }
@@ -84,7 +163,9 @@ public final class Mhr extends RoutedAdapter {
     public Lora averaged() {
         LoraConfig config = new LoraConfig(rank, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
         NDManager manager = parameter("lora_a").array().getManager();
-        Lora lora = new Lora(manager, inFeatures, outFeatures, config, parameter("lora_a").array().getDataType());
+        // Its factors are set to the averages below; the draw only fills them first.
+        Lora lora = new Lora(manager, inFeatures, outFeatures, config, RandomStream.of(0),
+                parameter("lora_a").array().getDataType());
         try (NDManager tmp = manager.newSubManager()) {
             lora.parameter("lora_a").set(StepScope.view(parameter("lora_a"), tmp).mean(new int[] {1})
                     .reshape(inFeatures, rank).stopGradient());

@@ -3,11 +3,15 @@ package org.routelab.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Set;
+import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
+import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 import org.routelab.routing.SkillAllocation;
+import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE: S LoRA skills orchestrated through T abstract tasks, with no task ids. The task router
@@ -22,7 +26,104 @@ import org.routelab.routing.SkillAllocation;
  */
 public final class OrchMoe extends LoraMixture {
     /**
-     * Creates an OrchMoE adapter for one projection; parameters come from the engine's seeded generator.
+     * OrchMoE's options: the size of its task router and the choices the paper leaves open (see {@link
+     * InputTaskRouter} for what each means and why the defaults).
+     *
+     * @param rank each skill's rank {@code r}
+     * @param skills the number of skills {@code S}
+     * @param abstractTasks the abstract tasks {@code T}; 0 (the default) takes as many as there are
+     *     training tasks, the paper's setting (the router still reads no task id)
+     * @param pooling what the task weights are computed from: per sequence (mean, first token) or per token
+     * @param normalisation how the task logits become weights
+     */
+    public record Options(int rank, int skills, int abstractTasks, InputTaskRouter.Pooling pooling,
+            InputTaskRouter.Normalisation normalisation) {
+        /** As many abstract tasks as training tasks, mean pooling, softmax. */
+        public static final Options DEFAULT =
+                new Options(1, 8, 0, InputTaskRouter.Pooling.MEAN, InputTaskRouter.Normalisation.SOFTMAX);
+
+        /** Validates the values, naming the first bad one. */
+        public Options {
+            if (rank < 1 || skills < 1) {
+                throw new IllegalArgumentException("orchmoe rank and skills must be positive, got " + rank + " and "
+                        + skills);
+            }
+            if (abstractTasks < 0) {
+                throw new IllegalArgumentException("orchmoe abstract tasks must be >= 0 (0: one per training task), got "
+                        + abstractTasks);
+            }
+            if (pooling == null || normalisation == null) {
+                throw new IllegalArgumentException("orchmoe pooling and task normalisation must be given");
+            }
+        }
+
+        /** Returns a copy with {@code t} abstract tasks (0: one per training task). */
+        public Options withAbstractTasks(int t) {
+            return new Options(rank, skills, t, pooling, normalisation);
+        }
+
+        /** Returns a copy pooling otherwise. */
+        public Options withPooling(InputTaskRouter.Pooling p) {
+            return new Options(rank, skills, abstractTasks, p, normalisation);
+        }
+
+        /** Returns a copy normalising the task weights otherwise. */
+        public Options withNormalisation(InputTaskRouter.Normalisation n) {
+            return new Options(rank, skills, abstractTasks, pooling, n);
+        }
+
+        /** Returns the number of abstract tasks for {@code trainingTasks} training tasks. */
+        public int abstractTasksFor(int trainingTasks) {
+            return abstractTasks == 0 ? trainingTasks : abstractTasks;
+        }
+    }
+
+    /** The method's declaration. */
+    public record Spec() implements Method<Options> {
+        @Override
+        public String name() {
+            return "orchmoe";
+        }
+
+        @Override
+        public Class<Options> optionsType() {
+            return Options.class;
+        }
+
+        @Override
+        public Options defaults() {
+            return Options.DEFAULT;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, Options o) {
+            return new OrchMoe(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(),
+                    o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.random(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(Options o) {
+            return RoutingNeeds.LAYER_INPUT;
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return LearningRates.LORA_STYLE;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
+        }
+
+        @Override
+        public String describe(Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";S=" + o.skills() + ";abstract-tasks=" + o.abstractTasksFor(trainingTasks)
+                    + ";pooling=" + o.pooling() + ";task-norm=" + o.normalisation();
+        }
+    }
+    /**
+     * Creates an OrchMoE adapter for one projection; parameters come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -32,14 +133,15 @@ public final class OrchMoe extends LoraMixture {
      * @param abstractTasks the number of abstract tasks {@code T}
      * @param options the task router's pooling and normalisation
      * @param sampling how the skill allocation samples while training
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public OrchMoe(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int abstractTasks,
-            OrchMoeOptions options, RouterOptions sampling, DataType dataType) {
-        super(manager, inFeatures, outFeatures, rank, skills, dataType);
+            Options options, RouterOptions sampling, RandomStream random, DataType dataType) {
+        super(manager, inFeatures, outFeatures, rank, skills, random, dataType);
         addChild("task_router", new InputTaskRouter(manager, inFeatures, abstractTasks, options.pooling(),
-                options.normalisation(), dataType));
-        addChild("skill_router", new SkillAllocation(manager, abstractTasks, skills, sampling, dataType));
+                options.normalisation(), random, dataType));
+        addChild("skill_router", new SkillAllocation(manager, abstractTasks, skills, sampling, random, dataType));
     }
 
     /** Returns the task router. */

@@ -1,5 +1,7 @@
 package org.routelab.method;
 
+import java.util.Set;
+import org.routelab.routing.AdaptationVariant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -8,6 +10,7 @@ import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
+import org.routelab.nn.RandomStream;
 
 /**
  * TLoRA: LoRA whose factors are entangled tensors of tensor rank {@code R} and order {@code N}. Leaves
@@ -21,12 +24,88 @@ import org.routelab.nn.Scalars;
  * initialisation of B commented out.
  */
 public final class TLora extends Adapter {
+    /**
+     * The tensor methods' options (TLoRA, TensorPoly-I and II share TLoRA's leaves and these sizes).
+     *
+     * @param rank the LoRA rank {@code r}
+     * @param tensorRank the tensor rank {@code R}
+     * @param order the tensor order {@code N}
+     */
+    public record Options(int rank, int tensorRank, int order) {
+        /** Validates the values. */
+        public Options {
+            if (rank < 1 || tensorRank < 1 || order < 1) {
+                throw new IllegalArgumentException("rank, tensor rank and order must be positive, got " + rank + ", "
+                        + tensorRank + " and " + order);
+            }
+        }
+    }
+
+    /** The TensorPoly paper's TLoRA (Table 3): r = 16, R = 1, N = 2. */
+    public static final Options DEFAULTS = new Options(16, 1, 2);
+
+    /**
+     * The experts' learning rates of the tensor methods on the built-in default. Their update is a
+     * Kronecker product of factors normalised after each step, and Adafactor's absolute steps at
+     * LoRA's 3e-2 move it too far: measured on the built-in default, TensorPoly-I's multi-task loss
+     * diverged at 3e-2 and TLoRA's stayed at its start at 1e-2; few-shot training takes 1e-2.
+     */
+    public static final LearningRates LEARNING_RATES = new LearningRates(3e-3f, 1e-2f);
+
+    /** The method's declaration. */
+    public record Spec() implements Method<Options> {
+        @Override
+        public String name() {
+            return "tlora";
+        }
+
+        @Override
+        public Class<Options> optionsType() {
+            return Options.class;
+        }
+
+        @Override
+        public Options defaults() {
+            return DEFAULTS;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, Options o) {
+            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(), site.random(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(Options o) {
+            return RoutingNeeds.LAYER_INPUT;
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return LEARNING_RATES;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.FULL);
+        }
+
+        @Override
+        public String describe(Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
+        }
+
+        @Override
+        public String updateScale(Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
+    }
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
 
     /**
-     * Creates a TLoRA adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TLoRA adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -34,17 +113,18 @@ public final class TLora extends Adapter {
      * @param rank the LoRA rank {@code r}
      * @param tensorRank the tensor rank {@code R}
      * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TLora(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
         addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override

@@ -5,11 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.List;
+import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.routing.AdaptationVariant;
 import org.routelab.nn.Scalars;
 import org.routelab.routing.RankOneRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * T-REX: a mixture of rank-one experts. {@code A [d_in, I]} holds I rank-one down projections
@@ -22,17 +26,133 @@ import org.routelab.routing.RankOneRouter;
  */
 public final class TRex extends Adapter {
     /**
-     * Creates a T-REX adapter for one projection; {@code A} comes from the engine's seeded generator.
+     * T-REX's options (reference defaults: I = 4, J = 8, c = 4, intuition and token router on).
+     *
+     * @param down the rank-one down projections {@code I}
+     * @param up the rank-one up projections {@code J}; {@code I*J} rank-one experts
+     * @param priorScale the intuition prior's scale {@code c}
+     * @param intuition whether the intuition prior is blended in (off: the "no intuition" ablation,
+     *     {@code omega = 1})
+     * @param tokenRouter whether the per-token router is used (off: the "no router" ablation, experts
+     *     weighed by the prior alone)
+     */
+    public record Options(int down, int up, float priorScale, boolean intuition, boolean tokenRouter) {
+        /** The reference settings. */
+        public static final Options DEFAULT = new Options(4, 8, 4f, true, true);
+
+        /** Validates the values, naming the first bad one. */
+        public Options {
+            if (down < 1 || up < 1) {
+                throw new IllegalArgumentException("trex needs at least one down and one up projection, got I = " + down
+                        + ", J = " + up);
+            }
+            if (!Float.isFinite(priorScale)) {
+                throw new IllegalArgumentException("trex prior scale c must be finite, got " + priorScale);
+            }
+            if (!intuition && !tokenRouter) {
+                throw new IllegalArgumentException("trex needs its token router, its intuition, or both; both are off");
+            }
+        }
+
+        /** Returns the number of rank-one experts {@code I*J} (and of intuition clusters). */
+        public int cells() {
+            return down * up;
+        }
+
+        /** Returns a copy with {@code i} down and {@code j} up projections. */
+        public Options withExperts(int i, int j) {
+            return new Options(i, j, priorScale, intuition, tokenRouter);
+        }
+
+        /** Returns a copy with prior scale {@code c}. */
+        public Options withPriorScale(float c) {
+            return new Options(down, up, c, intuition, tokenRouter);
+        }
+
+        /** Returns a copy with the intuition on or off. */
+        public Options withIntuition(boolean on) {
+            return new Options(down, up, priorScale, on, tokenRouter);
+        }
+
+        /** Returns a copy with the token router on or off. */
+        public Options withTokenRouter(boolean on) {
+            return new Options(down, up, priorScale, intuition, on);
+        }
+    }
+
+    /**
+     * T-REX's learning rate, multi-task and few-shot, on the built-in default: at LoRA's 3e-2 its
+     * multi-task loss stalled (2.93) on SkillComp with instructions; at 1e-2 it trains (1.72).
+     */
+    public static final LearningRates LEARNING_RATES = new LearningRates(1e-2f, 1e-2f);
+
+    /** The method's declaration. */
+    public record Spec() implements Method<Options> {
+        @Override
+        public String name() {
+            return "trex";
+        }
+
+        @Override
+        public List<String> aliases() {
+            return List.of("t-rex");
+        }
+
+        @Override
+        public Class<Options> optionsType() {
+            return Options.class;
+        }
+
+        @Override
+        public Options defaults() {
+            return Options.DEFAULT;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, Options o) {
+            return new TRex(site.manager(), site.inFeatures(), site.outFeatures(), o, site.random(), site.dataType());
+        }
+
+        /** The intuition is a prior over the {@code I*J} cells per example; without it, the layer input only. */
+        @Override
+        public RoutingNeeds routing(Options o) {
+            return o.intuition() ? RoutingNeeds.prior(o.cells()) : RoutingNeeds.LAYER_INPUT;
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return LEARNING_RATES;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
+        }
+
+        @Override
+        public String describe(Options o, int trainingTasks) {
+            return "I=" + o.down() + ";J=" + o.up() + ";c=" + o.priorScale() + (o.intuition() ? "" : ";no-intuition")
+                    + (o.tokenRouter() ? "" : ";no-router");
+        }
+
+        @Override
+        public String updateScale(Options o) {
+            return "beta (learned, 0.5 at start)";
+        }
+    }
+    /**
+     * Creates a T-REX adapter for one projection; {@code A} comes from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
      * @param outFeatures the projection's output size
      * @param options I, J, the prior scale and the ablations
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
-    public TRex(NDManager manager, int inFeatures, int outFeatures, TRexOptions options, DataType dataType) {
+    public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random, DataType dataType) {
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", manager.randomUniform(-bound, bound, new Shape(inFeatures, options.down()), dataType));
+        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, options.down()), dataType));
         addParameter("lora_b", manager.zeros(new Shape(options.up(), outFeatures), dataType));
         addParameter("w_beta", manager.zeros(new Shape(1), dataType));
         addChild("router", new RankOneRouter(manager, inFeatures, options.down(), options.up(), options.priorScale(),

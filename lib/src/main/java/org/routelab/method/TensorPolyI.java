@@ -1,5 +1,9 @@
 package org.routelab.method;
 
+import java.util.Set;
+import org.routelab.adapter.Adapter;
+import org.routelab.routing.AdaptationVariant;
+import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -9,6 +13,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.routing.UniformRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * TensorPoly-I: TLoRA's R tensor-rank components are the experts. Each component
@@ -17,6 +22,63 @@ import org.routelab.routing.UniformRouter;
  * {@code delta = x A_tau^T B_tau / r}. Leaves and initialisation are TLoRA's.
  */
 public final class TensorPolyI extends RoutedAdapter {
+    /** The TensorPoly paper's setting (Table 3): r = 16, R = 8, N = 2. */
+    public static final TLora.Options DEFAULTS = new TLora.Options(16, 8, 2);
+
+    /** The method's declaration. */
+    public record Spec() implements Method<TLora.Options> {
+        @Override
+        public String name() {
+            return "tensorpoly-1";
+        }
+
+        @Override
+        public List<String> aliases() {
+            return List.of("tensorpoly-i");
+        }
+
+        @Override
+        public Class<TLora.Options> optionsType() {
+            return TLora.Options.class;
+        }
+
+        @Override
+        public TLora.Options defaults() {
+            return DEFAULTS;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, TLora.Options o) {
+            return new TensorPolyI(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(TLora.Options o) {
+            return RoutingNeeds.taskIds(1, o.tensorRank());
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return TLora.LEARNING_RATES;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.values());
+        }
+
+        @Override
+        public String describe(TLora.Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
+        }
+
+        @Override
+        public String updateScale(TLora.Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
+    }
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
@@ -24,7 +86,7 @@ public final class TensorPolyI extends RoutedAdapter {
     private final int order;
 
     /**
-     * Creates a TensorPoly-I adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TensorPoly-I adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -34,10 +96,11 @@ public final class TensorPolyI extends RoutedAdapter {
      * @param order the tensor order {@code N}
      * @param router the router over the ranks ({@code 1 x R})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TensorPolyI(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
         super(1, tensorRank, router, ownsRouter);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
@@ -45,9 +108,9 @@ public final class TensorPolyI extends RoutedAdapter {
         this.tensorRank = tensorRank;
         this.order = order;
         addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
@@ -75,7 +138,7 @@ public final class TensorPolyI extends RoutedAdapter {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
         TensorPolyI copy = new TensorPolyI(manager, inFeatures, outFeatures, rank, tensorRank, order,
-                new UniformRouter(1, tensorRank, type), true, type);
+                new UniformRouter(1, tensorRank, type), true, RandomStream.of(0), type); // leaves copied below
         try (NDManager tmp = manager.newSubManager()) {
             copy.parameter("leaves_a").set(StepScope.view(parameter("leaves_a"), tmp).duplicate().stopGradient());
             copy.parameter("leaves_b").set(StepScope.view(parameter("leaves_b"), tmp).duplicate().stopGradient());

@@ -1,5 +1,9 @@
 package org.routelab.method;
 
+import java.util.Set;
+import org.routelab.adapter.Adapter;
+import org.routelab.routing.AdaptationVariant;
+import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -8,6 +12,7 @@ import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
+import org.routelab.nn.RandomStream;
 
 /**
  * TensorPoly-II: routing over tensor rank and order. The router gives, per example, weights
@@ -21,6 +26,63 @@ import org.routelab.routing.Router;
  * ranks of each order, as the reference design notes, so that each mixed leaf is a convex combination.
  */
 public final class TensorPolyII extends RoutedAdapter {
+    /** The TensorPoly paper's setting (Table 3): r = 16, R = 8, N = 2. */
+    public static final TLora.Options DEFAULTS = new TLora.Options(16, 8, 2);
+
+    /** The method's declaration. */
+    public record Spec() implements Method<TLora.Options> {
+        @Override
+        public String name() {
+            return "tensorpoly-2";
+        }
+
+        @Override
+        public List<String> aliases() {
+            return List.of("tensorpoly-ii");
+        }
+
+        @Override
+        public Class<TLora.Options> optionsType() {
+            return TLora.Options.class;
+        }
+
+        @Override
+        public TLora.Options defaults() {
+            return DEFAULTS;
+        }
+
+        @Override
+        public Adapter adapter(AdapterSite site, TLora.Options o) {
+            return new TensorPolyII(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
+        }
+
+        @Override
+        public RoutingNeeds routing(TLora.Options o) {
+            return RoutingNeeds.taskIds(o.order(), o.tensorRank());
+        }
+
+        @Override
+        public LearningRates learningRates() {
+            return TLora.LEARNING_RATES;
+        }
+
+        @Override
+        public Set<AdaptationVariant> variants() {
+            return Set.of(AdaptationVariant.values());
+        }
+
+        @Override
+        public String describe(TLora.Options o, int trainingTasks) {
+            return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
+        }
+
+        @Override
+        public String updateScale(TLora.Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
+    }
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
@@ -28,7 +90,7 @@ public final class TensorPolyII extends RoutedAdapter {
     private final int order;
 
     /**
-     * Creates a TensorPoly-II adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TensorPoly-II adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -38,18 +100,21 @@ public final class TensorPolyII extends RoutedAdapter {
      * @param order the tensor order {@code N} (routing groups)
      * @param router the router ({@code N x R})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TensorPolyII(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
         super(order, tensorRank, router, ownsRouter);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
         this.tensorRank = tensorRank;
         this.order = order;
-        addParameter("leaves_a", EntangledTensor.xavierLeaves(manager, inFeatures, rank, tensorRank, order, dataType));
-        addParameter("leaves_b", EntangledTensor.xavierLeaves(manager, outFeatures, rank, tensorRank, order, dataType));
+        addParameter("leaves_a",
+                EntangledTensor.xavierLeaves(manager, inFeatures, rank, tensorRank, order, random, dataType));
+        addParameter("leaves_b",
+                EntangledTensor.xavierLeaves(manager, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
@@ -77,7 +142,8 @@ public final class TensorPolyII extends RoutedAdapter {
     public TLora averaged() {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
-        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, type);
+        // Its leaves are set to the rank averages below; the draw only fills them first.
+        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, RandomStream.of(0), type);
         try (NDManager tmp = manager.newSubManager()) {
             tlora.parameter("leaves_a").set(
                     StepScope.view(parameter("leaves_a"), tmp).mean(new int[] {1}, true).stopGradient());

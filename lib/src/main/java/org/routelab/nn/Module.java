@@ -81,7 +81,8 @@ public abstract class Module {
     }
 
     /**
-     * Replaces a child by another of a compatible type (used to inject adapters).
+     * Replaces a child by another of a compatible type: a subtype (injecting an adapter) or a supertype
+     * (removing it again).
      *
      * @param name the local name of the existing child
      * @param replacement the new child
@@ -91,7 +92,7 @@ public abstract class Module {
         if (old == null) {
             throw new IllegalArgumentException("no child '" + name + "' in " + getClass().getSimpleName());
         }
-        if (!old.getClass().isInstance(replacement)) {
+        if (!old.getClass().isInstance(replacement) && !replacement.getClass().isInstance(old)) {
             throw new IllegalArgumentException(
                     "cannot replace " + old.getClass().getSimpleName() + " '" + name + "' by "
                             + replacement.getClass().getSimpleName());

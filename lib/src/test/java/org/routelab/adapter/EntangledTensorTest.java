@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.routelab.nn.RandomStream;
 
 class EntangledTensorTest {
     @Test
@@ -58,8 +59,7 @@ class EntangledTensorTest {
         double bound = Math.sqrt(1.0 / 3.0) / Math.sqrt(fanIn);
         try (NDManager m = NDManager.newBaseManager()) {
             for (int order : new int[] {2, 4}) {
-                m.getEngine().setRandomSeed(order);
-                NDArray leaves = EntangledTensor.randomLeaves(m, fanIn, 48, 4, 8, order, DataType.FLOAT32);
+                NDArray leaves = EntangledTensor.randomLeaves(m, fanIn, 48, 4, 8, order, RandomStream.of(order), DataType.FLOAT32);
                 assertEquals(new Shape(order, 8, 4, EntangledTensor.leafSize(48, order)), leaves.getShape());
                 double max = leaves.abs().max().getFloat();
                 assertTrue(max <= bound && max > 0.9 * bound, "order " + order + ": max |leaf| " + max);
@@ -77,8 +77,7 @@ class EntangledTensorTest {
         int leaf = EntangledTensor.leafSize(d, order);
         double bound = Math.sqrt(6.0 / ((tensorRank + order) * rank * leaf));
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(5);
-            NDArray leaves = EntangledTensor.xavierLeaves(m, d, rank, tensorRank, order, DataType.FLOAT32);
+            NDArray leaves = EntangledTensor.xavierLeaves(m, d, rank, tensorRank, order, RandomStream.of(5), DataType.FLOAT32);
             assertEquals(new Shape(order, tensorRank, rank, leaf), leaves.getShape());
             double max = leaves.abs().max().getFloat();
             assertTrue(max <= bound && max > 0.9 * bound, "max |leaf| " + max + ", bound " + bound);

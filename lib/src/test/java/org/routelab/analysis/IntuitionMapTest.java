@@ -35,8 +35,8 @@ class IntuitionMapTest {
             model.save(backbone, tokenizer);
         }
         TaskSuite suite = SkillComp.generate(SMALL, 5).suite();
-        MethodConfig trex = MethodConfig.defaults(Method.TREX);
-        trex = trex.withTRex(trex.trex().withExperts(2, 3));
+        MethodConfig trex = MethodConfig.defaults("trex");
+        trex = trex.with("down", 2).with("up", 3);
         IntuitionMap map = IntuitionMap.of(backbone, suite, trex);
         assertEquals(suite.trainingNames(), map.tasks());
         assertEquals(6, map.clusters());

@@ -32,7 +32,7 @@ class ParameterTablesTest {
 
     @Test
     void aNewTaskKeepsItsRoutingOrOneMergedAdapter() {
-        ParameterAccount poly = ParameterAccount.of(TINY, MethodConfig.defaults(Method.POLY).withTasks(5));
+        ParameterAccount poly = ParameterAccount.of(TINY, MethodConfig.defaults("poly").withTasks(5));
         assertEquals(poly.adaptRouteOnly(), poly.keptPerTask(AdaptationVariant.ROUTE_ONLY));
         assertEquals(poly.adaptAverage(), poly.keptPerTask(AdaptationVariant.AVERAGE));
         assertEquals(poly.adaptAverage(), poly.keptPerTask(AdaptationVariant.FULL));
@@ -41,8 +41,8 @@ class ParameterTablesTest {
 
     @Test
     void accountsAsATableAndBesideAPaperTable() {
-        ParameterAccount lora = ParameterAccount.of(TINY, MethodConfig.defaults(Method.LORA).withTasks(5));
-        ParameterAccount poly = ParameterAccount.of(TINY, MethodConfig.defaults(Method.POLY).withTasks(5));
+        ParameterAccount lora = ParameterAccount.of(TINY, MethodConfig.defaults("lora").withTasks(5));
+        ParameterAccount poly = ParameterAccount.of(TINY, MethodConfig.defaults("poly").withTasks(5));
         Table t = ParameterAccount.table(List.of(lora, poly));
         assertEquals(2, t.rowCount());
         assertTrue(t.longColumn("trained: -z").isMissing(0), "LoRA has no -z");

@@ -54,10 +54,10 @@ class NotebookScaleTest {
 
     @Test
     void fullScaleIsTheExperimentDefaults() {
-        assertEquals(Experiment.DEFAULT_SEEDS, NotebookScale.FULL.seeds());
-        assertEquals(Experiment.DEFAULT_MULTITASK_STEPS, NotebookScale.FULL.multitaskSteps());
-        assertEquals(Experiment.DEFAULT_ADAPT_STEPS, NotebookScale.FULL.adaptSteps());
-        assertEquals(Experiment.DEFAULT_BATCH_SIZE, NotebookScale.FULL.batchSize());
+        assertEquals(ExperimentConfig.DEFAULT.seeds(), NotebookScale.FULL.seeds());
+        assertEquals(MultitaskConfig.DEFAULT_STEPS, NotebookScale.FULL.multitaskSteps());
+        assertEquals(AdaptationConfig.DEFAULT_STEPS, NotebookScale.FULL.adaptSteps());
+        assertEquals(MultitaskConfig.DEFAULT_BATCH_SIZE, NotebookScale.FULL.batchSize());
         assertTrue(NotebookScale.SMOKE.multitaskSteps() < NotebookScale.DEFAULT.multitaskSteps());
     }
 }

@@ -23,32 +23,32 @@ import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 class RoutingInputsTest {
     @Test
     void trexPriorsComeFromTheFrozenBackboneAndStayPutAsAdaptersTrain() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig config = MethodConfig.defaults(Method.TREX);
+            MethodConfig config = MethodConfig.defaults("trex");
             T5Model pristine = TinyT5.model(m, true, 1);
             T5Model model = TinyT5.model(m, true, 1);
-            Method.inject(model, config, DataType.FLOAT32);
+            config.inject(model, RandomStream.of(0), DataType.FLOAT32);
             List<EncodedExample> training = examples(48, 0);
-            RoutingInputs inputs = new RoutingInputs(config, training, RoutingInputs.Encoder.BACKBONE);
+            RoutingInputs inputs = RoutingInputs.prepare(config.routing(), model, training, RoutingInputs.Encoder.BACKBONE);
             TaskBatch batch = TaskBatch.of(m, examples(5, 100), model);
 
-            ForwardContext ctx = inputs.context(batch, model, true);
+            ForwardContext ctx = inputs.context(batch, model, ForwardContext.train());
             assertTrue(ctx.training());
             assertFalse(ctx.hasTaskIds(), "T-REX reads no task ids");
             assertEquals(new Shape(5, 32), ctx.priors().getShape());
-            float[] expected = inputs.intuition(model)
+            float[] expected = inputs.intuition()
                     .prior(pristine.inputEmbedding(batch.inputs(), ForwardContext.eval())).toFloatArray();
             assertArrayEquals(expected, ctx.priors().toFloatArray(), 1e-6f);
 
             for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
                 e.getValue().set(m.randomNormal(0f, 1f, e.getValue().shape(), DataType.FLOAT32));
             }
-            assertSame(inputs.intuition(model), inputs.intuition(model), "the centroids are fitted once");
-            assertArrayEquals(expected, inputs.context(batch, model, false).priors().toFloatArray(), 1e-6f);
+                        assertArrayEquals(expected, inputs.context(batch, model, ForwardContext.eval()).priors().toFloatArray(), 1e-6f);
         }
     }
 
@@ -57,18 +57,18 @@ class RoutingInputsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyT5.model(m, true, 2);
             TaskBatch batch = TaskBatch.of(m, examples(3, 0), model);
-            ForwardContext poly = new RoutingInputs(MethodConfig.defaults(Method.POLY), List.of(),
-                    RoutingInputs.Encoder.BACKBONE).context(batch, model, false);
+            ForwardContext poly = RoutingInputs.prepare(MethodConfig.defaults("poly").routing(), model, List.of(),
+                    RoutingInputs.Encoder.BACKBONE).context(batch, model, ForwardContext.eval());
             assertArrayEquals(new long[] {0, 1, 2}, poly.taskIds());
             assertFalse(poly.hasPriors());
-            ForwardContext moe = new RoutingInputs(MethodConfig.defaults(Method.MOE_LORA), List.of(),
-                    RoutingInputs.Encoder.BACKBONE).context(batch, model, true);
+            ForwardContext moe = RoutingInputs.prepare(MethodConfig.defaults("moe-lora").routing(), model, List.of(),
+                    RoutingInputs.Encoder.BACKBONE).context(batch, model, ForwardContext.train());
             assertFalse(moe.hasTaskIds() || moe.hasPriors());
             moe.addAuxiliaryLoss(m.ones(new Shape())); // a pass: auxiliary losses are collected
             assertEquals(1f, moe.plusAuxiliaryLosses(m.zeros(new Shape())).getFloat());
-            var few = assertThrows(IllegalStateException.class, () -> new RoutingInputs(MethodConfig.defaults(Method.TREX),
-                    examples(10, 0), RoutingInputs.Encoder.BACKBONE).context(batch, model, false));
-            assertTrue(few.getMessage().contains("I*J = 32") && few.getMessage().contains("only 10"), few.getMessage());
+            var few = assertThrows(IllegalStateException.class, () -> RoutingInputs.prepare(
+                    MethodConfig.defaults("trex").routing(), model, examples(10, 0), RoutingInputs.Encoder.BACKBONE));
+            assertTrue(few.getMessage().contains("into 32 groups") && few.getMessage().contains("only 10"), few.getMessage());
         }
     }
 

@@ -43,19 +43,23 @@ class RunConfigTest {
     void taskFreeMethodOptionsAreReadAndCheckedWithTheirPath() throws IOException {
         RunConfig run = RunConfig.read(config("""
                 {"output": "runs/t",
-                 "method": {"name": "trex", "trex": {"down": 2, "up": 4, "prior_scale": 2.0, "token_router": false},
-                            "moe_lora": {"experts": 4, "top_k": 2, "load_balancing": 0.01},
-                            "orchmoe": {"abstract_tasks": 5, "pooling": "none", "task_normalisation": "sigmoid"}}}
+                 "method": {"name": "trex", "down": 2, "up": 4, "prior_scale": 2.0, "token_router": false}}
                 """), null);
         assertEquals("trex", run.experiment().name());
-        String topK = error("{\"output\": \"x\", \"method\": {\"moe_lora\": {\"experts\": 2, \"top_k\": 3}}}");
-        assertTrue(topK.contains("method.moe_lora: moe-lora top-k") && topK.contains("got 3"), topK);
-        String pooling = error("{\"output\": \"x\", \"method\": {\"orchmoe\": {\"pooling\": \"max\"}}}");
-        assertTrue(pooling.contains("method.orchmoe.pooling: 'max'"), pooling);
-        String both = error("{\"output\": \"x\", \"method\": {\"trex\": {\"intuition\": false, \"token_router\": false}}}");
-        assertTrue(both.contains("method.trex: trex needs its token router"), both);
-        String lb = error("{\"output\": \"x\", \"method\": {\"moe_lora\": {\"load_balancing\": -1}}}");
-        assertTrue(lb.contains("method.moe_lora.load_balancing: must be a number >= 0"), lb);
+        RunConfig.read(config("""
+                {"output": "runs/o",
+                 "method": {"name": "orchmoe", "abstract_tasks": 5, "pooling": "none", "normalisation": "sigmoid"}}
+                """), null);
+        String topK = error("{\"output\": \"x\", \"method\": {\"name\": \"moe-lora\", \"experts\": 2, \"top_k\": 3}}");
+        assertTrue(topK.contains("method: moe-lora top-k") && topK.contains("got 3"), topK);
+        String pooling = error("{\"output\": \"x\", \"method\": {\"name\": \"orchmoe\", \"pooling\": \"max\"}}");
+        assertTrue(pooling.contains("method.pooling: must be one of") && pooling.contains("max"), pooling);
+        String both = error("{\"output\": \"x\", \"method\": {\"name\": \"trex\", \"intuition\": false, \"token_router\": false}}");
+        assertTrue(both.contains("method: trex needs its token router"), both);
+        String lb = error("{\"output\": \"x\", \"method\": {\"name\": \"moe-lora\", \"load_balancing\": -1}}");
+        assertTrue(lb.contains("method: moe-lora load-balancing coefficient must be >= 0"), lb);
+        String other = error("{\"output\": \"x\", \"method\": {\"name\": \"lora\", \"heads\": 4}}");
+        assertTrue(other.contains("method.heads: unknown key"), other);
     }
 
     @Test
@@ -71,13 +75,13 @@ class RunConfigTest {
 
     @Test
     void badValuesAreRejectedWithTheirPath() throws IOException {
-        assertTrue(error("{\"output\": \"x\", \"method\": {\"name\": \"polly\"}}").contains("method.name: 'polly'"));
+        assertTrue(error("{\"output\": \"x\", \"method\": {\"name\": \"polly\"}}").contains("method.name: unknown method 'polly'"));
         assertTrue(error("{\"output\": \"x\", \"multitask\": {\"steps\": -1}}").contains("multitask.steps: must be >= 0"));
         assertTrue(error("{\"output\": \"x\", \"multitask\": {\"lr\": \"big\"}}").contains("multitask.lr: must be"));
         assertTrue(error("{\"output\": \"x\", \"adaptation\": {\"variant\": \"q\"}}").contains("adaptation.variant"));
         assertTrue(error("{\"output\": \"x\", \"adaptation\": {\"keep_best\": true}}")
                 .contains("adaptation.keep_best: needs evaluate_every > 0"));
-        assertTrue(error("{\"output\": \"x\", \"seeds\": []}").contains("seeds: must be a non-empty array"));
+        assertTrue(error("{\"output\": \"x\", \"seeds\": []}").contains("seeds: must be a non-empty list"));
         assertTrue(error("{\"output\": \"x\", \"backbone\": \"nowhere\"}").contains("backbone: '"));
         assertTrue(error("{\"seeds\": [0]}").contains("output: is missing"));
         assertTrue(error("[1]").contains("must be a JSON object"));

@@ -12,7 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.adapter.AdapterInjector;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
@@ -21,6 +21,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
+import org.routelab.nn.RandomStream;
 
 /** The special cases where one method must reduce to another. */
 class MethodEquivalenceTest {
@@ -29,9 +30,9 @@ class MethodEquivalenceTest {
     @Test
     void mhrWithOneHeadEqualsPoly() {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY), 1);
+            T5Model poly = TinyMethods.model(m, TinyMethods.config("poly"), 1);
             TinyMethods.randomiseUpFactors(poly, m);
-            T5Model mhr = TinyMethods.model(m, TinyMethods.config(Method.MHR).withHeads(1), 1);
+            T5Model mhr = TinyMethods.model(m, TinyMethods.config("mhr").with("heads", 1), 1);
             assertEquals(poly.namedParameters().keySet(), mhr.namedParameters().keySet());
             TinyMethods.copyParameters(poly, mhr, m);
             assertSameLogits(poly, mhr, m, 1e-5f);
@@ -41,9 +42,9 @@ class MethodEquivalenceTest {
     @Test
     void mhrHeadsMixTheirOwnSlices() {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY), 1);
+            T5Model poly = TinyMethods.model(m, TinyMethods.config("poly"), 1);
             TinyMethods.randomiseUpFactors(poly, m);
-            T5Model mhr = TinyMethods.model(m, TinyMethods.config(Method.MHR), 1);
+            T5Model mhr = TinyMethods.model(m, TinyMethods.config("mhr"), 1);
             TinyMethods.randomiseUpFactors(mhr, m);
             // With every head's logits equal to Poly's, MHR's per-head mixture is Poly's mixture.
             for (var e : poly.namedParameters().entrySet()) {
@@ -68,11 +69,11 @@ class MethodEquivalenceTest {
     @Test
     void polyWithOneSkillEqualsLoraOfScaleOne() {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY).withSkills(1), 2);
+            T5Model poly = TinyMethods.model(m, TinyMethods.config("poly").with("skills", 1), 2);
             TinyMethods.randomiseUpFactors(poly, m);
             T5Model lora = TinyT5.model(m, true, 2);
             new org.routelab.adapter.LoraConfig(2, 1f, 0f, org.routelab.adapter.LoraConfig.T5_MODULES,
-                    org.routelab.adapter.LoraConfig.T5_LAYERS).inject(lora, ai.djl.ndarray.types.DataType.FLOAT32);
+                    org.routelab.adapter.LoraConfig.T5_LAYERS).inject(lora, RandomStream.of(0), ai.djl.ndarray.types.DataType.FLOAT32);
             var loraParams = lora.namedParameters();
             for (var e : poly.namedParameters().entrySet()) {
                 if (e.getKey().contains(".lora_")) {
@@ -92,8 +93,8 @@ class MethodEquivalenceTest {
     @Test
     void tensorPolyIWithOneRankEqualsTLora() {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model tlora = TinyMethods.model(m, TinyMethods.config(Method.TLORA).withTensorRank(1), 3);
-            T5Model tp = TinyMethods.model(m, TinyMethods.config(Method.TENSORPOLY_I).withTensorRank(1), 4);
+            T5Model tlora = TinyMethods.model(m, TinyMethods.config("tlora").with("tensor_rank", 1), 5);
+            T5Model tp = TinyMethods.model(m, TinyMethods.config("tensorpoly-1").with("tensor_rank", 1), 4);
             var target = tp.namedParameters();
             tlora.namedParameters().forEach((n, p) -> target.get(n).set(p.array().duplicate()));
             Seq2SeqBatch batch = TinyMethods.batch(m, 4);
@@ -101,15 +102,15 @@ class MethodEquivalenceTest {
             for (ForwardContext ctx : new ForwardContext[] {ForwardContext.eval(), ForwardContext.train()}) {
                 float[] expected = TinyT5.values(tlora.logits(batch, ctx));
                 assertFalse(Arrays.equals(base, expected), "TLoRA must change the output from the start");
-                assertArrayEquals(expected, TinyT5.values(tp.logits(batch, ctx.withTaskIds(MIXED))), 1e-4f);
+                assertArrayEquals(expected, TinyT5.values(tp.logits(batch, ctx.withTaskIds(MIXED))), 1e-4f, "training " + ctx.training());
             }
         }
     }
 
     /** -mu's single adapter computes what the routed adapter computes under uniform routing. */
     @ParameterizedTest
-    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
-    void averagedAdapterEqualsUniformRouting(Method method) {
+    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
+    void averagedAdapterEqualsUniformRouting(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 5);
             TinyMethods.randomiseUpFactors(model, m);
@@ -122,12 +123,12 @@ class MethodEquivalenceTest {
                 }
             }
             float[] uniform = TinyT5.values(model.logits(batch, ForwardContext.eval().withTaskIds(MIXED)));
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0));
             float[] averaged = TinyT5.values(model.logits(batch, ForwardContext.eval()));
             // float32 rounding of differently ordered sums, amplified through the tiny model: TensorPoly-II's
             // xavier leaves make full-scale factors, and logits of several units
             assertArrayEquals(uniform, averaged, 5e-4f);
-            if (method != Method.TENSORPOLY_I) {
+            if (!method.equals("tensorpoly-1")) {
                 assertFalse(AdapterInjector.adaptedLayers(model).values().stream()
                         .anyMatch(l -> l.adapter() instanceof RoutedAdapter), "-mu must leave single adapters");
             }
@@ -138,8 +139,8 @@ class MethodEquivalenceTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
-    void mixedTaskBatchesGiveEachExampleItsOwnTasksOutput(Method method) {
+    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
+    void mixedTaskBatchesGiveEachExampleItsOwnTasksOutput(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 6);
             TinyMethods.randomiseUpFactors(model, m);

@@ -19,15 +19,16 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.SequenceMask;
 import org.routelab.routing.TokenRouter;
+import org.routelab.nn.RandomStream;
 
 class MoeLoraTest {
     @Test
     void oneExpertEqualsLora() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig one = TinyMethods.config(Method.MOE_LORA).withMoeLora(MoeLoraOptions.DEFAULT.withExperts(1));
+            MethodConfig one = TinyMethods.config("moe-lora").with("experts", 1);
             T5Model moe = TinyMethods.model(m, one, 1);
             TinyMethods.randomiseUpFactors(moe, m);
-            T5Model lora = TinyMethods.model(m, TinyMethods.config(Method.LORA), 1);
+            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora"), 1);
             var target = lora.namedParameters();
             moe.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {
@@ -46,7 +47,7 @@ class MoeLoraTest {
     void topKKeepsExactlyKExpertsPerTokenRenormalised() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(2);
-            TokenRouter router = new TokenRouter(m, 6, 5, 2, 0f, DataType.FLOAT32);
+            TokenRouter router = new TokenRouter(m, 6, 5, 2, 0f, RandomStream.of(0), DataType.FLOAT32);
             router.parameter("weight").set(m.randomNormal(0f, 1f, new Shape(5, 6), DataType.FLOAT32));
             NDArray x = m.randomNormal(new Shape(3, 4, 6));
             float[] p = router.probabilities(x).toFloatArray();
@@ -79,7 +80,7 @@ class MoeLoraTest {
     @Test
     void loadBalancingLossEqualsTheSwitchFormulaOverRealTokens() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TokenRouter router = new TokenRouter(m, 2, 2, 0, 0.5f, DataType.FLOAT32);
+            TokenRouter router = new TokenRouter(m, 2, 2, 0, 0.5f, RandomStream.of(0), DataType.FLOAT32);
             router.parameter("weight").set(m.create(new float[] {1, 0, 0, 1}, new Shape(2, 2)));
             float[][] tokens = {{2, 0}, {0, 1}, {0, 5}};
             NDArray x = m.create(new float[] {2, 0, 0, 1, 0, 5}, new Shape(1, 3, 2));
@@ -108,7 +109,7 @@ class MoeLoraTest {
     @Test
     void topKLoadBalancingCountsEveryKeptExpert() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TokenRouter router = new TokenRouter(m, 3, 3, 2, 0f, DataType.FLOAT32);
+            TokenRouter router = new TokenRouter(m, 3, 3, 2, 0f, RandomStream.of(0), DataType.FLOAT32);
             router.parameter("weight").set(m.create(new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, new Shape(3, 3)));
             float[] v = {3, 2, 0, 0, 1, 2};
             NDArray x = m.create(v, new Shape(1, 2, 3));
@@ -132,8 +133,8 @@ class MoeLoraTest {
     @Test
     void loadBalancingReachesTheObjectiveAndTheRouters() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig config = TinyMethods.config(Method.MOE_LORA)
-                    .withMoeLora(MoeLoraOptions.DEFAULT.withExperts(3).withLoadBalancing(0.01f));
+            MethodConfig config = TinyMethods.config("moe-lora")
+                    .with("experts", 3).with("load_balancing", 0.01f);
             T5Model model = TinyMethods.model(m, config, 2);
             try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 ForwardContext pass = ForwardContext.train().newPass();
@@ -157,11 +158,11 @@ class MoeLoraTest {
 
     @Test
     void badOptionsAreNamed() {
-        var k = assertThrows(IllegalArgumentException.class, () -> MoeLoraOptions.DEFAULT.withTopK(9));
+        var k = assertThrows(IllegalArgumentException.class, () -> MoeLora.Options.DEFAULT.withTopK(9));
         assertTrue(k.getMessage().contains("top-k") && k.getMessage().contains("9"), k.getMessage());
-        var e = assertThrows(IllegalArgumentException.class, () -> MoeLoraOptions.DEFAULT.withExperts(0));
+        var e = assertThrows(IllegalArgumentException.class, () -> MoeLora.Options.DEFAULT.withExperts(0));
         assertTrue(e.getMessage().contains("experts") && e.getMessage().contains("0"), e.getMessage());
-        var lb = assertThrows(IllegalArgumentException.class, () -> MoeLoraOptions.DEFAULT.withLoadBalancing(-1f));
+        var lb = assertThrows(IllegalArgumentException.class, () -> MoeLora.Options.DEFAULT.withLoadBalancing(-1f));
         assertTrue(lb.getMessage().contains("load-balancing") && lb.getMessage().contains("-1.0"), lb.getMessage());
     }
 }

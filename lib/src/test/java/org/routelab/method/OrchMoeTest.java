@@ -27,6 +27,7 @@ import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.InputTaskRouter.Normalisation;
 import org.routelab.routing.InputTaskRouter.Pooling;
 import org.routelab.routing.RouterOptions;
+import org.routelab.nn.RandomStream;
 
 class OrchMoeTest {
     private static final int D = 6;
@@ -35,11 +36,11 @@ class OrchMoeTest {
     @EnumSource(Pooling.class)
     void oneAbstractTaskAndOneSkillEqualsLora(Pooling pooling) {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig one = TinyMethods.config(Method.ORCHMOE).withSkills(1)
-                    .withOrchMoe(OrchMoeOptions.DEFAULT.withAbstractTasks(1).withPooling(pooling));
+            MethodConfig one = TinyMethods.config("orchmoe").with("skills", 1)
+                    .with("abstract_tasks", 1).with("pooling", pooling);
             T5Model orch = TinyMethods.model(m, one, 1);
             TinyMethods.randomiseUpFactors(orch, m);
-            T5Model lora = TinyMethods.model(m, TinyMethods.config(Method.LORA), 1);
+            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora"), 1);
             var target = lora.namedParameters();
             orch.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {
@@ -139,18 +140,18 @@ class OrchMoeTest {
         assertEquals(Normalisation.SIGMOID, Normalisation.parse("sigmoid"));
         var p = assertThrows(IllegalArgumentException.class, () -> Pooling.parse("max"));
         assertTrue(p.getMessage().contains("'max'") && p.getMessage().contains("first"), p.getMessage());
-        var t = assertThrows(IllegalArgumentException.class, () -> OrchMoeOptions.DEFAULT.withAbstractTasks(-2));
+        var t = assertThrows(IllegalArgumentException.class, () -> OrchMoe.Options.DEFAULT.withAbstractTasks(-2));
         assertTrue(t.getMessage().contains("abstract tasks") && t.getMessage().contains("-2"), t.getMessage());
-        MethodConfig c = TinyMethods.config(Method.ORCHMOE);
-        assertEquals(TinyMethods.TASKS, c.abstractTasks());
-        assertEquals(5, c.withOrchMoe(c.orchMoe().withAbstractTasks(5)).abstractTasks());
+        MethodConfig c = TinyMethods.config("orchmoe");
+        assertEquals(TinyMethods.TASKS, c.options(OrchMoe.Options.class).abstractTasksFor(c.tasks()));
+        assertEquals(5, c.with("abstract_tasks", 5).options(OrchMoe.Options.class).abstractTasksFor(c.tasks()));
         assertTrue(c.describe().contains("abstract-tasks=3;pooling=mean;task-norm=softmax"), c.describe());
     }
 
     /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank 2, random up factors. */
     private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation) {
         Engine.getInstance().setRandomSeed(11);
-        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoeOptions(4, pooling, normalisation), RouterOptions.DEFAULT,
+        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoe.Options(2, 3, 4, pooling, normalisation), RouterOptions.DEFAULT, RandomStream.of(0),
                 DataType.FLOAT32);
         a.parameter("lora_b").set(m.randomNormal(new Shape(3, 2, 5)));
         a.skillRouter().parameter("module_logits").set(m.randomNormal(new Shape(4, 3)));

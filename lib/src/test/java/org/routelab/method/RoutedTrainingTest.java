@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.adapter.AdaptedLinear;
 import org.routelab.adapter.AdapterInjector;
 import org.routelab.adapter.Lora;
@@ -33,6 +33,7 @@ import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.testing.Sgd;
+import org.routelab.nn.RandomStream;
 
 /** Training routed methods: what each variant trains, memory across steps, reproducibility, sharing. */
 class RoutedTrainingTest {
@@ -40,29 +41,29 @@ class RoutedTrainingTest {
     private static final float LR = 0.05f;
 
     @ParameterizedTest
-    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
-    void gradientsReachExactlyWhatEachVariantTrains(Method method) {
+    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
+    void gradientsReachExactlyWhatEachVariantTrains(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 1);
             TinyMethods.randomiseUpFactors(model, m);
             assertGradients(model, m, MIXED, name -> name.contains(".adapter."));
-            AdaptationVariant.FULL.apply(model, 1);
+            AdaptationVariant.FULL.apply(model, 1, RandomStream.of(0));
             assertGradients(model, m, new long[] {0, 0, 0, 0}, name -> name.contains(".adapter."));
-            AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+            AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0));
             assertGradients(model, m, new long[] {0, 0, 0, 0}, name -> name.endsWith(".router.module_logits"));
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0));
             assertFalse(model.namedParameters().keySet().stream().anyMatch(n -> n.contains("router")));
             assertGradients(model, m, new long[] {0, 0, 0, 0}, name -> name.contains(".adapter."));
         }
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"POLY", "MHR", "TENSORPOLY_I", "TENSORPOLY_II"})
-    void routeOnlyAdaptationLeavesEveryExpertBitIdentical(Method method) {
+    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
+    void routeOnlyAdaptationLeavesEveryExpertBitIdentical(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 2);
             step(model, m, MIXED);
-            AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+            AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0));
             Map<String, float[]> experts = snapshot(model, n -> n.contains(".adapter.") && !n.contains("router"));
             Map<String, float[]> routers = snapshot(model, n -> n.contains("router"));
             assertFalse(experts.isEmpty());
@@ -83,10 +84,10 @@ class RoutedTrainingTest {
     @Test
     void averageAdaptationEqualsFineTuningTheAveragedLora() {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model poly = TinyMethods.model(m, TinyMethods.config(Method.POLY), 3);
+            T5Model poly = TinyMethods.model(m, TinyMethods.config("poly"), 3);
             TinyMethods.randomiseUpFactors(poly, m);
             T5Model lora = TinyT5.model(m, true, 3);
-            new LoraConfig(2, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(lora, DataType.FLOAT32);
+            new LoraConfig(2, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(lora, RandomStream.of(0), DataType.FLOAT32);
             Map<String, Parameter> target = lora.namedParameters();
             poly.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {
@@ -104,7 +105,7 @@ class RoutedTrainingTest {
                     target.get(name).set(m.create(mean, target.get(name).shape()));
                 }
             });
-            AdaptationVariant.AVERAGE.apply(poly, 1);
+            AdaptationVariant.AVERAGE.apply(poly, 1, RandomStream.of(0));
             assertTrue(AdapterInjector.adaptedLayers(poly).values().stream().allMatch(l -> l.adapter() instanceof Lora));
             assertEquals(lora.trainableParameterCount(), poly.trainableParameterCount());
             List<Float> polyLosses = new ArrayList<>();
@@ -124,8 +125,8 @@ class RoutedTrainingTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"POLY", "MHR", "TLORA", "TENSORPOLY_I", "TENSORPOLY_II"})
-    void trainingStepsDoNotLeakArrays(Method method) {
+    @ValueSource(strings = {"poly", "mhr", "tlora", "tensorpoly-1", "tensorpoly-2"})
+    void trainingStepsDoNotLeakArrays(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 4);
             step(model, m, MIXED);
@@ -139,25 +140,25 @@ class RoutedTrainingTest {
         }
     }
 
-    /** Router initialisation and Gumbel noise come from the engine's seeded generator (all routers share it). */
+    /** Router initialisation and Gumbel noise come from streams of the seed (all routers share them). */
     @Test
     void sameSeedGivesBitIdenticalRoutedTraining() {
-        List<Float> a = train(Method.MHR, 11, false);
-        assertEquals(a, train(Method.MHR, 11, false));
-        assertNotEquals(a, train(Method.MHR, 12, false));
+        List<Float> a = train("mhr", 11, false);
+        assertEquals(a, train("mhr", 11, false));
+        assertNotEquals(a, train("mhr", 12, false));
     }
 
     @Test
     void randomRoutingTrainsWithoutTaskIdsThenAverages() {
-        List<Float> losses = train(Method.MHR, 13, true);
+        List<Float> losses = train("mhr", 13, true);
         assertTrue(losses.get(losses.size() - 1) < losses.get(0), "losses " + losses);
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model model = TinyMethods.model(m, TinyMethods.config(Method.MHR).withRandomRouting(true), 13);
+            T5Model model = TinyMethods.model(m, TinyMethods.config("mhr").withRandomRouting(true), 13);
             assertFalse(model.namedParameters().keySet().stream().anyMatch(n -> n.contains("router")),
                     "random routing has no routing parameters");
-            var e = assertThrows(IllegalStateException.class, () -> AdaptationVariant.ROUTE_ONLY.apply(model, 1));
+            var e = assertThrows(IllegalStateException.class, () -> AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0)));
             assertTrue(e.getMessage().contains("-mu"), e.getMessage());
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0));
             assertTrue(AdapterInjector.adaptedLayers(model).values().stream().allMatch(l -> l.adapter() instanceof Lora));
         }
     }
@@ -165,7 +166,7 @@ class RoutedTrainingTest {
     @Test
     void aSharedRouterIsCountedAndNamedOnceAndLearnsFromEveryLayer() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig perLayer = TinyMethods.config(Method.MHR);
+            MethodConfig perLayer = TinyMethods.config("mhr");
             long layerCount = TinyMethods.model(m, perLayer, 5).parameterCount();
             long perRouter = (long) TinyMethods.TASKS * 4 * 3;
             int layers = 2 * 7 + 2 * 11;
@@ -205,9 +206,9 @@ class RoutedTrainingTest {
     void headsThatDoNotDivideAProjectionAreNamed() {
         try (NDManager m = NDManager.newBaseManager()) {
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> TinyMethods.model(m, TinyMethods.config(Method.MHR).withHeads(3), 1));
+                    () -> TinyMethods.model(m, TinyMethods.config("mhr").with("heads", 3), 1));
             assertTrue(e.getMessage().contains("heads (3)"), e.getMessage());
-            var u = assertThrows(IllegalArgumentException.class, () -> Method.parse("polly"));
+            var u = assertThrows(IllegalArgumentException.class, () -> Methods.parse("polly"));
             assertTrue(u.getMessage().contains("'polly'") && u.getMessage().contains("tensorpoly-2"), u.getMessage());
         }
     }
@@ -215,7 +216,7 @@ class RoutedTrainingTest {
     @Test
     void parameterGroupsSeparateBaseAdaptersAndRouting() {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model model = TinyMethods.model(m, TinyMethods.config(Method.POLY).withGranularity(Granularity.BLOCK), 6);
+            T5Model model = TinyMethods.model(m, TinyMethods.config("poly").withGranularity(Granularity.BLOCK), 6);
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             assertEquals(4, groups.get(ParameterRole.ROUTING).size());
             assertTrue(groups.get(ParameterRole.ROUTING).keySet().stream().allMatch(n -> n.endsWith("router.module_logits")));
@@ -227,14 +228,15 @@ class RoutedTrainingTest {
         }
     }
 
-    private static List<Float> train(Method method, int seed, boolean random) {
+    private static List<Float> train(String method, int seed, boolean random) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method).withRandomRouting(random), seed);
             TinyMethods.randomiseUpFactors(model, m);
             List<Float> losses = new ArrayList<>();
             for (int s = 0; s < 3; s++) {
                 try (NDManager step = m.newSubManager()) {
-                    ForwardContext ctx = random ? ForwardContext.train() : ForwardContext.train().withTaskIds(MIXED);
+                    ForwardContext pass = ForwardContext.train(RandomStream.of(seed, s));
+                    ForwardContext ctx = random ? pass : pass.withTaskIds(MIXED);
                     losses.add(Sgd.step(model, step, TinyMethods.batch(step, 4), ctx, 0.2f));
                 }
             }

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 
 /** TLoRA at tensor order 4, checked against the reference's construction written out. */
 class TLoraTest {
@@ -22,8 +23,7 @@ class TLoraTest {
     @Test
     void orderFourLayerIsTheSumOfNormalisedPairProducts() {
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(11);
-            TLora tlora = new TLora(m, D, D, RANK, TENSOR_RANK, ORDER, DataType.FLOAT32);
+            TLora tlora = new TLora(m, D, D, RANK, TENSOR_RANK, ORDER, RandomStream.of(11), DataType.FLOAT32);
             float[] x = new float[3 * D];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) Math.sin(0.7 * i);
@@ -56,8 +56,7 @@ class TLoraTest {
     void leavesStartWithinTheReferenceBoundAtOrderFour() {
         double bound = Math.sqrt(1.0 / 3.0) / Math.sqrt(D);
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(3);
-            TLora tlora = new TLora(m, D, D, RANK, 4, ORDER, DataType.FLOAT32);
+            TLora tlora = new TLora(m, D, D, RANK, 4, ORDER, RandomStream.of(3), DataType.FLOAT32);
             for (String leaves : new String[] {"leaves_a", "leaves_b"}) {
                 double max = tlora.parameter(leaves).array().abs().max().getFloat();
                 assertTrue(max <= bound && max > 0.8 * bound, leaves + ": max |leaf| " + max + ", bound " + bound);

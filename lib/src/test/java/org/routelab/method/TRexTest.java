@@ -19,6 +19,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RankOneRouter;
+import org.routelab.nn.RandomStream;
 
 class TRexTest {
     private static final int D_IN = 6;
@@ -51,7 +52,7 @@ class TRexTest {
     void aOneHotMixingEqualsASingleRankOneLora() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
-            TRex trex = new TRex(m, D_IN, D_OUT, TRexOptions.DEFAULT, DataType.FLOAT32);
+            TRex trex = new TRex(m, D_IN, D_OUT, TRex.Options.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
             trex.parameter("lora_b").set(m.randomNormal(new Shape(8, D_OUT)));
             trex.router().parameter("weight").set(m.randomNormal(new Shape(32, D_IN)));
             trex.router().parameter("w_omega").set(m.create(new float[] {-10f})); // omega = sigmoid(-1000) = 0
@@ -65,7 +66,7 @@ class TRexTest {
             NDArray delta = trex.delta(x, ForwardContext.eval().withPriors(m.create(oneHot, new Shape(2, 32))));
 
             float beta = (float) (1 / (1 + Math.exp(-0.4)));
-            Lora lora = new Lora(m, D_IN, D_OUT, new LoraConfig(1, 1f, 0f, "", ""), DataType.FLOAT32);
+            Lora lora = new Lora(m, D_IN, D_OUT, new LoraConfig(1, 1f, 0f, "", ""), RandomStream.of(0), DataType.FLOAT32);
             lora.parameter("lora_a").set(trex.parameter("lora_a").array().get(":, " + i + ":" + (i + 1)).duplicate());
             lora.parameter("lora_b").set(trex.parameter("lora_b").array().get(j + ":" + (j + 1)).mul(beta));
             assertArrayEquals(TinyT5.values(lora.delta(x, ForwardContext.eval())), TinyT5.values(delta), 1e-5f);
@@ -75,17 +76,17 @@ class TRexTest {
     @Test
     void ablationsDropWhatTheyFixAndTrainTheRest() {
         try (NDManager m = NDManager.newBaseManager()) {
-            MethodConfig full = TinyMethods.config(Method.TREX);
-            T5Model noIntuition = TinyMethods.model(m, full.withTRex(full.trex().withIntuition(false)), 1);
+            MethodConfig full = TinyMethods.config("trex");
+            T5Model noIntuition = TinyMethods.model(m, full.with("intuition", false), 1);
             TinyMethods.randomiseUpFactors(noIntuition, m);
             // no prior is read: a context without priors runs
             TinyMethods.assertGradients(noIntuition, m, 4, ForwardContext.train().newPass(),
                     name -> name.contains(".adapter."));
             assertEquals(Set.of("lora_a", "lora_b", "w_beta", "router.weight"), adapterParameterNames(noIntuition));
 
-            T5Model noRouter = TinyMethods.model(m, full.withTRex(full.trex().withTokenRouter(false)), 1);
+            T5Model noRouter = TinyMethods.model(m, full.with("token_router", false), 1);
             TinyMethods.randomiseUpFactors(noRouter, m);
-            TinyMethods.assertGradients(noRouter, m, 4, TinyMethods.taskFree(Method.TREX, true, m, 4),
+            TinyMethods.assertGradients(noRouter, m, 4, TinyMethods.taskFree("trex", true, m, 4),
                     name -> name.contains(".adapter."));
             assertEquals(Set.of("lora_a", "lora_b", "w_beta"), adapterParameterNames(noRouter));
 
@@ -117,13 +118,13 @@ class TRexTest {
                     () -> router.mixing(x, ForwardContext.eval().withPriors(TinyMethods.priors(m, 2, 6, 1))));
             assertTrue(shape.getMessage().contains("I*J 32"), shape.getMessage());
             var both = assertThrows(IllegalArgumentException.class,
-                    () -> TRexOptions.DEFAULT.withIntuition(false).withTokenRouter(false));
+                    () -> TRex.Options.DEFAULT.withIntuition(false).withTokenRouter(false));
             assertTrue(both.getMessage().contains("both are off"), both.getMessage());
-            var size = assertThrows(IllegalArgumentException.class, () -> TRexOptions.DEFAULT.withExperts(0, 8));
+            var size = assertThrows(IllegalArgumentException.class, () -> TRex.Options.DEFAULT.withExperts(0, 8));
             assertTrue(size.getMessage().contains("I = 0"), size.getMessage());
-            MethodConfig c = TinyMethods.config(Method.TREX);
+            MethodConfig c = TinyMethods.config("trex");
             assertEquals("I=4;J=8;c=4.0", c.describe());
-            assertEquals("I=4;J=8;c=4.0;no-router", c.withTRex(c.trex().withTokenRouter(false)).describe());
+            assertEquals("I=4;J=8;c=4.0;no-router", c.with("token_router", false).describe());
             assertFalse(c.describe().contains("r="));
         }
     }

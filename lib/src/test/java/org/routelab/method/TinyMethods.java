@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,6 +21,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 /** Tiny routed models and equal-length batches for the method tests. */
 final class TinyMethods {
@@ -28,23 +30,46 @@ final class TinyMethods {
     private TinyMethods() {}
 
     /** Small sizes that fit the tiny T5 (d_model 16, d_ff 32): r 2, S 3, q 4, R 2, N 2, T 3, MoE-LoRA E 3. */
-    static MethodConfig config(Method method) {
-        return MethodConfig.defaults(method).withRank(2).withSkills(3).withHeads(4).withTensorRank(2).withOrder(2)
-                .withTasks(TASKS).withMoeLora(MoeLoraOptions.DEFAULT.withExperts(3));
+    static MethodConfig config(String method) {
+        MethodConfig c = MethodConfig.defaults(method).withTasks(TASKS);
+        Map<String, Integer> small = new LinkedHashMap<>();
+        small.put("rank", 2);
+        small.put("skills", 3);
+        small.put("heads", 4);
+        small.put("tensor_rank", 2);
+        small.put("order", 2);
+        small.put("experts", 3);
+        for (Map.Entry<String, Integer> e : small.entrySet()) {
+            if (c.toJson().has(e.getKey())) {
+                c = c.with(e.getKey(), e.getValue());
+            }
+        }
+        return c;
+    }
+
+    /** The names of the built-in methods (a parameter source). */
+    static List<String> names() {
+        return List.of("lora", "poly", "mhr", "tlora", "tensorpoly-1", "tensorpoly-2", "moe-lora", "orchmoe", "trex");
+    }
+
+    /** Returns whether a method routes by task id. */
+    static boolean routedByTask(String method) {
+        return MethodConfig.defaults(method).routing().taskIds();
     }
 
     /** A tiny v1.1 model with the method injected; the seed fixes the base and the adapters. */
     static T5Model model(NDManager m, MethodConfig config, int seed) {
         T5Model model = TinyT5.model(m, true, seed);
-        Method.inject(model, config, DataType.FLOAT32);
+        config.inject(model, RandomStream.of(seed), DataType.FLOAT32);
         return model;
     }
 
     /** Gives zero-initialised up-projections random values, so that every parameter has a gradient. */
     static void randomiseUpFactors(T5Model model, NDManager m) {
+        RandomStream random = RandomStream.of(1);
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             if (e.getKey().endsWith("lora_b")) {
-                e.getValue().set(m.randomNormal(0f, 0.3f, e.getValue().shape(), DataType.FLOAT32));
+                e.getValue().set(random.normal(m, 0f, 0.3f, e.getValue().shape(), DataType.FLOAT32));
             }
         }
     }
@@ -94,9 +119,10 @@ final class TinyMethods {
      * @param rows the batch size
      * @return the context
      */
-    static ForwardContext taskFree(Method method, boolean train, NDManager m, int rows) {
+    static ForwardContext taskFree(String method, boolean train, NDManager m, int rows) {
         ForwardContext ctx = (train ? ForwardContext.train() : ForwardContext.eval()).newPass();
-        return method == Method.TREX ? ctx.withPriors(priors(m, rows, TRexOptions.DEFAULT.cells(), 7)) : ctx;
+        int priorSize = MethodConfig.defaults(method).routing().priorSize();
+        return priorSize > 0 ? ctx.withPriors(priors(m, rows, priorSize, 7)) : ctx;
     }
 
     /**
@@ -128,7 +154,7 @@ final class TinyMethods {
     }
 
     /** The routed methods. */
-    static List<Method> routed() {
-        return List.of(Method.POLY, Method.MHR, Method.TENSORPOLY_I, Method.TENSORPOLY_II);
+    static List<String> routed() {
+        return List.of("poly", "mhr", "tensorpoly-1", "tensorpoly-2");
     }
 }

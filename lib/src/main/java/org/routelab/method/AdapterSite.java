@@ -1,0 +1,24 @@
+package org.routelab.method;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.routelab.nn.RandomStream;
+import org.routelab.routing.Router;
+import org.routelab.routing.RouterOptions;
+
+/**
+ * One projection that receives an adapter, with what a method may need to build it.
+ *
+ * @param manager owns the adapter's parameters
+ * @param inFeatures the projection's input size
+ * @param outFeatures the projection's output size
+ * @param router the task router assigned to the projection (shared as the granularity says), or null
+ *     for methods without {@link RoutingNeeds#taskRouter task routers}
+ * @param ownsRouter whether this projection's adapter registers the router (the first that uses it)
+ * @param tasks the number of training tasks {@code T}
+ * @param routerOptions how learned allocations sample while training
+ * @param random the stream the adapter's initial values are drawn from
+ * @param dataType the parameters' data type
+ */
+public record AdapterSite(NDManager manager, int inFeatures, int outFeatures, Router router, boolean ownsRouter,
+        int tasks, RouterOptions routerOptions, RandomStream random, DataType dataType) {}
