@@ -27,9 +27,9 @@ import org.routelab.util.ConfigException;
  *   "seeds": [0, 1024, 42],
  *   "method": {"name": "lora", "granularity": "layer", "random_routing": false, "modules": null,
  *              "layers": null, "router": {"sampling": "GUMBEL_SIGMOID", "temperature": 1.0,
- *              "straight_through": false}, ...the method's options, e.g. "rank": 1},
+ *              "straight_through": false}, ...the method's options, e.g. "rank": 1, "alpha": 1},
  *   "multitask": {"steps": 100, "batch_size": 64, "lr": null, "routing_lr": 1.0, "checkpoint_every": 100,
- *                 "snapshot_every": 0},
+ *                 "snapshot_every": 0, "alignment_every": 0, "alignment_examples": 8},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 10, "lr": null, "loss": "TFEW",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
  *                  "shots_per_task": {}}
