@@ -16,6 +16,7 @@ import java.util.Locale;
 import org.routelab.analysis.GradientAlignment;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.util.AtomicFiles;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * The result files of a run folder: {@code results.json} (everything an {@link ExperimentResult}

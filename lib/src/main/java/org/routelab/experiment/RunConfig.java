@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.routelab.util.AtomicFiles;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
 
@@ -15,14 +16,40 @@ import org.routelab.util.ConfigException;
  * ExperimentConfig} as JSON (every key and its default are in that class's comment) plus {@code
  * "output"}, the run folder. Every key is checked by the config binder before any work starts: an
  * unknown key, a wrong type or a bad value is an error naming the file and the key's path (e.g. {@code
- * run.json: method.skils: unknown key}). Paths ({@code output}, {@code backbone}, {@code suite}) are
- * relative to the config file's folder.
+ * run.json: method.skils: unknown key}). Paths ({@code output}, {@code backbone}, {@code suite}, {@code
+ * adapters}) are relative to the config file's folder.
  *
  * @param file the config file (for messages)
  * @param output the run folder
  * @param experiment the experiment it describes
  */
 public record RunConfig(Path file, Path output, Experiment experiment) {
+    /** The copy of its config that {@code train} and {@code adapt} keep in a run folder. */
+    public static final String COPY = "run.json";
+
+    /**
+     * Keeps the run's config in its folder ({@link #COPY}), so the folder describes itself (e.g. for
+     * {@code export --run}): the experiment's config with absolute folders, and {@code output} the folder
+     * itself. A config that already is that copy is left alone.
+     *
+     * @param run the run
+     * @throws UncheckedIOException if the copy cannot be written
+     */
+    public static void keepCopy(RunConfig run) {
+        Path copy = run.output().resolve(COPY);
+        try {
+            if (Files.exists(copy) && Files.isSameFile(copy, run.file())) {
+                return;
+            }
+            ObjectNode json = run.experiment().config().toJson();
+            json.put("output", ".");
+            Files.createDirectories(run.output());
+            AtomicFiles.writeString(copy, ConfigBinding.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json)
+                    + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a copy of " + run.file() + " in " + run.output(), e);
+        }
+    }
 
     /**
      * Reads and validates a config file.
@@ -58,6 +85,7 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
             }
             resolveFolder(tree, "backbone", ExperimentConfig.BUILTIN, base);
             resolveFolder(tree, "suite", ExperimentConfig.SKILLCOMP, base);
+            resolveFolder(tree, "adapters", null, base);
             ExperimentConfig config = ExperimentConfig.fromJson(tree, "");
             if (!config.backbone().equals(ExperimentConfig.BUILTIN)
                     && !Files.isRegularFile(Path.of(config.backbone()).resolve("config.json"))) {
@@ -69,10 +97,10 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
         }
     }
 
-    /** Makes a folder value relative to the config file absolute, unless it names the built-in one. */
+    /** Makes a folder value relative to the config file absolute, unless it names the built-in one (or none). */
     private static void resolveFolder(ObjectNode tree, String key, String builtin, Path base) {
         JsonNode v = tree.get(key);
-        if (v != null && v.isTextual() && !v.asText().equals(builtin)) {
+        if (v != null && v.isTextual() && !v.asText().equals(builtin) && !v.asText().equals(ExperimentConfig.IN_MEMORY)) {
             tree.put(key, base.resolve(v.asText()).toString());
         }
     }

@@ -1,4 +1,4 @@
-package org.routelab.experiment;
+package org.routelab.analysis;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -129,7 +129,7 @@ public final class AdapterWeights {
      * @param model the model
      * @throws IllegalArgumentException if the model lacks one of the parameters
      */
-    void loadInto(Module model) {
+    public void loadInto(Module model) {
         Map<String, Parameter> params = model.namedParameters();
         values.forEach((name, v) -> {
             Parameter p = params.get(name);
