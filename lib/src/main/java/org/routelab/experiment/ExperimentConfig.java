@@ -12,7 +12,7 @@ import org.routelab.util.ConfigException;
 
 /**
  * One experiment, all of it: an immutable record that binds to and from JSON (the {@code run.json} of
- * the command line without its {@code output}, what {@link Experiment.Builder} produces in notebooks, and
+ * the command line without its {@code output}, what {@link ExperimentBuilder} produces in notebooks, and
  * what sweeps copy with overrides). {@link #DEFAULT} is the one set of defaults; {@link #fromJson} binds a
  * JSON object onto it (omitted keys keep their defaults; unknown keys, wrong types and bad values are
  * refused naming the key's path), and {@link #with} changes one value by its path, e.g. {@code
@@ -67,8 +67,8 @@ public record ExperimentConfig(String description, String name, String backbone,
 
     /** The built-in default: LoRA on SkillComp and the built-in backbone, the default protocol. */
     public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, AUTO,
-            List.of(0, 1024, 42), MethodConfig.defaults("lora"), MultitaskConfig.DEFAULT, AdaptationConfig.DEFAULT,
-            null);
+            List.of(0, 1024, 42), MethodConfig.defaults(MethodConfig.DEFAULT_METHOD), MultitaskConfig.DEFAULT,
+            AdaptationConfig.DEFAULT, null);
 
     /** Validates the values, naming the key of the first bad one. */
     public ExperimentConfig {

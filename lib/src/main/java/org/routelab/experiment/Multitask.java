@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.analysis.GradientAlignment;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
@@ -20,7 +21,6 @@ import org.routelab.backbone.checkpoint.SafetensorsWriter;
 import org.routelab.nn.Parameter;
 import org.routelab.train.MetricsLog;
 import org.routelab.util.AtomicFiles;
-import org.routelab.analysis.AdapterWeights;
 
 /**
  * The outcome of multi-task training: the trained parameters (experts and routers), the loss curve,

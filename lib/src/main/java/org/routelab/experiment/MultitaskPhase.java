@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.analysis.GradientAlignment;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.StepBatches;
@@ -21,7 +22,6 @@ import org.routelab.train.MetricsLog;
 import org.routelab.train.Trainer;
 import org.routelab.train.TrainerConfig;
 import org.routelab.train.TrainingObjective;
-import org.routelab.analysis.AdapterWeights;
 
 /**
  * The multi-task phase: the method's adapters trained on all training tasks at once, in mixed-task

@@ -161,7 +161,7 @@ public enum NotebookScale {
      *
      * @return a builder
      */
-    public Experiment.Builder experiment() {
+    public ExperimentBuilder experiment() {
         return Experiment.builder()
                 .suite(suite())
                 .multitaskSteps(multitaskSteps)

@@ -47,6 +47,9 @@ import org.routelab.util.ConfigException;
  */
 public record MethodConfig(Method<?> method, Record options, int tasks, Granularity granularity,
         RouterOptions router, boolean randomRouting, String modules, String layers) {
+    /** The method of a config that names none: the papers' single-adapter baseline. */
+    public static final String DEFAULT_METHOD = "lora";
+
     /** The keys every method shares in JSON, besides the method's options. */
     private static final Set<String> SHARED_KEYS =
             Set.of("name", "granularity", "random_routing", "modules", "layers", "router");
@@ -272,7 +275,7 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
     }
 
     /**
-     * Binds a JSON object onto the defaults of the method it names ({@code lora} if it names none):
+     * Binds a JSON object onto the defaults of the method it names ({@link #DEFAULT_METHOD} if it names none):
      * omitted keys keep the method's defaults, unknown keys are refused.
      *
      * @param json the object, or null for LoRA's defaults
@@ -287,7 +290,7 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         JsonNode name = json == null ? null : json.get("name");
         Method<?> method;
         if (name == null || name.isNull()) {
-            method = Methods.parse("lora");
+            method = Methods.parse(DEFAULT_METHOD);
         } else if (!name.isTextual()) {
             throw new ConfigException(ConfigBinding.join(path, "name"), "must be a string, got " + name);
         } else {

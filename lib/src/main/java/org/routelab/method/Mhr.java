@@ -10,11 +10,11 @@ import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
-import org.routelab.nn.RandomStream;
-import org.routelab.nn.Parameter;
 
 /**
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each

@@ -8,9 +8,9 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.TokenRouter;
-import org.routelab.nn.RandomStream;
 
 /**
  * MoE-LoRA (MoLoRA): E LoRA experts mixed per token by a softmax router over the layer input, with no
@@ -113,9 +113,9 @@ public final class MoeLora extends LoraMixture {
                     + ";load-balancing=" + o.loadBalancing();
         }
     }
+
     /**
-     * Creates a MoE-LoRA adapter for one projection; experts and router come from the engine's seeded
-     * generator.
+     * Creates a MoE-LoRA adapter for one projection; experts and router come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size

@@ -7,11 +7,11 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 import org.routelab.routing.SkillAllocation;
-import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE: S LoRA skills orchestrated through T abstract tasks, with no task ids. The task router
@@ -122,6 +122,7 @@ public final class OrchMoe extends LoraMixture {
                     + ";pooling=" + o.pooling() + ";task-norm=" + o.normalisation();
         }
     }
+
     /**
      * Creates an OrchMoE adapter for one projection; parameters come from {@code random}.
      *

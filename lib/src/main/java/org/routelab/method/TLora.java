@@ -1,17 +1,17 @@
 package org.routelab.method;
 
-import java.util.Set;
-import org.routelab.routing.AdaptationVariant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
-import org.routelab.nn.RandomStream;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
+import org.routelab.routing.AdaptationVariant;
 
 /**
  * TLoRA: LoRA whose factors are entangled tensors of tensor rank {@code R} and order {@code N}. Leaves

@@ -10,11 +10,11 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.routing.AdaptationVariant;
-import org.routelab.nn.Scalars;
-import org.routelab.routing.RankOneRouter;
-import org.routelab.nn.RandomStream;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
+import org.routelab.routing.AdaptationVariant;
+import org.routelab.routing.RankOneRouter;
 
 /**
  * T-REX: a mixture of rank-one experts. {@code A [d_in, I]} holds I rank-one down projections
@@ -141,6 +141,7 @@ public final class TRex extends Adapter {
             return "beta (learned, 0.5 at start)";
         }
     }
+
     /** The parameter {@code lora_a}, held for the forward pass. */
     private final Parameter loraA;
     /** The parameter {@code lora_b}, held for the forward pass. */

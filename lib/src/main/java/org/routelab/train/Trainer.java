@@ -1,6 +1,5 @@
 package org.routelab.train;
 
-import org.routelab.nn.RandomStream;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.routelab.nn.RandomStream;
 
 /**
  * Runs training steps: forward and backward of an objective, global gradient clipping, the warm-up

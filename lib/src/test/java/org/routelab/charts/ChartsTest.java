@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.analysis.Clustering;
 import org.routelab.analysis.GradientAlignment;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
@@ -16,7 +17,6 @@ import org.routelab.analysis.Similarity;
 import org.routelab.analysis.TransferMatrix;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.experiment.AdaptationCurve;
-import org.routelab.analysis.AdapterWeights;
 import org.routelab.experiment.ExperimentResult;
 import tech.tablesaw.plotly.components.Figure;
 
