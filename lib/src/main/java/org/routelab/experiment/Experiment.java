@@ -183,7 +183,8 @@ public final class Experiment {
      */
     public ExperimentResult run(Path outputDir) {
         long start = System.nanoTime();
-        try (Workbench bench = open()) {
+        try (RunFolder lock = outputDir == null ? null : RunFolder.lock(outputDir);
+                Workbench bench = open()) {
             Multitask multitask = multitask(bench, outputDir);
             AdaptationVariant v = config.adaptation().variant();
             ExperimentResult result = AdaptationPhase.run(bench, config, suite, multitask, v, name(v), start);
@@ -229,29 +230,58 @@ public final class Experiment {
     }
 
     /**
-     * Runs multi-task training only (the command line's {@code train}), keeping checkpoints, the
-     * metrics log and the final adapters in {@code outputDir/multitask}.
+     * Runs multi-task training only, keeping checkpoints, the metrics log and the final adapters in
+     * {@code outputDir/multitask}, holding the folder's lock meanwhile.
      *
      * @param outputDir the run folder
      * @return the loss of every training step, including those run before a resume (empty without
      *     multi-task training)
+     * @throws RunFolderException if another process holds the folder
      */
     public List<Float> train(Path outputDir) {
-        Objects.requireNonNull(outputDir, "outputDir");
-        try (Workbench bench = open()) {
-            return multitask(bench, outputDir).losses();
+        try (RunFolder folder = RunFolder.lock(Objects.requireNonNull(outputDir, "outputDir"))) {
+            return train(folder);
         }
     }
 
     /**
-     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}), starting from
-     * the adapters that {@link #train} left in {@code outputDir/multitask}; writes the results there.
+     * Runs multi-task training only (the command line's {@code train}) in an opened run folder.
+     *
+     * @param folder the run folder, opened for {@link RunFolder.Command#TRAIN}
+     * @return the loss of every training step, including those run before a resume (empty without
+     *     multi-task training)
+     */
+    public List<Float> train(RunFolder folder) {
+        try (Workbench bench = open()) {
+            return multitask(bench, folder.path()).losses();
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only, starting from the adapters that {@link #train}
+     * left in {@code outputDir/multitask}; writes the results there, holding the folder's lock meanwhile.
      *
      * @param outputDir the run folder
      * @return the measurements
-     * @throws IllegalStateException if multi-task training is configured but has not finished there
+     * @throws RunFolderException if multi-task training is configured but has not finished there, or
+     *     another process holds the folder
      */
     public ExperimentResult adapt(Path outputDir) {
+        try (RunFolder folder = RunFolder.lock(outputDir)) {
+            return adapt(folder);
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}) in an opened
+     * run folder; see {@link #adapt(Path)}.
+     *
+     * @param folder the run folder, opened for {@link RunFolder.Command#ADAPT}
+     * @return the measurements
+     * @throws RunFolderException if multi-task training is configured but has not finished there
+     */
+    public ExperimentResult adapt(RunFolder folder) {
+        Path outputDir = folder.path();
         long start = System.nanoTime();
         try (Workbench bench = open()) {
             Multitask multitask = finished(bench, outputDir);

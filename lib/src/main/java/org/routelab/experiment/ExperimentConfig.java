@@ -99,12 +99,7 @@ public record ExperimentConfig(String description, String name, String backbone,
     }
 
     private static boolean validDevice(String name) {
-        try {
-            Device.fromName(name);
-            return name.matches("cpu|gpu|gpu:\\d+");
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return name.matches("cpu|gpu|gpu:\\d{1,4}");
     }
 
     /** Returns the JSON object of this config (keys as in the class comment). */
@@ -192,7 +187,11 @@ public record ExperimentConfig(String description, String name, String backbone,
 
     /** Returns the device, or null for the engine's default. */
     public Device deviceOrDefault() {
-        return device.equals(AUTO) ? null : Device.fromName(device);
+        if (device.equals(AUTO)) {
+            return null;
+        }
+        return device.equals("cpu") ? Device.cpu()
+                : device.equals("gpu") ? Device.gpu() : Device.gpu(Integer.parseInt(device.substring(4)));
     }
 
     /** Returns the experts' multi-task learning rate: the config's, or the method's. */

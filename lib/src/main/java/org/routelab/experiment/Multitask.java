@@ -34,7 +34,8 @@ record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainabl
     static final Multitask NONE = new Multitask(Map.of(), List.of(), 0, List.of(), GradientAlignment.NONE);
     /** The trained parameters' file in the multi-task folder of a run. */
     static final String WEIGHTS = "adapters.safetensors";
-    private static final String SUMMARY = "multitask.json";
+    /** The summary, written last: its presence marks finished training. */
+    static final String SUMMARY = "multitask.json";
 
     /** Copies a trained model's trainable parameters into {@code manager}. */
     static Multitask of(LanguageModel model, List<Float> losses, List<AdapterWeights> snapshots,

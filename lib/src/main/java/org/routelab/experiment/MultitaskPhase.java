@@ -82,10 +82,10 @@ final class MultitaskPhase {
      * @param runDir the run folder
      * @param manager where the weights go
      * @return the outcome
-     * @throws IllegalStateException if it has not finished there
+     * @throws RunFolderException if it has not finished there
      */
     static Multitask read(Path runDir, NDManager manager) {
-        return Multitask.read(runDir.resolve(DIR), manager).orElseThrow(() -> new IllegalStateException(
+        return Multitask.read(runDir.resolve(DIR), manager).orElseThrow(() -> new RunFolderException(
                 "no finished multi-task training in " + runDir.resolve(DIR) + "; run train first"));
     }
 

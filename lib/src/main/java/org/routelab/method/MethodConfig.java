@@ -22,6 +22,7 @@ import org.routelab.routing.RouterSharing;
 import org.routelab.routing.TaskRouter;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
+import org.routelab.util.ConfigValues;
 
 /**
  * A method with its options and what every method shares: how many training tasks the routers know,
@@ -59,6 +60,8 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         if (method == null || options == null || granularity == null || router == null) {
             throw new IllegalArgumentException("method, options, granularity and router options must be given");
         }
+        ConfigValues.regex("modules", modules);
+        ConfigValues.regex("layers", layers);
         if ((modules == null) != (layers == null)) {
             throw new IllegalArgumentException("targets must be given as both regexes (modules and layers) or"
                     + " neither (the backbone's defaults)");
@@ -314,6 +317,8 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         String layers = text(merged, "layers", path);
         try {
             return new MethodConfig(method, o, 1, g, r, random, modules, layers);
+        } catch (ConfigException e) {
+            throw new ConfigException(ConfigBinding.join(path, e.path()), e.problem());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(path, e.getMessage());
         }
@@ -333,6 +338,18 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
     /** Returns the option keys a method's options record must not use (they are shared by all methods). */
     static Set<String> sharedKeys() {
         return SHARED_KEYS;
+    }
+
+    /**
+     * Returns the number of elements of the largest tensor of this method's adapter on one projection
+     * ({@link Method#largestTensor}).
+     *
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @return the element count
+     */
+    public double largestTensor(int inFeatures, int outFeatures) {
+        return typed(method).largestTensor(options, inFeatures, outFeatures);
     }
 
     @SuppressWarnings("unchecked")

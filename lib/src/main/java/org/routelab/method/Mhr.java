@@ -86,6 +86,12 @@ public final class Mhr extends RoutedAdapter {
             return Set.of(AdaptationVariant.values());
         }
 
+        /** The larger of the experts' A {@code [q, S, in/q, r]} and B {@code [q, S, r, out/q]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.skills() * o.rank() * Math.max(inFeatures, outFeatures);
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";S=" + o.skills() + ";q=" + o.heads();

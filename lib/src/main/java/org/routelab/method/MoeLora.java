@@ -107,6 +107,13 @@ public final class MoeLora extends LoraMixture {
             return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
         }
 
+        /** The larger of the experts' A and B ({@code E r max(in, out)}) and the router {@code [in, E]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return Math.max((double) o.experts() * o.rank() * Math.max(inFeatures, outFeatures),
+                    (double) inFeatures * o.experts());
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";E=" + o.experts() + ";top-k=" + (o.topK() == 0 ? "all" : Integer.toString(o.topK()))

@@ -116,6 +116,12 @@ public final class OrchMoe extends LoraMixture {
             return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
         }
 
+        /** The skills' A and B ({@code S r max(in, out)}). */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.skills() * o.rank() * Math.max(inFeatures, outFeatures);
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";S=" + o.skills() + ";abstract-tasks=" + o.abstractTasksFor(trainingTasks)

@@ -130,6 +130,13 @@ public final class TRex extends Adapter {
             return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
         }
 
+        /** The larger of the token router {@code [in, I J]} and the projections A {@code [in, I]}, B {@code [J, out]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return Math.max((double) inFeatures * o.down() * o.up(),
+                    Math.max((double) inFeatures * o.down(), (double) o.up() * outFeatures));
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "I=" + o.down() + ";J=" + o.up() + ";c=" + o.priorScale() + (o.intuition() ? "" : ";no-intuition")

@@ -69,6 +69,12 @@ public final class TensorPolyI extends RoutedAdapter {
             return Set.of(AdaptationVariant.values());
         }
 
+        /** TLoRA's Kronecker product of the leaves before truncation. */
+        @Override
+        public double largestTensor(TLora.Options o, int inFeatures, int outFeatures) {
+            return TLora.kroneckerElements(o, inFeatures, outFeatures);
+        }
+
         @Override
         public String describe(TLora.Options o, int trainingTasks) {
             return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
