@@ -5,14 +5,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
+import java.util.ArrayList;
+import java.util.List;
 import org.routelab.nn.RandomStream;
 
 /**
  * The entangled tensors of TLoRA and TensorPoly: a matrix {@code [r, d]} whose rows are Kronecker
- * products of {@code N} small leaves of size {@code l = ceil(d^(1/N))}, truncated to {@code d}. As in
- * the reference, each pairwise Kronecker product is followed by a layer normalisation without affine
- * parameters over the whole {@code [r, length]} matrix (the reference normalises order-2 products; we
- * normalise after every product of the left fold so that every order gets the same treatment).
+ * products of {@code N} small leaves of size {@code l = ceil(d^(1/N))}, truncated to {@code d}.
+ *
+ * <p>The products are built as the reference builds them: leaves are multiplied in pairs, each pairwise
+ * product is followed by a layer normalisation without affine parameters over the whole {@code [r, l^2]}
+ * matrix, and the normalised pairs are then multiplied together without further normalisation. Order 2
+ * is {@code LN(l1 x l2)}, order 4 {@code LN(l1 x l2) x LN(l3 x l4)}, order 8
+ * {@code (LN(l1 x l2) x LN(l3 x l4)) x (LN(l5 x l6) x LN(l7 x l8))}; an odd leaf left over at a level
+ * joins the next one as it is (order 1 is the leaf itself).
  */
 public final class EntangledTensor {
     /** The layer normalisation epsilon (PyTorch's LayerNorm default). */
@@ -42,8 +48,9 @@ public final class EntangledTensor {
     }
 
     /**
-     * Draws leaves as the reference does: {@code U(-s, s)} with {@code s = sqrt(1/3) / fanIn^(1/N)}
-     * (kaiming-uniform's gain over a leaf-scale fan-in), from {@code random}.
+     * Draws leaves as the reference's TLoRA and TensorPoly-I do, at every order: {@code U(-s, s)} with
+     * {@code s = sqrt(1/3) / sqrt(fanIn)} (kaiming-uniform's gain for {@code a = sqrt 5} over the
+     * projection's fan-in), from {@code random}.
      *
      * @param manager owns the leaves
      * @param fanIn the projection's input size (the reference scales both factors by it)
@@ -57,18 +64,45 @@ public final class EntangledTensor {
      */
     public static NDArray randomLeaves(NDManager manager, int fanIn, int d, int rank, int tensorRank, int order,
             RandomStream random, DataType dataType) {
+        Shape shape = leafShape(d, rank, tensorRank, order);
+        float bound = (float) (Math.sqrt(1.0 / 3.0) / Math.sqrt(fanIn));
+        return random.uniform(manager, -bound, bound, shape, dataType);
+    }
+
+    /**
+     * Draws leaves as the reference's TensorPoly-II does: xavier-uniform over the whole
+     * {@code [N, R, r, l]} tensor, as PyTorch computes fans for it ({@code fan_in = R r l},
+     * {@code fan_out = N r l}), so {@code U(-s, s)} with {@code s = sqrt(6 / ((N + R) r l))}.
+     *
+     * @param manager owns the leaves
+     * @param d the size the leaves span
+     * @param rank the LoRA rank {@code r}
+     * @param tensorRank the tensor rank {@code R}
+     * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
+     * @param dataType the data type
+     * @return {@code [N, R, r, leafSize(d, N)]}
+     */
+    public static NDArray xavierLeaves(NDManager manager, int d, int rank, int tensorRank, int order,
+            RandomStream random, DataType dataType) {
+        Shape shape = leafShape(d, rank, tensorRank, order);
+        double receptive = (double) rank * shape.get(3);
+        float bound = (float) Math.sqrt(6.0 / ((tensorRank + order) * receptive));
+        return random.uniform(manager, -bound, bound, shape, dataType);
+    }
+
+    private static Shape leafShape(int d, int rank, int tensorRank, int order) {
         if (rank < 1 || tensorRank < 1) {
             throw new IllegalArgumentException(
                     "rank and tensor rank must be positive, got r=" + rank + ", R=" + tensorRank);
         }
-        float bound = (float) (Math.sqrt(1.0 / 3.0) / Math.pow(fanIn, 1.0 / order));
-        return random.uniform(manager, -bound, bound, new Shape(order, tensorRank, rank, leafSize(d, order)), dataType);
+        return new Shape(order, tensorRank, rank, leafSize(d, order));
     }
 
     /**
      * Builds products of leaves: for each of {@code P} independent sets of leaves, the row-wise
      * Kronecker product {@code leaf_1 kron leaf_2 kron ... kron leaf_N} of each of the {@code r} rows,
-     * normalised after each product and truncated to {@code d}.
+     * with the pairwise products normalised (see the class comment) and the result truncated to {@code d}.
      *
      * @param leaves {@code [N, P, r, l]}, an activation of the step scope (see {@link StepScope})
      * @param d the output size, at most {@code l^N}
@@ -76,19 +110,37 @@ public final class EntangledTensor {
      */
     public static NDArray build(NDArray leaves, int d) {
         Shape s = leaves.getShape();
-        long p = s.get(1);
-        long r = s.get(2);
-        NDArray acc = leaves.get(0);
-        for (int i = 1; i < s.get(0); i++) {
-            NDArray next = leaves.get(i);
-            long length = acc.getShape().get(2) * next.getShape().get(2);
-            acc = layerNorm(acc.expandDims(3).mul(next.expandDims(2)).reshape(p, r, length));
+        List<NDArray> level = new ArrayList<>();
+        for (int i = 0; i < s.get(0); i++) {
+            level.add(leaves.get(i));
         }
-        if (acc.getShape().get(2) < d) {
+        boolean pairsOfLeaves = true;
+        while (level.size() > 1) {
+            List<NDArray> next = new ArrayList<>();
+            for (int i = 0; i + 1 < level.size(); i += 2) {
+                NDArray product = kron(level.get(i), level.get(i + 1));
+                next.add(pairsOfLeaves ? layerNorm(product) : product);
+            }
+            if (level.size() % 2 == 1) {
+                next.add(level.get(level.size() - 1));
+            }
+            level = next;
+            pairsOfLeaves = false;
+        }
+        NDArray full = level.get(0);
+        long length = full.getShape().get(2);
+        if (length < d) {
             throw new IllegalArgumentException("leaves of size " + s.get(3) + " and order " + s.get(0)
-                    + " span " + acc.getShape().get(2) + " < d = " + d);
+                    + " span " + length + " < d = " + d);
         }
-        return acc.getShape().get(2) == d ? acc : acc.get(":, :, :{}", d);
+        return length == d ? full : full.get(":, :, :{}", d);
+    }
+
+    /** The row-wise Kronecker product of {@code [P, r, a]} and {@code [P, r, b]}: {@code [P, r, a * b]}. */
+    private static NDArray kron(NDArray left, NDArray right) {
+        Shape l = left.getShape();
+        long length = l.get(2) * right.getShape().get(2);
+        return left.expandDims(3).mul(right.expandDims(2)).reshape(l.get(0), l.get(1), length);
     }
 
     /** Normalises each {@code [r, length]} matrix to zero mean and unit variance. */

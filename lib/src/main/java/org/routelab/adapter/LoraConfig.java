@@ -32,7 +32,8 @@ public record LoraConfig(int rank, float alpha, float dropout, String modules, S
     }
 
     /**
-     * Returns rank {@code r} with {@code alpha = r} (scale 1, as in the papers), no dropout, on the
+     * Returns rank {@code r} with {@code alpha = r} (scale 1; the papers' reference code uses
+     * {@code alpha = 1}, scale {@code 1/r}, equal at rank 1), no dropout, on the
      * given projections (e.g. a backbone's {@code defaultAdapterTargets()}).
      *
      * @param rank the rank

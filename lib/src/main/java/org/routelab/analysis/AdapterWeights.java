@@ -8,7 +8,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import ai.djl.ndarray.types.Shape;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
+import org.routelab.nn.Module;
+import org.routelab.nn.Parameter;
 
 /**
  * The parameters multi-task training trained (experts and routers), copied to the Java heap under
@@ -117,6 +120,26 @@ public final class AdapterWeights {
             }
         });
         return out;
+    }
+
+    /**
+     * Sets a model's parameters of the same paths to these values (a model with the same method
+     * injected, e.g. a fresh one to evaluate trained weights in).
+     *
+     * @param model the model
+     * @throws IllegalArgumentException if the model lacks one of the parameters
+     */
+    public void loadInto(Module model) {
+        Map<String, Parameter> params = model.namedParameters();
+        values.forEach((name, v) -> {
+            Parameter p = params.get(name);
+            if (p == null) {
+                throw new IllegalArgumentException("trained parameter " + name
+                        + " does not exist in the model; was it trained with another method or backbone?");
+            }
+            NDManager owner = p.array().getManager();
+            p.set(owner.create(v, new Shape(shapes.get(name))).toType(p.array().getDataType(), false));
+        });
     }
 
     private float[] require(String name) {

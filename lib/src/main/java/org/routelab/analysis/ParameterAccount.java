@@ -30,6 +30,8 @@ import tech.tablesaw.api.Table;
  *
  * @param method the method
  * @param options the method's options, e.g. {@code r=1;S=8;T=313;granularity=layer}
+ * @param scale the factor the adapters' update is multiplied by ({@link Method#updateScale}), e.g.
+ *     {@code alpha/r = 1}
  * @param adaptedLayers the number of adapted projections
  * @param expertParams adapter parameters other than routing (multi-task parameters without routing)
  * @param routingParams routing parameters: task logits for the configured training tasks, and the
@@ -40,11 +42,11 @@ import tech.tablesaw.api.Table;
  *     or -1 for unrouted methods
  * @param adaptAverage parameters trained by -mu (the averaged adapter), or -1 for task-free methods
  */
-public record ParameterAccount(Method<?> method, String options, int adaptedLayers, long expertParams,
+public record ParameterAccount(Method<?> method, String options, String scale, int adaptedLayers, long expertParams,
         long routingParams, long adaptFull, long adaptRouteOnly, long adaptAverage) {
 
     /** The CSV header matching {@link #csvRow}. */
-    public static final String CSV_HEADER = "backbone,method,options,adapted_layers,expert_params,routing_params,"
+    public static final String CSV_HEADER = "backbone,method,options,update_scale,adapted_layers,expert_params,routing_params,"
             + "multitask_params_with_routing,adapt_full,adapt_z,adapt_mu";
 
     /**
@@ -60,6 +62,7 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
             // Only the counts matter: any stream serves the initial values.
             RandomStream random = RandomStream.of(0);
             List<String> adapted = config.inject(model, random, DataType.FLOAT32);
+            String scale = config.updateScale();
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             // Input routers train with their adapters (ParameterRole.ADAPTER) but are routing here.
             long inputRouting = model.namedModules().values().stream()
@@ -70,11 +73,11 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
                 AdaptationVariant.FULL.apply(model, 1, random);
                 long full = model.trainableParameterCount();
                 AdaptationVariant.ROUTE_ONLY.apply(model, 1, random);
-                return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
+                return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing,
                         full, model.trainableParameterCount(), -1);
             }
             if (!config.routing().taskIds()) {
-                return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
+                return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing,
                         experts, -1, experts);
             }
             long full = -1;
@@ -87,7 +90,7 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
             }
             AdaptationVariant.AVERAGE.apply(model, 1, random);
             long average = model.trainableParameterCount();
-            return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing, full,
+            return new ParameterAccount(config.method(), config.describe(), scale, adapted.size(), experts, routing, full,
                     routeOnly, average);
         }
     }
@@ -108,7 +111,7 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
      * @return the row
      */
     public String csvRow(String backbone) {
-        return String.join(",", backbone, method.name(), options, Integer.toString(adaptedLayers),
+        return String.join(",", backbone, method.name(), options, scale, Integer.toString(adaptedLayers),
                 Long.toString(expertParams), Long.toString(routingParams), Long.toString(multitaskParamsWithRouting()),
                 count(adaptFull), count(adaptRouteOnly), count(adaptAverage));
     }
@@ -139,6 +142,7 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
     public static Table table(List<ParameterAccount> accounts) {
         StringColumn method = StringColumn.create("method");
         StringColumn options = StringColumn.create("options");
+        StringColumn scale = StringColumn.create("update scale");
         IntColumn layers = IntColumn.create("adapted layers");
         LongColumn experts = LongColumn.create("multi-task (experts)");
         LongColumn routing = LongColumn.create("routing (T tasks)");
@@ -148,6 +152,7 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
         for (ParameterAccount a : accounts) {
             method.append(a.method().name());
             options.append(a.options());
+            scale.append(a.scale());
             layers.append(a.adaptedLayers());
             experts.append(a.expertParams());
             routing.append(a.routingParams());
@@ -155,7 +160,7 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
             appendCount(z, a.adaptRouteOnly());
             appendCount(mu, a.adaptAverage());
         }
-        return Table.create("parameter counts", method, options, layers, experts, routing, full, z, mu);
+        return Table.create("parameter counts", method, options, scale, layers, experts, routing, full, z, mu);
     }
 
     /**

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.routelab.analysis.Clustering;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
+import org.routelab.analysis.TransferMatrix;
 import org.routelab.experiment.AdaptationCurve;
 import org.routelab.experiment.ExperimentResult;
 import org.routelab.charts.XyChart.Scale;
@@ -65,6 +67,27 @@ public final class Charts {
             lines.add(line(r.name(), steps(steps), mean));
         }
         return lines("few-shot adaptation loss (mean over held-out tasks and seeds)", "step", "loss", lines);
+    }
+
+    /**
+     * Gradient alignment during multi-task training against the step, one line per result: the
+     * cosine similarity between training tasks' gradients on the adapter parameters, averaged over
+     * task pairs (the MHR paper's Fig. 3, left).
+     *
+     * @param results the experiments (those that did not measure it are left out)
+     * @return the chart
+     */
+    public static Figure gradientAlignment(List<ExperimentResult> results) {
+        List<Trace> traces = new ArrayList<>();
+        for (ExperimentResult r : results) {
+            GradientAlignment a = r.gradientAlignment();
+            if (!a.isEmpty()) {
+                traces.add(line(r.name(), a.steps().stream().mapToDouble(Integer::doubleValue).toArray(),
+                        a.meanOverPairs()));
+            }
+        }
+        return figure(layout("gradient alignment between training tasks (mean cosine over task pairs)", "step",
+                "cosine similarity"), traces);
     }
 
     /**
@@ -140,6 +163,19 @@ public final class Charts {
      */
     public static Chart similarity(String title, Similarity similarity) {
         return heatmap(title, similarity.labels(), similarity.labels(), similarity.matrix());
+    }
+
+    /**
+     * Transfer between tasks as a heatmap: rows are the routing task, columns the evaluated task.
+     *
+     * @param title the title
+     * @param transfer the accuracies
+     * @return the chart
+     */
+    public static Figure transfer(String title, TransferMatrix transfer) {
+        List<String> columns = transfer.tasks().stream().map(t -> "on " + t).toList();
+        List<String> rows = transfer.tasks().stream().map(t -> "routed as " + t).toList();
+        return heatmap(title, columns, rows, transfer.accuracy());
     }
 
     /**

@@ -67,7 +67,7 @@ final class AdaptationPhase {
         }
         return new ExperimentResult(name, bench.method.describe(), scores, config.seeds(), multitask.trainableCount(),
                 trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9,
-                multitask.heapWeights(), multitask.snapshots());
+                multitask.heapWeights(), multitask.snapshots(), multitask.alignment());
     }
 
     /**

@@ -9,17 +9,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
+import org.routelab.analysis.TransferMatrix;
 import org.routelab.backbone.LanguageModel;
+import org.routelab.data.EncodedExample;
 import org.routelab.data.Example;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
+import org.routelab.eval.RankClassification;
 import org.routelab.interop.AdapterExport;
 import org.routelab.interop.ExportFormat;
 import org.routelab.interop.PeftAdapter;
@@ -128,7 +133,8 @@ public final class Experiment {
     private Multitask multitask(Workbench bench, Path runDir) {
         if (imported != null) {
             Map<String, NDArray> weights = imported.weights(bench.manager);
-            return new Multitask(weights, List.of(), weights.values().stream().mapToLong(NDArray::size).sum(), List.of());
+            return new Multitask(weights, List.of(), weights.values().stream().mapToLong(NDArray::size).sum(), List.of(),
+                    GradientAlignment.NONE);
         }
         return MultitaskPhase.run(bench, config, progressLabel(), runDir);
     }
@@ -324,6 +330,61 @@ public final class Experiment {
     }
 
     /**
+     * Transfer between training tasks: the multi-task weights of {@code trained} (a result of this
+     * experiment's method), scored on every training task's first {@code examples} examples while
+     * routed as every training task. Row {@code i}, column {@code j} is the accuracy on task {@code j}
+     * routed as task {@code i}; the diagonal is {@link #evaluateTraining}'s figure.
+     *
+     * @param trained a result holding multi-task weights ({@link ExperimentResult#multitaskWeights})
+     * @param examples examples scored per task (positive)
+     * @return the accuracies, training tasks in suite order
+     * @throws IllegalArgumentException if the method does not route by task or the result has no weights
+     */
+    public TransferMatrix transfer(ExperimentResult trained, int examples) {
+        MethodConfig method = config.method();
+        if (!method.routing().taskIds() || method.randomRouting()) {
+            throw new IllegalArgumentException(method.method().name() + (method.randomRouting()
+                    ? " with random routing" : "") + " does not route by task: there is no task routing to transfer");
+        }
+        if (trained.multitaskWeights().isEmpty()) {
+            throw new IllegalArgumentException("the result " + trained.name() + " holds no multi-task weights");
+        }
+        if (examples <= 0) {
+            throw new IllegalArgumentException("examples must be positive, got " + examples);
+        }
+        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder);
+                var scope = bench.manager.newSubManager()) {
+            try {
+                trained.multitaskWeights().loadInto(bench.freshAdapters(scope, RandomStream.of(MultitaskPhase.SEED)));
+                List<Task> tasks = suite.training();
+                List<List<Example>> scored = tasks.stream()
+                        .map(t -> t.examples().subList(0, Math.min(examples, t.examples().size()))).toList();
+                // Every (routing task, scored task) block in one list: batches mix routings, one pass scores all.
+                List<EncodedExample> all = new ArrayList<>();
+                for (int routed = 0; routed < tasks.size(); routed++) {
+                    for (List<Example> some : scored) {
+                        all.addAll(bench.encoder.encode(some, routed));
+                    }
+                }
+                int[] predictions = bench.predict(all, scope);
+                double[][] accuracy = new double[tasks.size()][tasks.size()];
+                int at = 0;
+                for (int routed = 0; routed < tasks.size(); routed++) {
+                    for (int task = 0; task < tasks.size(); task++) {
+                        int n = scored.get(task).size();
+                        accuracy[routed][task] = RankClassification.accuracy(all.subList(at, at + n),
+                                Arrays.copyOfRange(predictions, at, at + n));
+                        at += n;
+                    }
+                }
+                return new TransferMatrix(tasks.stream().map(Task::name).toList(), accuracy);
+            } finally {
+                bench.removeAdapters();
+            }
+        }
+    }
+
+    /**
      * Exports the multi-task adapters of a result of this experiment (e.g. in a notebook): PEFT's LORA
      * or POLY layout, a merged Hugging Face model, or RouteLab's own layout (see {@link AdapterExport}).
      *
@@ -345,7 +406,8 @@ public final class Experiment {
             for (String n : w.names()) {
                 arrays.put(n, bench.manager.create(w.values(n), new Shape(w.shape(n))));
             }
-            return export(bench, new Multitask(arrays, List.of(), 0, List.of()), format, mixture, out);
+            return export(bench, new Multitask(arrays, List.of(), 0, List.of(), GradientAlignment.NONE), format, mixture,
+                    out);
         }
     }
 

@@ -243,6 +243,23 @@ public final class ExperimentBuilder {
     }
 
     /**
+     * Measures gradient alignment during multi-task training ({@link ExperimentResult#gradientAlignment}):
+     * every {@code every} steps and after the last, the cosine similarity between the training tasks'
+     * gradients on the adapter parameters, each task's from its first {@code probeExamples} examples.
+     * Each measurement costs a forward and backward pass of every probe batch. Kept in memory only.
+     *
+     * @param every steps between measurements (positive)
+     * @param probeExamples examples in each task's probe batch (positive)
+     * @return this builder
+     */
+    public ExperimentBuilder gradientAlignment(int every, int probeExamples) {
+        if (every <= 0) {
+            throw new ConfigException("multitask.alignment_every", "must be >= 1 to measure, got " + every);
+        }
+        return set("multitask.alignment_every", every).set("multitask.alignment_examples", probeExamples);
+    }
+
+    /**
      * Sets the few-shot seeds.
      *
      * @param seeds the seeds (the papers use 0, 1024, 42)

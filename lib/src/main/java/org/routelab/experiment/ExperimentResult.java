@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.notebook.DisplayParts;
 import org.routelab.notebook.NotebookRenderable;
@@ -27,10 +28,13 @@ import org.routelab.notebook.NotebookRenderable;
  *     from a run folder that has no {@code multitask/adapters.safetensors})
  * @param multitaskSnapshots the same parameters at earlier steps, when the experiment asked for
  *     snapshots ({@code ExperimentBuilder.snapshotEvery}); never persisted
+ * @param gradientAlignment the training tasks' gradient alignment during multi-task training, when
+ *     the experiment asked for it ({@code ExperimentBuilder.gradientAlignment}); never persisted
  */
 public record ExperimentResult(String name, String method, SeedAggregate scores, List<Integer> seeds,
         long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, List<AdaptationCurve> adaptation,
-        double wallSeconds, AdapterWeights multitaskWeights, List<AdapterWeights> multitaskSnapshots)
+        double wallSeconds, AdapterWeights multitaskWeights, List<AdapterWeights> multitaskSnapshots,
+        GradientAlignment gradientAlignment)
         implements NotebookRenderable {
 
     /** Copies the lists. */

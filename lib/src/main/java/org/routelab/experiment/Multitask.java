@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
 import org.routelab.backbone.checkpoint.SafetensorsWriter;
@@ -23,27 +24,30 @@ import org.routelab.util.AtomicFiles;
 
 /**
  * The outcome of multi-task training: the trained parameters (experts and routers), the loss curve,
- * how many parameters trained and the snapshots taken on the way (kept in memory only). In a run folder
+ * how many parameters trained, and the snapshots and gradient alignment taken on the way (kept in
+ * memory only). In a run folder
  * it is {@code adapters.safetensors} plus {@code multitask.json}, written last, so a folder with {@code
  * multitask.json} holds finished training.
  */
 record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainableCount,
-        List<AdapterWeights> snapshots) {
-    static final Multitask NONE = new Multitask(Map.of(), List.of(), 0, List.of());
+        List<AdapterWeights> snapshots, GradientAlignment alignment) {
+    static final Multitask NONE = new Multitask(Map.of(), List.of(), 0, List.of(), GradientAlignment.NONE);
     /** The trained parameters' file in the multi-task folder of a run. */
     static final String WEIGHTS = "adapters.safetensors";
     /** The summary, written last: its presence marks finished training. */
     static final String SUMMARY = "multitask.json";
 
     /** Copies a trained model's trainable parameters into {@code manager}. */
-    static Multitask of(LanguageModel model, List<Float> losses, List<AdapterWeights> snapshots, NDManager manager) {
+    static Multitask of(LanguageModel model, List<Float> losses, List<AdapterWeights> snapshots,
+            GradientAlignment alignment, NDManager manager) {
         Map<String, NDArray> weights = new LinkedHashMap<>();
         model.trainableParameters().forEach((name, p) -> {
             NDArray copy = p.array().duplicate();
             copy.attach(manager);
             weights.put(name, copy);
         });
-        return new Multitask(weights, List.copyOf(losses), model.trainableParameterCount(), List.copyOf(snapshots));
+        return new Multitask(weights, List.copyOf(losses), model.trainableParameterCount(), List.copyOf(snapshots),
+                alignment);
     }
 
     /** Returns the trained parameters copied to the heap, at the last step. */
@@ -95,7 +99,7 @@ record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainabl
             Path metrics = dir.resolve(MetricsLog.FILE);
             List<Float> losses = Files.exists(metrics) ? MetricsLog.losses(metrics) : List.of();
             return Optional.of(new Multitask(weights, losses, summary.get("trainable_parameters").getAsLong(),
-                    List.of()));
+                    List.of(), GradientAlignment.NONE));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot read multi-task training from " + summaryFile + ": "
                     + e.getMessage(), e);

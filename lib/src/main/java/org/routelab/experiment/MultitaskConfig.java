@@ -14,9 +14,12 @@ import org.routelab.util.ConfigValues;
  * @param checkpointEvery steps between checkpoints when the run has a folder
  * @param snapshotEvery steps between in-memory copies of the trained parameters (0: none), e.g. to draw
  *     the routers' trajectories
+ * @param alignmentEvery steps between gradient-alignment measurements (0: none): the cosine similarity
+ *     between the training tasks' gradients on the adapter parameters, kept in memory only
+ * @param alignmentExamples examples in each training task's fixed probe batch for gradient alignment
  */
 public record MultitaskConfig(int steps, int batchSize, Float lr, float routingLr, int checkpointEvery,
-        int snapshotEvery) {
+        int snapshotEvery, int alignmentEvery, int alignmentExamples) {
     /**
      * Multi-task updates on the built-in default. On the tiny backbone a step costs about the same at 16
      * or 64 examples (operation overheads dominate), so the protocol trains few large batches with
@@ -31,7 +34,7 @@ public record MultitaskConfig(int steps, int batchSize, Float lr, float routingL
 
     /** The built-in default. */
     public static final MultitaskConfig DEFAULT = new MultitaskConfig(DEFAULT_STEPS, DEFAULT_BATCH_SIZE, null,
-            LearningRates.ROUTING, DEFAULT_CHECKPOINT_EVERY, 0);
+            LearningRates.ROUTING, DEFAULT_CHECKPOINT_EVERY, 0, 0, 8);
 
     /** Validates the values against their sane ranges, naming the key of the first bad one. */
     public MultitaskConfig {
@@ -41,5 +44,7 @@ public record MultitaskConfig(int steps, int batchSize, Float lr, float routingL
         ConfigValues.learningRate("routing_lr", routingLr);
         ConfigValues.range("checkpoint_every", checkpointEvery, 1, Integer.MAX_VALUE);
         ConfigValues.range("snapshot_every", snapshotEvery, 0, Integer.MAX_VALUE);
+        ConfigValues.range("alignment_every", alignmentEvery, 0, Integer.MAX_VALUE);
+        ConfigValues.range("alignment_examples", alignmentExamples, 1, ConfigValues.MAX_EXAMPLES);
     }
 }

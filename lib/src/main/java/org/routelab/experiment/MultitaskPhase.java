@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.StepBatches;
 import org.routelab.data.TaskBatch;
@@ -59,12 +60,13 @@ final class MultitaskPhase {
         try (NDManager scope = bench.manager.newSubManager()) {
             LanguageModel model = bench.freshAdapters(scope, RandomStream.of(SEED));
             List<AdapterWeights> snapshots = new ArrayList<>();
-            List<Float> losses = train(bench, config, label, dir, snapshots);
+            GradientAlignment[] alignment = {GradientAlignment.NONE};
+            List<Float> losses = train(bench, config, label, dir, snapshots, alignment);
             if (dir != null) {
                 // A resumed run trained only the last steps; the metrics log has them all.
                 losses = MetricsLog.losses(dir.resolve(MetricsLog.FILE));
             }
-            Multitask trained = Multitask.of(model, losses, snapshots, bench.manager);
+            Multitask trained = Multitask.of(model, losses, snapshots, alignment[0], bench.manager);
             if (dir != null) {
                 trained.write(dir);
             }
@@ -87,9 +89,13 @@ final class MultitaskPhase {
                 "no finished multi-task training in " + runDir.resolve(DIR) + "; run train first"));
     }
 
-    /** Trains; every {@code snapshot_every} steps before the last, copies the trained parameters into {@code snapshots}. */
+    /**
+     * Trains; every {@code snapshot_every} steps before the last, copies the trained parameters into
+     * {@code snapshots}; every {@code alignment_every} steps and after the last, measures gradient
+     * alignment into {@code alignment[0]}.
+     */
     private static List<Float> train(Workbench bench, ExperimentConfig config, String label, Path checkpoints,
-            List<AdapterWeights> snapshots) {
+            List<AdapterWeights> snapshots, GradientAlignment[] alignment) {
         MultitaskConfig mt = config.multitask();
         LanguageModel model = bench.model;
         StepBatches<org.routelab.data.EncodedExample> batches = new StepBatches<>(bench.training, mt.batchSize(), SEED);
@@ -102,12 +108,18 @@ final class MultitaskPhase {
         TrainerConfig trainer = TrainerConfig.papers(mt.steps(), SEED)
                 .withCheckpointEvery(checkpoints == null ? 0 : mt.checkpointEvery());
         int snapshotEvery = mt.snapshotEvery();
+        int alignmentEvery = mt.alignmentEvery();
+        GradientProbe probe = alignmentEvery > 0 ? new GradientProbe(bench.suite, bench.encoder,
+                mt.alignmentExamples()) : null;
         try (ProgressPhase phase = Progress.start(label + ": multi-task training", mt.steps())) {
             return new Trainer(trainer, bench.groups(config.multitaskLearningRate(), mt.routingLr()), checkpoints)
                     .run(objective, r -> {
                         phase.update(r.step(), Map.of("loss", r.loss()));
                         if (snapshotEvery > 0 && r.step() % snapshotEvery == 0 && r.step() < r.totalSteps()) {
                             snapshots.add(AdapterWeights.copyOf(arrays(model.trainableParameters()), r.step()));
+                        }
+                        if (probe != null && (r.step() % alignmentEvery == 0 || r.step() == r.totalSteps())) {
+                            alignment[0] = alignment[0].plus(r.step(), probe.measure(model, bench.routing));
                         }
                     }).losses();
         }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.util.AtomicFiles;
 
@@ -113,7 +114,8 @@ public final class ResultFiles {
             }
             result = new ExperimentResult(json.get("name").getAsString(), json.get("method").getAsString(), scores,
                     seeds, json.get("trainable_multitask").getAsLong(), json.get("trainable_adaptation").getAsLong(),
-                    losses, curves, json.get("wall_seconds").getAsDouble(), AdapterWeights.EMPTY, List.of());
+                    losses, curves, json.get("wall_seconds").getAsDouble(), AdapterWeights.EMPTY, List.of(),
+                    GradientAlignment.NONE);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": missing or malformed field (" + e.getMessage() + ")", e);
         }
@@ -124,7 +126,7 @@ public final class ResultFiles {
         return new ExperimentResult(result.name(), result.method(), result.scores(), result.seeds(),
                 result.trainableMultitask(), result.trainableAdaptation(), result.multitaskLosses(),
                 result.adaptation(), result.wallSeconds(), AdapterWeights.read(adapters, result.multitaskLosses().size()),
-                List.of());
+                List.of(), GradientAlignment.NONE);
     }
 
     private static String quote(String value) {

@@ -36,17 +36,19 @@ final class Workbench implements AutoCloseable {
     final LanguageModel model;
     final ExampleEncoder encoder;
     final MethodConfig method;
+    final TaskSuite suite;
     final List<EncodedExample> training;
     final RoutingInputs routing;
     private final TextTokenizer tokenizer;
 
     private Workbench(NDManager manager, LanguageModel model, TextTokenizer tokenizer, MethodConfig method,
-            List<EncodedExample> training, RoutingInputs routing) {
+            TaskSuite suite, List<EncodedExample> training, RoutingInputs routing) {
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
         this.encoder = new ExampleEncoder(tokenizer);
         this.method = method;
+        this.suite = suite;
         this.training = training;
         this.routing = routing;
     }
@@ -88,7 +90,7 @@ final class Workbench implements AutoCloseable {
             Preflight.checkLengths(suite, training, encoder, Preflight.maxTokens(folder));
             LanguageModel model = LanguageModel.load(folder, manager, DataType.FLOAT32);
             RoutingInputs routing = RoutingInputs.prepare(method.routing(), model, training, intuitionEncoder);
-            return new Workbench(manager, model, tokenizer, method, training, routing);
+            return new Workbench(manager, model, tokenizer, method, suite, training, routing);
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -124,9 +126,19 @@ final class Workbench implements AutoCloseable {
      * @return the fraction predicted correctly
      */
     double accuracy(List<EncodedExample> examples, NDManager scope) {
-        int[] predictions = RankClassification.predict(examples, EVALUATION_BATCH, scope, model,
+        return RankClassification.accuracy(examples, predict(examples, scope));
+    }
+
+    /**
+     * Returns the model's rank-classification choices (evaluation mode); examples of several tasks may mix.
+     *
+     * @param examples the scored examples
+     * @param scope where the batches live
+     * @return the chosen answer of each example
+     */
+    int[] predict(List<EncodedExample> examples, NDManager scope) {
+        return RankClassification.predict(examples, EVALUATION_BATCH, scope, model,
                 b -> routing.context(b, model, ForwardContext.eval()));
-        return RankClassification.accuracy(examples, predictions);
     }
 
     /**

@@ -30,7 +30,7 @@ import org.routelab.nn.RandomStream;
  * An adapter folder written by PEFT ({@link PeftFormat}), read into RouteLab's methods: a LORA adapter
  * becomes the {@code lora} method, a POLY adapter {@code poly} ({@code n_splits} 1) or {@code mhr}
  * (heads = {@code n_splits}), on exactly the projections the file holds, one router per projection.
- * RouteLab's {@code lora} method has scale 1, so PEFT's scale ({@code lora_alpha / r}, or {@code
+ * An imported LoRA is built with {@code alpha = r} (scale 1), so PEFT's scale ({@code lora_alpha / r}, or {@code
  * lora_alpha / sqrt(r)} with {@code use_rslora}) is folded into {@code B}: the adapted model computes the
  * same function. Every key, shape and setting is checked when the folder is read; what RouteLab cannot
  * reproduce (DoRA, biases, fan-in-fan-out weights, per-module ranks, extra trained modules) is refused
@@ -230,7 +230,9 @@ public final class PeftAdapter {
         String parentRegex = "^(?:" + parents.stream().map(Pattern::quote).collect(Collectors.joining("|")) + ")$";
         String leafRegex = leaves.stream().map(Pattern::quote).collect(Collectors.joining("|"));
         MethodConfig c = MethodConfig.defaults(method).with("rank", rank);
-        if (!"lora".equals(method)) {
+        if ("lora".equals(method)) {
+            c = c.with("alpha", rank); // scale 1: PEFT's scale is folded into B
+        } else {
             c = c.with("skills", skills);
         }
         if ("mhr".equals(method)) {

@@ -6,7 +6,11 @@ import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.routing.AdaptationVariant;
 
-/** LoRA with scale 1 ({@code alpha = r}): the papers' single-adapter baseline, {@link Lora} on every projection. */
+/**
+ * LoRA, the papers' single-adapter baseline, {@link Lora} on every projection, at scale {@code alpha / r}.
+ * By default {@code alpha = 1} as in the reference (mttl's LoRA), so the scale is {@code 1/r} like Poly's
+ * and MHR's; {@code alpha = r} gives scale 1 at every rank (equal at rank 1 only).
+ */
 public final class LoraMethod {
     private LoraMethod() {}
 
@@ -14,15 +18,19 @@ public final class LoraMethod {
      * LoRA's options.
      *
      * @param rank the rank {@code r} (the MHR paper's 1 by default)
+     * @param alpha the scale's numerator, {@code delta = (alpha / r) x A B} (the reference's 1 by default)
      */
-    public record Options(int rank) {
-        /** The paper's setting. */
-        public static final Options DEFAULT = new Options(1);
+    public record Options(int rank, float alpha) {
+        /** The paper's setting, with the reference's scale. */
+        public static final Options DEFAULT = new Options(1, 1f);
 
-        /** Validates the value. */
+        /** Validates the values. */
         public Options {
             if (rank < 1) {
                 throw new IllegalArgumentException("rank must be positive, got " + rank);
+            }
+            if (!(alpha > 0f) || Float.isInfinite(alpha)) {
+                throw new IllegalArgumentException("alpha must be positive and finite, got " + alpha);
             }
         }
     }
@@ -46,7 +54,7 @@ public final class LoraMethod {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            LoraConfig config = new LoraConfig(o.rank(), o.rank(), 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
+            LoraConfig config = new LoraConfig(o.rank(), o.alpha(), 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
             return new Lora(site.manager(), site.inFeatures(), site.outFeatures(), config, site.random(), site.dataType());
         }
 
@@ -73,7 +81,12 @@ public final class LoraMethod {
 
         @Override
         public String describe(Options o, int trainingTasks) {
-            return "r=" + o.rank();
+            return "r=" + o.rank() + ";alpha=" + Method.scaleText(o.alpha());
+        }
+
+        @Override
+        public String updateScale(Options o) {
+            return "alpha/r = " + Method.scaleText((double) o.alpha() / o.rank());
         }
     }
 }

@@ -87,4 +87,26 @@ public interface Method<O extends Record> {
      * @return a short description
      */
     String describe(O options, int trainingTasks);
+
+    /**
+     * Returns the factor the method multiplies its update by, as text for parameter tables, e.g.
+     * {@code alpha/r = 1} or {@code 1/r = 0.0625}. The default: the update is not scaled.
+     *
+     * @param options the method's options
+     * @return the scale
+     */
+    default String updateScale(O options) {
+        return "1";
+    }
+
+    /**
+     * Writes a scale with at most four significant digits and no trailing zeros: 1, 0.5, 0.3333.
+     *
+     * @param scale the scale
+     * @return the text
+     */
+    static String scaleText(double scale) {
+        return new java.math.BigDecimal(scale).round(new java.math.MathContext(4)).stripTrailingZeros()
+                .toPlainString();
+    }
 }

@@ -190,6 +190,11 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         return typed(method).routing(options);
     }
 
+    /** Returns the factor the method multiplies its update by, as text ({@link Method#updateScale}). */
+    public String updateScale() {
+        return typed(method).updateScale(options);
+    }
+
     /** Returns the options that matter for tables, e.g. {@code r=1;S=8;q=64;T=313;granularity=layer}. */
     public String describe() {
         StringBuilder b = new StringBuilder(typed(method).describe(options, tasks));

@@ -96,6 +96,11 @@ public final class Mhr extends RoutedAdapter {
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";S=" + o.skills() + ";q=" + o.heads();
         }
+
+        @Override
+        public String updateScale(Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
     }
 
     private final int inFeatures;

@@ -76,5 +76,10 @@ public final class Poly {
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";S=" + o.skills();
         }
+
+        @Override
+        public String updateScale(Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
     }
 }

@@ -18,8 +18,11 @@ import org.routelab.routing.AdaptationVariant;
  * {@code A [N, R, r, l_in]}, {@code B [N, R, r, l_out]} with {@code l = ceil(d^(1/N))}; each factor is
  * {@code sum_k (leaf_1k kron ... kron leaf_Nk)} row by row (see {@link EntangledTensor}), giving
  * {@code A [r, d_in]} and {@code B [r, d_out]}, and {@code delta = x A^T B / r}. As in the reference
- * both leaf sets start from {@code U(-s, s)}, {@code s = sqrt(1/3) / d_in^(1/N)} (kaiming-uniform's gain
- * over the leaf-scale fan-in); B is not zero, so TLoRA changes the output from the start.
+ * (mttl's PolyLoRATensor), both leaf sets start from {@code U(-s, s)}, {@code s = sqrt(1/3) / sqrt(d_in)},
+ * at every order (see {@link EntangledTensor#randomLeaves}). B's leaves are not zero, and B is built
+ * through layer normalisations, so at initialisation B is a full-scale matrix and TLoRA changes the
+ * model's output from the first step (unlike LoRA, whose B starts at zero); the reference keeps a zero
+ * initialisation of B commented out.
  */
 public final class TLora extends Adapter {
     /**
@@ -110,6 +113,11 @@ public final class TLora extends Adapter {
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
+        }
+
+        @Override
+        public String updateScale(Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
         }
     }
 

@@ -142,6 +142,11 @@ public final class TRex extends Adapter {
             return "I=" + o.down() + ";J=" + o.up() + ";c=" + o.priorScale() + (o.intuition() ? "" : ";no-intuition")
                     + (o.tokenRouter() ? "" : ";no-router");
         }
+
+        @Override
+        public String updateScale(Options o) {
+            return "beta (learned, 0.5 at start)";
+        }
     }
 
     /** The parameter {@code lora_a}, held for the forward pass. */

@@ -79,6 +79,11 @@ public final class TensorPolyI extends RoutedAdapter {
         public String describe(TLora.Options o, int trainingTasks) {
             return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
         }
+
+        @Override
+        public String updateScale(TLora.Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
     }
 
     private final int inFeatures;

@@ -20,7 +20,8 @@ import org.routelab.routing.Router;
  * {@code w [N, R]} normalised over the ranks of each order; each order's leaf is mixed first,
  * {@code A_i = sum_k w_ik leaf_ik}, then the factor is their Kronecker product
  * {@code A_tau = A_1 kron ... kron A_N} (normalised, truncated), built per example; likewise B, and
- * {@code delta = x A_tau^T B_tau / r}. Leaves and initialisation are TLoRA's.
+ * {@code delta = x A_tau^T B_tau / r}. Leaves are TLoRA's; as in the reference, both leaf sets are
+ * xavier-uniform over the whole leaf tensor (see {@link EntangledTensor#xavierLeaves}).
  *
  * <p>The paper writes the normalisation as a sum over orders for a fixed rank; we normalise over the
  * ranks of each order, as the reference design notes, so that each mixed leaf is a convex combination.
@@ -82,6 +83,11 @@ public final class TensorPolyII extends RoutedAdapter {
         public String describe(TLora.Options o, int trainingTasks) {
             return "r=" + o.rank() + ";R=" + o.tensorRank() + ";N=" + o.order();
         }
+
+        @Override
+        public String updateScale(TLora.Options o) {
+            return "1/r = " + Method.scaleText(1.0 / o.rank());
+        }
     }
 
     private final int inFeatures;
@@ -118,9 +124,9 @@ public final class TensorPolyII extends RoutedAdapter {
         this.tensorRank = tensorRank;
         this.order = order;
         leavesA = addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
+                EntangledTensor.xavierLeaves(manager, inFeatures, rank, tensorRank, order, random, dataType));
         leavesB = addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
+                EntangledTensor.xavierLeaves(manager, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override

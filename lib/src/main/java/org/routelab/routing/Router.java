@@ -60,7 +60,7 @@ public abstract class Router extends Module {
      * @param scope the step scope the weights live in
      * @param batchSize the number of examples
      * @return {@code [B', groups, experts]}, each group summing to 1; {@code B'} is the batch size, or
-     *     1 when one row serves every example (single-task batch, uniform weights)
+     *     1 when one row serves every example (single-task batch without noise, uniform weights)
      */
     public final NDArray weights(ForwardContext ctx, NDManager scope, int batchSize) {
         return ctx.memo(this, scope, () -> compute(ctx, scope, batchSize));

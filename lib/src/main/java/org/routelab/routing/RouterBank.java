@@ -59,7 +59,10 @@ public final class RouterBank {
             throw new IllegalArgumentException(
                     "the context has " + ids.length + " task ids for a batch of " + batchSize + " examples");
         }
-        int rows = ctx.singleTask() ? 1 : batchSize;
+        // One row serves a single-task batch unless training draws noise: the reference samples a
+        // relaxed Bernoulli per example, so a few-shot batch of one task still gets one draw per example.
+        boolean shared = ctx.singleTask() && !(ctx.training() && options.noisy());
+        int rows = shared ? 1 : batchSize;
         float[] oneHot = new float[rows * numTasks];
         for (int i = 0; i < rows; i++) {
             if (ids[i] >= numTasks) {

@@ -42,6 +42,11 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
         }
     }
 
+    /** Returns whether training allocations are random draws (Gumbel-sigmoid), not a function of the logits. */
+    public boolean noisy() {
+        return sampling == Sampling.GUMBEL_SIGMOID;
+    }
+
     /**
      * Turns allocation logits into (unnormalised) allocations: {@code sigmoid(logits)} in evaluation,
      * the configured relaxed-Bernoulli sample in training, with independent noise per element.
@@ -57,7 +62,7 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
         NDManager scope = logits.getManager();
         DataType type = logits.getDataType();
         NDArray l = logits;
-        if (sampling == Sampling.GUMBEL_SIGMOID) {
+        if (noisy()) {
             NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, l.getShape(), type);
             l = l.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
         }

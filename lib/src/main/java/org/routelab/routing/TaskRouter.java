@@ -14,9 +14,11 @@ import org.routelab.nn.RandomStream;
  * Weights are normalised by their sum in each group.
  *
  * <p>Per-example routing in a mixed-task batch selects each example's row with a one-hot matrix
- * product (one batched operation, and the gradient reaches only the rows used). A single-task batch
- * computes one row that every example shares, so adapters merge their experts once per batch. The
- * routers of a {@link RouterBank} are computed together, once per forward pass.
+ * product (one batched operation, and the gradient reaches only the rows used). Gumbel-sigmoid training
+ * draws one sample per example, as the reference does, also when the whole batch has one task. A
+ * single-task batch without noise (evaluation, or deterministic sigmoid training) computes one row that
+ * every example shares, so adapters merge their experts once per batch. The routers of a {@link
+ * RouterBank} are computed together, once per forward pass.
  */
 public final class TaskRouter extends Router {
     /** Bound of the logits' initial uniform distribution. */

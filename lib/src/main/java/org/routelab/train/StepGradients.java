@@ -8,12 +8,13 @@ import ai.djl.pytorch.jni.JniUtils;
  * Records one step's autograd graph on the calling thread and back-propagates it. It does what DJL's
  * {@code PtGradientCollector} does, without its process-wide "one collector at a time" flag: PyTorch's
  * grad mode is per thread, so experiments on several threads of one JVM (sweeps) can train side by side.
+ * The trainer uses it for every step, and analyses that need gradients outside a step (gradient alignment).
  */
-final class StepGradients implements AutoCloseable {
+public final class StepGradients implements AutoCloseable {
     private final boolean wasRecording;
 
     /** Starts recording on this thread. */
-    StepGradients() {
+    public StepGradients() {
         wasRecording = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
     }
@@ -23,7 +24,7 @@ final class StepGradients implements AutoCloseable {
      *
      * @param loss the loss, recorded since this object was made
      */
-    void backward(NDArray loss) {
+    public void backward(NDArray loss) {
         NDArray ones = loss.getManager().ones(loss.getShape(), loss.getDataType()).toDevice(loss.getDevice(), false);
         JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, false, false);
     }

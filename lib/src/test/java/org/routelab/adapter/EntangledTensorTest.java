@@ -2,12 +2,18 @@ package org.routelab.adapter;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.routelab.testing.Kronecker.kron;
+import static org.routelab.testing.Kronecker.layerNorm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.routelab.nn.RandomStream;
 
 class EntangledTensorTest {
     @Test
@@ -22,14 +28,77 @@ class EntangledTensorTest {
     }
 
     @Test
-    void buildEqualsExplicitOuterProductsNormalisedAndTruncated() {
-        int order = 3;
+    void orderTwoNormalisesItsOneProduct() {
+        assertBuildMatches(2, 3, 9, 9, leaves -> layerNorm(kron(leaves[0], leaves[1])));
+    }
+
+    @Test
+    void orderFourNormalisesThePairsButNotTheirProduct() {
+        // LN(l1 x l2) x LN(l3 x l4): a left fold normalising after every product differs from it
+        assertBuildMatches(4, 2, 14, 16,
+                leaves -> kron(layerNorm(kron(leaves[0], leaves[1])), layerNorm(kron(leaves[2], leaves[3]))));
+    }
+
+    @Test
+    void orderEightMultipliesFourNormalisedPairsWithoutFurtherNormalisation() {
+        assertBuildMatches(8, 2, 200, 256, leaves -> kron(
+                kron(layerNorm(kron(leaves[0], leaves[1])), layerNorm(kron(leaves[2], leaves[3]))),
+                kron(layerNorm(kron(leaves[4], leaves[5])), layerNorm(kron(leaves[6], leaves[7])))));
+    }
+
+    @Test
+    void oddOrdersCarryTheLeftOverLeafUnnormalised() {
+        assertBuildMatches(3, 3, 20, 27, leaves -> kron(layerNorm(kron(leaves[0], leaves[1])), leaves[2]));
+        assertBuildMatches(1, 5, 4, 5, leaves -> leaves[0]);
+    }
+
+    @Test
+    void leavesFollowTheReferenceScaleAtEveryOrder() {
+        // sqrt(1/3) / sqrt(d_in), not / d_in^(1/N): the two agree at order 2 only
+        int fanIn = 64;
+        double bound = Math.sqrt(1.0 / 3.0) / Math.sqrt(fanIn);
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int order : new int[] {2, 4}) {
+                NDArray leaves = EntangledTensor.randomLeaves(m, fanIn, 48, 4, 8, order, RandomStream.of(order), DataType.FLOAT32);
+                assertEquals(new Shape(order, 8, 4, EntangledTensor.leafSize(48, order)), leaves.getShape());
+                double max = leaves.abs().max().getFloat();
+                assertTrue(max <= bound && max > 0.9 * bound, "order " + order + ": max |leaf| " + max);
+            }
+        }
+    }
+
+    @Test
+    void xavierLeavesUseTheWholeTensorsFans() {
+        // PyTorch's xavier_uniform_ on [N, R, r, l]: fan_in = R r l, fan_out = N r l
+        int order = 2;
+        int tensorRank = 8;
+        int rank = 4;
+        int d = 48;
+        int leaf = EntangledTensor.leafSize(d, order);
+        double bound = Math.sqrt(6.0 / ((tensorRank + order) * rank * leaf));
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray leaves = EntangledTensor.xavierLeaves(m, d, rank, tensorRank, order, RandomStream.of(5), DataType.FLOAT32);
+            assertEquals(new Shape(order, tensorRank, rank, leaf), leaves.getShape());
+            double max = leaves.abs().max().getFloat();
+            assertTrue(max <= bound && max > 0.9 * bound, "max |leaf| " + max + ", bound " + bound);
+        }
+    }
+
+    /**
+     * Checks {@code build} against an explicit construction, for two sets of random leaves of rank 2.
+     *
+     * @param order the tensor order
+     * @param leaf the leaf size
+     * @param d the truncated size
+     * @param full the untruncated size {@code leaf^order}
+     * @param product the explicit construction: leaves {@code [order][rank][leaf]} to {@code [rank][full]}
+     */
+    private static void assertBuildMatches(int order, int leaf, int d, int full,
+            Function<double[][][], double[][]> product) {
         int sets = 2;
         int rank = 2;
-        int leaf = 3;
-        int d = 20;
         float[] values = new float[order * sets * rank * leaf];
-        Random rnd = new Random(3);
+        Random rnd = new Random(order);
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) rnd.nextGaussian();
         }
@@ -38,24 +107,22 @@ class EntangledTensorTest {
             float[] built = EntangledTensor.build(leaves, d).toFloatArray();
             assertEquals(sets * rank * d, built.length);
             for (int p = 0; p < sets; p++) {
-                double[][] acc = new double[rank][];
-                for (int r = 0; r < rank; r++) {
-                    acc[r] = leafOf(values, 0, p, r, sets, rank, leaf);
-                }
-                for (int i = 1; i < order; i++) {
+                double[][][] set = new double[order][rank][];
+                for (int i = 0; i < order; i++) {
                     for (int r = 0; r < rank; r++) {
-                        acc[r] = outer(acc[r], leafOf(values, i, p, r, sets, rank, leaf));
+                        set[i][r] = leafOf(values, i, p, r, sets, rank, leaf);
                     }
-                    layerNorm(acc);
                 }
+                double[][] expectedRows = product.apply(set);
+                assertEquals(full, expectedRows[0].length);
                 float[] expected = new float[rank * d];
                 for (int r = 0; r < rank; r++) {
                     for (int j = 0; j < d; j++) {
-                        expected[r * d + j] = (float) acc[r][j];
+                        expected[r * d + j] = (float) expectedRows[r][j];
                     }
                 }
                 float[] actual = java.util.Arrays.copyOfRange(built, p * rank * d, (p + 1) * rank * d);
-                assertArrayEquals(expected, actual, 1e-4f);
+                assertArrayEquals(expected, actual, 2e-3f);
             }
         }
     }
@@ -66,40 +133,5 @@ class EntangledTensorTest {
             out[j] = v[((i * sets + p) * rank + r) * leaf + j];
         }
         return out;
-    }
-
-    /** The Kronecker product of two vectors, written out: index i * |b| + j holds a_i b_j. */
-    private static double[] outer(double[] a, double[] b) {
-        double[] out = new double[a.length * b.length];
-        for (int i = 0; i < a.length; i++) {
-            for (int j = 0; j < b.length; j++) {
-                out[i * b.length + j] = a[i] * b[j];
-            }
-        }
-        return out;
-    }
-
-    private static void layerNorm(double[][] rows) {
-        double sum = 0;
-        int n = 0;
-        for (double[] row : rows) {
-            for (double x : row) {
-                sum += x;
-                n++;
-            }
-        }
-        double mean = sum / n;
-        double var = 0;
-        for (double[] row : rows) {
-            for (double x : row) {
-                var += (x - mean) * (x - mean);
-            }
-        }
-        double std = Math.sqrt(var / n + EntangledTensor.LAYER_NORM_EPS);
-        for (double[] row : rows) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = (row[j] - mean) / std;
-            }
-        }
     }
 }

@@ -117,10 +117,10 @@ class ParameterAccountTest {
 
     @Test
     void csvRowsHaveTheHeadersColumns() {
-        ParameterAccount lora = new ParameterAccount(Methods.parse("lora"), "r=1", 2, 10, 0, 10, -1, 10);
+        ParameterAccount lora = new ParameterAccount(Methods.parse("lora"), "r=1", "alpha/r = 1", 2, 10, 0, 10, -1, 10);
         String row = lora.csvRow("t5-tiny");
         assertEquals(ParameterAccount.CSV_HEADER.split(",").length, row.split(",", -1).length);
-        assertEquals("t5-tiny,lora,r=1,2,10,0,10,10,,10", row);
+        assertEquals("t5-tiny,lora,r=1,alpha/r = 1,2,10,0,10,10,,10", row);
     }
 
     /** Within the papers' rounding: the printed figure has two or three significant digits. */

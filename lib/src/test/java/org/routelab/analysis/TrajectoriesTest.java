@@ -75,7 +75,7 @@ class TrajectoriesTest {
         org.routelab.eval.SeedAggregate scores = new org.routelab.eval.SeedAggregate();
         scores.add("t", 0, 0.5);
         var result = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
-                List.of(), 0, path.get(3), path.subList(0, 3));
+                List.of(), 0, path.get(3), path.subList(0, 3), GradientAlignment.NONE);
         assertEquals(path, result.multitaskPath(), "a result's path: its snapshots, then its final weights");
         assertEquals(11.0 / 3, Trajectories.wandering(result.multitaskPath(), ".router.weight"), 1e-9);
         assertEquals(4, Trajectories.principalPath(result.multitaskPath(), ".router.weight", 3).length);

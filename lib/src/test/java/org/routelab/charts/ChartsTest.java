@@ -11,8 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.routelab.analysis.AdapterWeights;
 import org.routelab.analysis.Clustering;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
+import org.routelab.analysis.TransferMatrix;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.experiment.AdaptationCurve;
 import org.routelab.experiment.ExperimentResult;
@@ -24,7 +26,7 @@ class ChartsTest {
         List<AdaptationCurve> curves = List.of(new AdaptationCurve("t", 0, List.of(2f, 1f), List.of(), List.of(), 2),
                 new AdaptationCurve("u", 0, List.of(4f, 3f, 9f), List.of(), List.of(), 3));
         return new ExperimentResult(name, "r=1", scores, List.of(0), 10, adaptationParams, losses, curves, 1.0,
-                AdapterWeights.EMPTY, List.of());
+                AdapterWeights.EMPTY, List.of(), GradientAlignment.NONE);
     }
 
     private static String js(Chart c) {
@@ -68,6 +70,19 @@ class ChartsTest {
                 () -> Charts.heatmap("bad", List.of("a"), List.of("x", "y"), new double[][] {{1}}));
         String sim = js(Charts.similarity("experts", Similarity.cosine(List.of("a", "b"), new double[][] {{1, 0}, {1, 1}})));
         assertTrue(sim.contains("heatmap") && sim.contains("0.707"), sim);
+    }
+
+    @Test
+    void gradientAlignmentAndTransferCharts() {
+        Similarity pairs = new Similarity(List.of("a", "b"), new double[][] {{1, 0.25}, {0.25, 1}});
+        ExperimentResult plain = result("lora", 0.5, 10, List.of(1f));
+        ExperimentResult measured = new ExperimentResult("mhr", "r=1", plain.scores(), List.of(0), 10, 10,
+                List.of(1f), List.of(), 1.0, AdapterWeights.EMPTY, List.of(), GradientAlignment.NONE.plus(5, pairs));
+        String alignment = js(Charts.gradientAlignment(List.of(plain, measured)));
+        assertTrue(alignment.contains("mhr") && !alignment.contains("lora") && alignment.contains("0.25"), alignment);
+        String transfer = js(Charts.transfer("poly", new TransferMatrix(List.of("a", "b"),
+                new double[][] {{0.75, 0.5}, {0.25, 1}})));
+        assertTrue(transfer.contains("routed as a") && transfer.contains("on b") && transfer.contains("0.75"), transfer);
     }
 
     @Test

@@ -135,6 +135,44 @@ class ExperimentTest {
     }
 
     @Test
+    void gradientAlignmentIsMeasuredWithoutChangingTraining() {
+        ExperimentResult plain = tiny("poly").multitaskSteps(5).seeds(0).build().run();
+        ExperimentResult probed = tiny("poly").multitaskSteps(5).seeds(0).gradientAlignment(2, 4).build().run();
+        // the probes leave no gradient behind and draw no random numbers: training is the same
+        assertEquals(plain.multitaskLosses(), probed.multitaskLosses());
+        assertEquals(plain.accuracyPerTask(), probed.accuracyPerTask());
+        assertTrue(plain.gradientAlignment().isEmpty());
+        var alignment = probed.gradientAlignment();
+        assertEquals(java.util.List.of(2, 4, 5), alignment.steps());
+        int tasks = SkillComp.generate(SMALL, 5).suite().numTrainingTasks();
+        for (var similarity : alignment.similarities()) {
+            assertEquals(tasks, similarity.labels().size());
+            for (int i = 0; i < tasks; i++) {
+                assertEquals(1, similarity.matrix()[i][i], 1e-9);
+                for (double c : similarity.matrix()[i]) {
+                    assertTrue(c >= -1 - 1e-9 && c <= 1 + 1e-9, "cosine " + c);
+                }
+            }
+        }
+        assertEquals(3, alignment.meanOverPairs().length);
+    }
+
+    @Test
+    void transferScoresEveryTaskUnderEveryTasksRouting() {
+        Experiment poly = tiny("poly").seeds(0).build();
+        ExperimentResult trained = poly.run();
+        var transfer = poly.transfer(trained, 4);
+        var own = poly.evaluateTraining(null, 4);
+        assertEquals(java.util.List.copyOf(own.keySet()), transfer.tasks());
+        for (int i = 0; i < transfer.tasks().size(); i++) {
+            // the diagonal is each task under its own routing: what evaluateTraining scores
+            assertEquals(own.get(transfer.tasks().get(i)), transfer.accuracy()[i][i], 1e-12);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> tiny("lora").build().transfer(trained, 4));
+        assertTrue(e.getMessage().contains("does not route by task"), e.getMessage());
+    }
+
+    @Test
     void averagingIsRefusedForTaskFreeMethods() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> tiny("trex").variant(AdaptationVariant.AVERAGE).multitaskSteps(0).seeds(0).build());

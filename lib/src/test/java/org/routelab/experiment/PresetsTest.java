@@ -20,6 +20,8 @@ import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
+import org.routelab.method.MethodConfig;
+import org.routelab.routing.RouterOptions;
 
 /** The full-scale presets in {@code presets/} are valid run configs (checked on small stand-ins for /models and /data). */
 class PresetsTest {
@@ -55,6 +57,16 @@ class PresetsTest {
             String file = preset.getFileName().toString().replace(".json", "");
             assertTrue(file.endsWith(run.experiment().name()), file + " runs " + run.experiment().name());
             assertTrue(JsonlTasks.readSuite(suite).numTrainingTasks() > 0);
+            MethodConfig method = run.experiment().config().method();
+            String name = method.method().name();
+            if (file.startsWith("t0-3b") && (name.equals("poly") || name.equals("mhr"))) {
+                // the reference's T0 configs: module_logits_relaxed_bernoulli false
+                assertEquals(RouterOptions.Sampling.SIGMOID, method.router().sampling(), file + " routes by a sigmoid");
+            }
+            if (name.equals("lora")) {
+                // mttl's LoRA: alpha 1, so the scale is 1/r at any rank
+                assertEquals("alpha/r = 0.125", method.with("rank", 8).updateScale(), file + " scales as the reference");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.eval.SeedAggregate;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
@@ -16,7 +17,7 @@ class ResultTablesBesideTest {
         SeedAggregate scores = new SeedAggregate();
         scores.add("t", 0, accuracy);
         return new ExperimentResult(name, "", scores, List.of(0), 0, 0, List.of(), List.of(), 0,
-                AdapterWeights.EMPTY, List.of());
+                AdapterWeights.EMPTY, List.of(), GradientAlignment.NONE);
     }
 
     @Test

@@ -125,7 +125,9 @@ class MethodEquivalenceTest {
             float[] uniform = TinyT5.values(model.logits(batch, ForwardContext.eval().withTaskIds(MIXED)));
             AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0));
             float[] averaged = TinyT5.values(model.logits(batch, ForwardContext.eval()));
-            assertArrayEquals(uniform, averaged, 1e-5f);
+            // float32 rounding of differently ordered sums, amplified through the tiny model: TensorPoly-II's
+            // xavier leaves make full-scale factors, and logits of several units
+            assertArrayEquals(uniform, averaged, 5e-4f);
             if (!method.equals("tensorpoly-1")) {
                 assertFalse(AdapterInjector.adaptedLayers(model).values().stream()
                         .anyMatch(l -> l.adapter() instanceof RoutedAdapter), "-mu must leave single adapters");

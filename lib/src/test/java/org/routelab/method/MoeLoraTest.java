@@ -28,7 +28,8 @@ class MoeLoraTest {
             MethodConfig one = TinyMethods.config("moe-lora").with("experts", 1);
             T5Model moe = TinyMethods.model(m, one, 1);
             TinyMethods.randomiseUpFactors(moe, m);
-            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora"), 1);
+            // the experts run at LoRA's scale 1: alpha = r (LoRA's default alpha = 1 scales by 1/r)
+            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora").with("alpha", 2), 1);
             var target = lora.namedParameters();
             moe.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {

@@ -40,7 +40,8 @@ class OrchMoeTest {
                     .with("abstract_tasks", 1).with("pooling", pooling);
             T5Model orch = TinyMethods.model(m, one, 1);
             TinyMethods.randomiseUpFactors(orch, m);
-            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora"), 1);
+            // the experts run at LoRA's scale 1: alpha = r (LoRA's default alpha = 1 scales by 1/r)
+            T5Model lora = TinyMethods.model(m, TinyMethods.config("lora").with("alpha", 2), 1);
             var target = lora.namedParameters();
             orch.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {

@@ -31,13 +31,35 @@ class RouterTest {
                 TaskRouter r = new TaskRouter(m, 3, 4, 5, o, RandomStream.of(0), DataType.FLOAT32);
                 for (ForwardContext ctx : List.of(ForwardContext.train(), ForwardContext.eval())) {
                     assertGroupsSumToOne(r.weights(ctx.withTaskIds(MIXED), m, 4), 4, 4, 5);
-                    assertGroupsSumToOne(r.weights(ctx.withTaskIds(1, 1, 1, 1), m, 4), 1, 4, 5);
+                    int rows = ctx.training() && o.noisy() ? 4 : 1;
+                    assertGroupsSumToOne(r.weights(ctx.withTaskIds(1, 1, 1, 1), m, 4), rows, 4, 5);
                 }
             }
             assertGroupsSumToOne(new UniformRouter(2, 3, DataType.FLOAT32).weights(ForwardContext.train(), m, 4), 1, 2, 3);
             RandomRouter random = new RandomRouter(2, 3, DataType.FLOAT32);
             assertGroupsSumToOne(random.weights(ForwardContext.train(), m, 64), 64, 2, 3);
             assertGroupsSumToOne(random.weights(ForwardContext.eval(), m, 64), 1, 2, 3);
+        }
+    }
+
+    /** The reference draws a relaxed Bernoulli per example, also when the whole batch has one task. */
+    @Test
+    void gumbelSigmoidDrawsOneSamplePerExampleOfASingleTaskBatch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(4);
+            TaskRouter r = new TaskRouter(m, 3, 1, 8, RouterOptions.DEFAULT, RandomStream.of(4), DataType.FLOAT32);
+            NDArray w = r.weights(ForwardContext.train().withTaskIds(2, 2, 2), m, 3);
+            assertEquals(new Shape(3, 1, 8), w.getShape());
+            float[] v = w.toFloatArray();
+            for (int example = 1; example < 3; example++) {
+                float[] other = java.util.Arrays.copyOfRange(v, 8 * example, 8 * example + 8);
+                assertTrue(!java.util.Arrays.equals(java.util.Arrays.copyOfRange(v, 0, 8), other),
+                        "examples 0 and " + example + " share one noise sample");
+            }
+            TaskRouter deterministic = new TaskRouter(m, 3, 1, 8,
+                    new RouterOptions(RouterOptions.Sampling.SIGMOID, 1f, false), RandomStream.of(4), DataType.FLOAT32);
+            assertEquals(new Shape(1, 1, 8),
+                    deterministic.weights(ForwardContext.train().withTaskIds(2, 2, 2), m, 3).getShape());
         }
     }
 

@@ -1,0 +1,90 @@
+package org.routelab.method;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.routelab.testing.Kronecker.kron;
+import static org.routelab.testing.Kronecker.layerNorm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
+
+/** TLoRA at tensor order 4, checked against the reference's construction written out. */
+class TLoraTest {
+    private static final int D = 16;
+    private static final int RANK = 2;
+    private static final int TENSOR_RANK = 2;
+    private static final int ORDER = 4;
+
+    @Test
+    void orderFourLayerIsTheSumOfNormalisedPairProducts() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TLora tlora = new TLora(m, D, D, RANK, TENSOR_RANK, ORDER, RandomStream.of(11), DataType.FLOAT32);
+            float[] x = new float[3 * D];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(0.7 * i);
+            }
+            double[][] a = factor(tlora.parameter("leaves_a").array());
+            double[][] b = factor(tlora.parameter("leaves_b").array());
+            float[] expected = new float[3 * D];
+            for (int t = 0; t < 3; t++) {
+                for (int o = 0; o < D; o++) {
+                    double sum = 0;
+                    for (int k = 0; k < RANK; k++) {
+                        double xa = 0;
+                        for (int i = 0; i < D; i++) {
+                            xa += x[t * D + i] * a[k][i];
+                        }
+                        sum += xa * b[k][o];
+                    }
+                    expected[t * D + o] = (float) (sum / RANK);
+                }
+            }
+            try (NDManager scope = m.newSubManager()) {
+                NDArray in = scope.create(x, new Shape(1, 3, D));
+                float[] actual = tlora.delta(in, ForwardContext.eval()).toFloatArray();
+                assertArrayEquals(expected, actual, 1e-3f);
+            }
+        }
+    }
+
+    @Test
+    void leavesStartWithinTheReferenceBoundAtOrderFour() {
+        double bound = Math.sqrt(1.0 / 3.0) / Math.sqrt(D);
+        try (NDManager m = NDManager.newBaseManager()) {
+            TLora tlora = new TLora(m, D, D, RANK, 4, ORDER, RandomStream.of(3), DataType.FLOAT32);
+            for (String leaves : new String[] {"leaves_a", "leaves_b"}) {
+                double max = tlora.parameter(leaves).array().abs().max().getFloat();
+                assertTrue(max <= bound && max > 0.8 * bound, leaves + ": max |leaf| " + max + ", bound " + bound);
+            }
+        }
+    }
+
+    /** {@code sum_k LN(l1k x l2k) x LN(l3k x l4k)} of leaves {@code [4, R, r, 2]}: {@code [r][16]}. */
+    private static double[][] factor(NDArray leaves) {
+        float[] v = leaves.toFloatArray();
+        int leaf = (int) leaves.getShape().get(3);
+        double[][] sum = new double[RANK][D];
+        for (int k = 0; k < TENSOR_RANK; k++) {
+            double[][][] l = new double[ORDER][RANK][leaf];
+            for (int i = 0; i < ORDER; i++) {
+                for (int r = 0; r < RANK; r++) {
+                    for (int j = 0; j < leaf; j++) {
+                        l[i][r][j] = v[((i * TENSOR_RANK + k) * RANK + r) * leaf + j];
+                    }
+                }
+            }
+            double[][] product = kron(layerNorm(kron(l[0], l[1])), layerNorm(kron(l[2], l[3])));
+            for (int r = 0; r < RANK; r++) {
+                for (int j = 0; j < D; j++) {
+                    sum[r][j] += product[r][j];
+                }
+            }
+        }
+        return sum;
+    }
+}
