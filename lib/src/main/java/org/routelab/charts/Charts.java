@@ -77,17 +77,17 @@ public final class Charts {
      * @param results the experiments (those that did not measure it are left out)
      * @return the chart
      */
-    public static Figure gradientAlignment(List<ExperimentResult> results) {
-        List<Trace> traces = new ArrayList<>();
+    public static Chart gradientAlignment(List<ExperimentResult> results) {
+        List<Series> lines = new ArrayList<>();
         for (ExperimentResult r : results) {
             GradientAlignment a = r.gradientAlignment();
             if (!a.isEmpty()) {
-                traces.add(line(r.name(), a.steps().stream().mapToDouble(Integer::doubleValue).toArray(),
+                lines.add(line(r.name(), a.steps().stream().mapToDouble(Integer::doubleValue).toArray(),
                         a.meanOverPairs()));
             }
         }
-        return figure(layout("gradient alignment between training tasks (mean cosine over task pairs)", "step",
-                "cosine similarity"), traces);
+        return lines("gradient alignment between training tasks (mean cosine over task pairs)", "step",
+                "cosine similarity", lines);
     }
 
     /**
@@ -172,7 +172,7 @@ public final class Charts {
      * @param transfer the accuracies
      * @return the chart
      */
-    public static Figure transfer(String title, TransferMatrix transfer) {
+    public static Chart transfer(String title, TransferMatrix transfer) {
         List<String> columns = transfer.tasks().stream().map(t -> "on " + t).toList();
         List<String> rows = transfer.tasks().stream().map(t -> "routed as " + t).toList();
         return heatmap(title, columns, rows, transfer.accuracy());
