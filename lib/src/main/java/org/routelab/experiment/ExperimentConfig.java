@@ -23,6 +23,7 @@ import org.routelab.util.ConfigException;
  *   "backbone": "builtin",               or a Hugging Face model folder
  *   "suite": "skillcomp",                or a suite folder (train.jsonl, heldout.jsonl)
  *   "suite_seed": 0,                     SkillComp's seed
+ *   "split": "test",                     few-shot tasks: test (held out) or validation (for tuning)
  *   "device": "auto",                    auto (GPU when present), cpu, gpu or gpu:N
  *   "seeds": [0, 1024, 42],
  *   "method": {"name": "lora", "granularity": "layer", "random_routing": false, "modules": null,
@@ -42,6 +43,7 @@ import org.routelab.util.ConfigException;
  * @param backbone {@code builtin} or a model folder
  * @param suite {@code skillcomp}, a suite folder, or {@link #IN_MEMORY} for a suite given to the builder
  * @param suiteSeed SkillComp's seed
+ * @param split the unseen tasks the few-shot phase adapts to: test or validation
  * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}
  * @param seeds the few-shot seeds (the papers' 0, 1024, 42)
  * @param method the method and its options (its number of training tasks comes from the suite)
@@ -49,7 +51,7 @@ import org.routelab.util.ConfigException;
  * @param adaptation the few-shot phase
  */
 public record ExperimentConfig(String description, String name, String backbone, String suite, int suiteSeed,
-        String device, List<Integer> seeds, MethodConfig method, MultitaskConfig multitask,
+        Split split, String device, List<Integer> seeds, MethodConfig method, MultitaskConfig multitask,
         AdaptationConfig adaptation) {
     /** The backbone value of the built-in backbone. */
     public static final String BUILTIN = "builtin";
@@ -61,7 +63,7 @@ public record ExperimentConfig(String description, String name, String backbone,
     public static final String AUTO = "auto";
 
     /** The built-in default: LoRA on SkillComp and the built-in backbone, the default protocol. */
-    public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, AUTO,
+    public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, Split.TEST, AUTO,
             List.of(0, 1024, 42), MethodConfig.defaults("lora"), MultitaskConfig.DEFAULT, AdaptationConfig.DEFAULT);
 
     /** Validates the values, naming the key of the first bad one. */
@@ -71,6 +73,9 @@ public record ExperimentConfig(String description, String name, String backbone,
         }
         if (suite == null || suite.isBlank()) {
             throw new ConfigException("suite", "must be 'skillcomp' or a suite folder");
+        }
+        if (split == null) {
+            throw new ConfigException("split", "must be test or validation");
         }
         if (device == null || !(device.equals(AUTO) || validDevice(device))) {
             throw new ConfigException("device", "must be auto, cpu, gpu or gpu:N, got " + device);

@@ -102,13 +102,18 @@ final class SparkCells {
         sc.setJobGroup(group, label, true);
         try (ProgressPhase phase = Progress.start(label, tasks.size())) {
             JavaFutureAction<Void> job = sc.parallelize(tasks, tasks.size()).foreachAsync(SparkCells::runTask);
+            List<Integer> shown = List.of();
             while (true) {
                 if (Thread.interrupted()) {
                     sc.cancelJobGroup(group);
                     throw new RunInterruptedException("Interrupted by the user: the sweep's running cells were"
                             + " cancelled; every finished cell is in " + store.folder());
                 }
-                phase.update(done.get(), Map.of("running", Math.max(0, running.get()), "failed", failed.get()));
+                List<Integer> now = List.of(done.get(), Math.max(0, running.get()), failed.get());
+                if (!now.equals(shown)) { // a line per change, not per poll, where progress is text
+                    phase.update(now.get(0), counts(now.get(1), now.get(2)));
+                    shown = now;
+                }
                 try {
                     job.get(500, TimeUnit.MILLISECONDS);
                     break;
@@ -121,11 +126,18 @@ final class SparkCells {
                             + " (finished cells are kept in " + store.folder() + ")", e.getCause());
                 }
             }
-            phase.update(done.get(), Map.of("running", 0, "failed", failed.get()));
+            phase.update(done.get(), counts(0, failed.get()));
         } finally {
             sc.sc().removeSparkListener(listener);
             sc.clearJobGroup();
         }
+    }
+
+    private static Map<String, Integer> counts(int running, int failed) {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        out.put("running", running);
+        out.put("failed", failed);
+        return out;
     }
 
     /** Runs one cell on an executor, on the GPU the cluster gave the task if it gave one. */

@@ -47,9 +47,20 @@ public final class Sweep {
     private final String master;
     private final Integer parallelism;
     private final String name;
+    /** Named experiments that replace the grid (a column {@value #CONFIG_AXIS}), or null. */
+    private final Map<String, ExperimentConfig> listed;
+
+    /** The axis of a sweep over listed experiments: each cell's name. */
+    public static final String CONFIG_AXIS = "config";
 
     private Sweep(ExperimentConfig base, Map<String, List<JsonNode>> axes, List<Integer> seeds, int retries, Path store,
             String master, Integer parallelism, String name) {
+        this(base, axes, seeds, retries, store, master, parallelism, name, null);
+    }
+
+    private Sweep(ExperimentConfig base, Map<String, List<JsonNode>> axes, List<Integer> seeds, int retries, Path store,
+            String master, Integer parallelism, String name, Map<String, ExperimentConfig> listed) {
+        this.listed = listed;
         this.base = base;
         this.axes = axes;
         this.seeds = seeds;
@@ -68,6 +79,24 @@ public final class Sweep {
      */
     public static Sweep of(ExperimentConfig base) {
         return new Sweep(base, new LinkedHashMap<>(), null, 1, null, null, null, "sweep");
+    }
+
+    /**
+     * Starts a sweep over listed experiments instead of a grid: one point per experiment, named in the
+     * table's {@value #CONFIG_AXIS} column (e.g. the settings a tuning chose, per method).
+     *
+     * @param experiments the experiments by name, in order
+     * @return the sweep
+     */
+    public static Sweep over(Map<String, ExperimentConfig> experiments) {
+        if (experiments.isEmpty()) {
+            throw new ConfigException("", "a sweep needs at least one experiment");
+        }
+        Map<String, List<JsonNode>> axis = new LinkedHashMap<>();
+        axis.put(CONFIG_AXIS, experiments.keySet().stream().map(n -> (JsonNode) ConfigBinding.MAPPER.getNodeFactory()
+                .textNode(n)).toList());
+        return new Sweep(experiments.values().iterator().next(), axis, null, 1, null, null, null, "sweep",
+                new LinkedHashMap<>(experiments));
     }
 
     /** Returns the base experiment. */
@@ -97,6 +126,9 @@ public final class Sweep {
         if (values.isEmpty()) {
             throw new ConfigException(at, "needs at least one value");
         }
+        if (listed != null) {
+            throw new ConfigException(at, "a sweep over listed experiments has no axes");
+        }
         if (axes.containsKey(path)) {
             throw new ConfigException(at, "is already an axis");
         }
@@ -105,7 +137,7 @@ public final class Sweep {
         }
         Map<String, List<JsonNode>> more = new LinkedHashMap<>(axes);
         more.put(path, List.copyOf(values));
-        Sweep next = new Sweep(base, more, seeds, retries, store, master, parallelism, name);
+        Sweep next = new Sweep(base, more, seeds, retries, store, master, parallelism, name, listed);
         next.cells(); // every cell's experiment is checked now, naming the axis value at fault
         return next;
     }
@@ -121,7 +153,7 @@ public final class Sweep {
         if (values.length == 0) {
             throw new ConfigException("seeds", "needs at least one seed");
         }
-        return new Sweep(base, axes, List.of(values), retries, store, master, parallelism, name);
+        return new Sweep(base, axes, List.of(values), retries, store, master, parallelism, name, listed);
     }
 
     /**
@@ -134,7 +166,7 @@ public final class Sweep {
         if (times < 0) {
             throw new ConfigException("retries", "must be >= 0, got " + times);
         }
-        return new Sweep(base, axes, seeds, times, store, master, parallelism, name);
+        return new Sweep(base, axes, seeds, times, store, master, parallelism, name, listed);
     }
 
     /**
@@ -144,7 +176,7 @@ public final class Sweep {
      * @return the sweep
      */
     public Sweep store(Path folder) {
-        return new Sweep(base, axes, seeds, retries, folder, master, parallelism, name);
+        return new Sweep(base, axes, seeds, retries, folder, master, parallelism, name, listed);
     }
 
     /**
@@ -155,7 +187,7 @@ public final class Sweep {
      * @return the sweep
      */
     public Sweep master(String url) {
-        return new Sweep(base, axes, seeds, retries, store, url, parallelism, name);
+        return new Sweep(base, axes, seeds, retries, store, url, parallelism, name, listed);
     }
 
     /**
@@ -168,7 +200,7 @@ public final class Sweep {
         if (n < 1) {
             throw new ConfigException("parallelism", "must be >= 1, got " + n);
         }
-        return new Sweep(base, axes, seeds, retries, store, master, n, name);
+        return new Sweep(base, axes, seeds, retries, store, master, n, name, listed);
     }
 
     /**
@@ -178,7 +210,13 @@ public final class Sweep {
      * @return the sweep
      */
     public Sweep name(String label) {
-        return new Sweep(base, axes, seeds, retries, store, master, parallelism, label);
+        return new Sweep(base, axes, seeds, retries, store, master, parallelism, label, listed);
+    }
+
+    /** Returns this sweep with another's seeds, retries, store, master and parallelism. */
+    Sweep copyOptions(Sweep other) {
+        return new Sweep(base, axes, other.seeds, other.retries, other.store, other.master, other.parallelism, name,
+                listed);
     }
 
     /** Returns the axes with their values, in order. */
@@ -208,6 +246,17 @@ public final class Sweep {
      * @throws ConfigException naming the axis and value an experiment refuses
      */
     public List<Cell> cells() {
+        if (listed != null) {
+            List<Cell> out = new ArrayList<>();
+            listed.forEach((label, config) -> {
+                for (Integer seed : seeds == null ? Arrays.asList((Integer) null) : seeds) {
+                    ExperimentConfig c = seed == null ? config : config.with("seeds", List.of(seed));
+                    out.add(new Cell(out.size(), Map.of(CONFIG_AXIS, ConfigBinding.MAPPER.getNodeFactory().textNode(label)),
+                            seed, c, CellKey.of(c)));
+                }
+            });
+            return out;
+        }
         List<String> paths = new ArrayList<>(axes.keySet());
         // Changing the method resets its options, so method axes go first.
         List<String> order = new ArrayList<>(paths);
@@ -271,7 +320,7 @@ public final class Sweep {
             SparkCells.run(missing, masterUrl(), label, s);
         }
         SweepResult result = SweepResult.gather(this, cells, s);
-        s.writeTable(result.table());
+        s.writeTable(result.table(), "results.csv");
         return result;
     }
 

@@ -73,13 +73,14 @@ public final class SweepStore {
     }
 
     /**
-     * Writes the gathered table as {@code results.csv}, atomically.
+     * Writes a table as CSV in the store, atomically.
      *
      * @param table the table
+     * @param name the file name, e.g. {@code results.csv}
      * @return the file
      */
-    public Path writeTable(Table table) {
-        Path file = folder.resolve("results.csv");
+    public Path writeTable(Table table, String name) {
+        Path file = folder.resolve(name);
         try {
             Files.createDirectories(folder);
             StringWriter csv = new StringWriter();

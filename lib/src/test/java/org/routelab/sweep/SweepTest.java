@@ -76,15 +76,15 @@ class SweepTest {
     /** The same sweep gives the same table, bit for bit, under local[1] and local[2]. */
     @Test
     void sameTableUnderOneAndTwoThreads() {
-        SweepResult one = grid().master("local[1]").store(dir.resolve("one")).run();
-        SweepResult two = grid().master("local[2]").store(dir.resolve("two")).run();
-        assertEquals(8, one.table().rowCount());
+        Sweep sweep = Sweep.of(base).axis("method.name", "lora", "poly").seeds(0, 1);
+        SweepResult one = sweep.master("local[1]").store(dir.resolve("one")).run();
+        SweepResult two = sweep.master("local[2]").store(dir.resolve("two")).run();
+        assertEquals(4, one.table().rowCount());
         assertTrue(one.failures().isEmpty(), () -> one.failures().toString());
         assertTrue(two.failures().isEmpty(), () -> two.failures().get(0).error());
         assertEquals(csv(one), csv(two));
-        assertEquals(List.of("method.name", "multitask.lr", "seed", "status", "mean_accuracy"),
-                one.table().columnNames().subList(0, 5));
-        assertEquals(4, one.summary().rowCount());
+        assertEquals(List.of("method.name", "seed", "status", "mean_accuracy"), one.table().columnNames().subList(0, 4));
+        assertEquals(2, one.summary().rowCount());
     }
 
     @Test
@@ -108,6 +108,48 @@ class SweepTest {
         assertEquals(before, Files.getLastModifiedTime(okFile), "a finished cell ran again");
         assertNotEquals(before, Files.getLastModifiedTime(failedFile), "a failed cell was not run again");
         assertEquals(first.table().column("mean_accuracy").getString(0), second.table().column("mean_accuracy").getString(0));
+    }
+
+    @Test
+    void aSweepFileIsReadStrictlyNamingTheKey() throws IOException {
+        Path file = dir.resolve("sweep.json");
+        Files.writeString(file, "{\"output\": \"s\", \"base\": {\"method\": {\"name\": \"mhr\"}},"
+                + " \"axes\": {\"method.heads\": [1, 4]}, \"seeds\": [0, 1], \"retries\": 0}");
+        SweepConfig read = SweepConfig.read(file, null);
+        assertEquals(dir.resolve("s"), read.output());
+        assertEquals(4, read.sweep().cells().size());
+        assertEquals(4, read.sweep().cells().get(3).config().method().toJson().get("heads").asInt());
+
+        Files.writeString(file, "{\"output\": \"s\", \"axis\": {}}");
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> SweepConfig.read(file, null));
+        assertTrue(unknown.getMessage().startsWith(file + ": axis: unknown key"), unknown.getMessage());
+        Files.writeString(file, "{\"output\": \"s\", \"base\": {\"multitask\": {\"stepz\": 3}}}");
+        IllegalArgumentException nested = assertThrows(IllegalArgumentException.class, () -> SweepConfig.read(file, null));
+        assertTrue(nested.getMessage().startsWith(file + ": base.multitask.stepz: unknown key"), nested.getMessage());
+        Files.writeString(file, "{\"output\": \"s\", \"axes\": {\"multitask.steps\": [3, -1]}}");
+        IllegalArgumentException value = assertThrows(IllegalArgumentException.class, () -> SweepConfig.read(file, null));
+        assertTrue(value.getMessage().startsWith(file + ": axes.multitask.steps[1]: "), value.getMessage());
+    }
+
+    /** Tuning chooses on validation tasks (the suite's leftover compositions) and reports on test tasks. */
+    @Test
+    void tuningChoosesOnValidationTasksAndReportsOnTestTasks() {
+        Tuning.Result r = Tuning.run(Sweep.of(base.with("method.name", "poly").with("seeds", List.of(0)))
+                .axis("multitask.routing_lr", 0.1, 1.0).master("local[2]").store(dir.resolve("tune")));
+        SkillComp data = SkillComp.generate(SMALL, 5);
+        List<String> validationTasks = data.validation().stream().map(t -> t.name()).toList();
+        assertTrue(!validationTasks.isEmpty());
+        assertTrue(r.validation().table().columnNames().containsAll(validationTasks));
+        assertTrue(r.test().table().columnNames().containsAll(data.suite().heldoutNames()));
+        assertTrue(java.util.Collections.disjoint(r.validation().table().columnNames(), data.suite().heldoutNames()));
+        var summary = r.validation().summary();
+        int best = summary.doubleColumn("mean_accuracy").getDouble(1) > summary.doubleColumn("mean_accuracy").getDouble(0)
+                ? 1 : 0;
+        assertEquals(summary.doubleColumn("multitask.routing_lr").getDouble(best),
+                r.chosen().get("poly").multitask().routingLr(), 1e-6);
+        assertEquals(org.routelab.experiment.Split.TEST, r.chosen().get("poly").split());
+        assertEquals(1, r.table().rowCount());
+        assertEquals(r.test().records().get(0).meanAccuracy(), r.table().doubleColumn("test_accuracy").getDouble(0));
     }
 
     private static String csv(SweepResult r) {
