@@ -53,8 +53,8 @@ final class CellProcess {
                 return;
             }
         }
-        store.write(new CellRecord(task.key(), task.axes(), task.seed(), task.config().toJson(), CellRecord.FAILED,
-                attempts, "the cell's JVM exited with code " + exit + ": " + tail(log), null, Map.of(), 0, 0, 0));
+        store.write(new CellRecord(task.key(), task.axes(), task.seed(), task.config().toJson(), "", CellRecord.FAILED,
+                attempts, "the cell's JVM exited with code " + exit + ": " + tail(log), null, Map.of(), 0, 0, List.of(), 0));
     }
 
     private static int runOnce(CellTask task, String device, Path log) {

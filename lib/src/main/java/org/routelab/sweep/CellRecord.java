@@ -3,6 +3,7 @@ package org.routelab.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +14,7 @@ import java.util.Map;
  * @param axes the cell's axis values
  * @param seed the cell's seed, or null when it ran the base's seeds
  * @param config the experiment, as JSON
+ * @param method the method with its options, as text (empty if failed)
  * @param status {@link #OK} or {@link #FAILED}
  * @param attempts how many times it ran
  * @param error the last attempt's error, or null
@@ -20,11 +22,12 @@ import java.util.Map;
  * @param accuracy held-out accuracy by task, then by seed (empty if failed)
  * @param trainableMultitask parameters trained in the multi-task phase
  * @param trainableAdaptation parameters trained in the few-shot phase
+ * @param multitaskLosses the multi-task training loss of every step (empty if failed)
  * @param wallSeconds the successful attempt's wall time (or all attempts' when failed)
  */
-public record CellRecord(String key, Map<String, JsonNode> axes, Integer seed, JsonNode config, String status,
+public record CellRecord(String key, Map<String, JsonNode> axes, Integer seed, JsonNode config, String method, String status,
         int attempts, String error, Double meanAccuracy, Map<String, Map<String, Double>> accuracy,
-        long trainableMultitask, long trainableAdaptation, double wallSeconds) {
+        long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, double wallSeconds) {
     /** The status of a cell that finished. */
     public static final String OK = "ok";
     /** The status of a cell whose every attempt failed. */
@@ -37,6 +40,7 @@ public record CellRecord(String key, Map<String, JsonNode> axes, Integer seed, J
         (accuracy == null ? Map.<String, Map<String, Double>>of() : accuracy)
                 .forEach((task, bySeed) -> copy.put(task, Collections.unmodifiableMap(new LinkedHashMap<>(bySeed))));
         accuracy = Collections.unmodifiableMap(copy);
+        multitaskLosses = multitaskLosses == null ? List.of() : List.copyOf(multitaskLosses);
     }
 
     /** Returns whether the cell finished. */

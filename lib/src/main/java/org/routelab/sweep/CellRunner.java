@@ -2,6 +2,7 @@ package org.routelab.sweep;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.routelab.experiment.Experiment;
 import org.routelab.experiment.ExperimentConfig;
@@ -37,8 +38,8 @@ public final class CellRunner {
                 // The sweep shows one display for all cells; the cells' own phases stay quiet.
                 ExperimentResult r = Progress.silently(() -> Experiment.of(running).run());
                 CellRecord record = new CellRecord(task.key(), task.axes(), task.seed(), config.toJson(),
-                        CellRecord.OK, attempts, null, r.meanAccuracy(), accuracy(r), r.trainableMultitask(),
-                        r.trainableAdaptation(), (System.nanoTime() - attemptStart) / 1e9);
+                        r.method(), CellRecord.OK, attempts, null, r.meanAccuracy(), accuracy(r), r.trainableMultitask(),
+                        r.trainableAdaptation(), r.multitaskLosses(), (System.nanoTime() - attemptStart) / 1e9);
                 new SweepStore(Path.of(task.store())).write(record);
                 return record;
             } catch (RunInterruptedException e) {
@@ -47,8 +48,8 @@ public final class CellRunner {
                 last = e;
             }
         }
-        CellRecord failed = new CellRecord(task.key(), task.axes(), task.seed(), config.toJson(), CellRecord.FAILED,
-                attempts, describe(last), null, Map.of(), 0, 0, (System.nanoTime() - start) / 1e9);
+        CellRecord failed = new CellRecord(task.key(), task.axes(), task.seed(), config.toJson(), "", CellRecord.FAILED,
+                attempts, describe(last), null, Map.of(), 0, 0, List.of(), (System.nanoTime() - start) / 1e9);
         new SweepStore(Path.of(task.store())).write(failed);
         return failed;
     }

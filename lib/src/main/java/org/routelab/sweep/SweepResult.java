@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.routelab.eval.SeedAggregate;
+import org.routelab.experiment.AdapterWeights;
+import org.routelab.experiment.ExperimentResult;
 import org.routelab.notebook.NotebookRenderable;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -142,6 +144,47 @@ public record SweepResult(List<String> axes, boolean seeded, List<Cell> cells, L
             t.addColumns(axisColumn(axis, firsts.stream().map(c -> c.axes().get(axis)).toList()));
         }
         return t.addColumns(mean, failed);
+    }
+
+    /**
+     * Returns the finished cells as experiment results, for the tables and charts that take them ({@code
+     * ResultTables.comparison}, {@code Charts.accuracyVsParameters}): named after the experiment's name, or
+     * else its axis values and seed; with scores, parameter counts, multi-task losses and wall time, but
+     * no adaptation curves or weights (a store keeps none).
+     *
+     * @return a result per finished cell, in grid order
+     */
+    public List<ExperimentResult> experiments() {
+        List<ExperimentResult> out = new ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            CellRecord r = records.get(i);
+            if (!r.ok()) {
+                continue;
+            }
+            Cell c = cells.get(i);
+            SeedAggregate scores = new SeedAggregate();
+            Set<Integer> seeds = new LinkedHashSet<>();
+            r.accuracy().forEach((task, bySeed) -> bySeed.forEach((seed, acc) -> {
+                scores.add(task, Integer.parseInt(seed), acc);
+                seeds.add(Integer.parseInt(seed));
+            }));
+            out.add(new ExperimentResult(label(c), r.method(), scores, List.copyOf(seeds), r.trainableMultitask(),
+                    r.trainableAdaptation(), r.multitaskLosses(), List.of(), r.wallSeconds(), AdapterWeights.EMPTY, List.of()));
+        }
+        return out;
+    }
+
+    private static String label(Cell c) {
+        if (c.config().name() != null) {
+            return c.config().name();
+        }
+        List<String> parts = new ArrayList<>();
+        c.axes().forEach((axis, v) -> parts.add(axis.equals(Sweep.CONFIG_AXIS) ? v.asText()
+                : axis + "=" + (v.isTextual() ? v.asText() : v.toString())));
+        if (c.seed() != null) {
+            parts.add("seed=" + c.seed());
+        }
+        return parts.isEmpty() ? c.config().method().method().name() : String.join(", ", parts);
     }
 
     /** Returns the cells whose every attempt failed. */

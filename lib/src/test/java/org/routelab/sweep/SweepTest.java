@@ -85,6 +85,10 @@ class SweepTest {
         assertEquals(csv(one), csv(two));
         assertEquals(List.of("method.name", "seed", "status", "mean_accuracy"), one.table().columnNames().subList(0, 4));
         assertEquals(2, one.summary().rowCount());
+        var experiments = one.experiments();
+        assertEquals("method.name=poly, seed=1", experiments.get(3).name());
+        assertEquals(2, experiments.get(3).multitaskLosses().size());
+        assertEquals(one.records().get(3).meanAccuracy(), experiments.get(3).meanAccuracy(), 0);
     }
 
     @Test
