@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
+import org.routelab.nn.RandomStream;
 
 /**
  * The entangled tensors of TLoRA and TensorPoly: a matrix {@code [r, d]} whose rows are Kronecker
@@ -42,7 +43,7 @@ public final class EntangledTensor {
 
     /**
      * Draws leaves as the reference does: {@code U(-s, s)} with {@code s = sqrt(1/3) / fanIn^(1/N)}
-     * (kaiming-uniform's gain over a leaf-scale fan-in), from the engine's seeded generator.
+     * (kaiming-uniform's gain over a leaf-scale fan-in), from {@code random}.
      *
      * @param manager owns the leaves
      * @param fanIn the projection's input size (the reference scales both factors by it)
@@ -50,17 +51,18 @@ public final class EntangledTensor {
      * @param rank the LoRA rank {@code r}
      * @param tensorRank the tensor rank {@code R}
      * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
      * @param dataType the data type
      * @return {@code [N, R, r, leafSize(d, N)]}
      */
     public static NDArray randomLeaves(NDManager manager, int fanIn, int d, int rank, int tensorRank, int order,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         if (rank < 1 || tensorRank < 1) {
             throw new IllegalArgumentException(
                     "rank and tensor rank must be positive, got r=" + rank + ", R=" + tensorRank);
         }
         float bound = (float) (Math.sqrt(1.0 / 3.0) / Math.pow(fanIn, 1.0 / order));
-        return manager.randomUniform(-bound, bound, new Shape(order, tensorRank, rank, leafSize(d, order)), dataType);
+        return random.uniform(manager, -bound, bound, new Shape(order, tensorRank, rank, leafSize(d, order)), dataType);
     }
 
     /**

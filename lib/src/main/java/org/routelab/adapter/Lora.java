@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
+import org.routelab.nn.RandomStream;
 
 /**
  * LoRA: {@code delta = (alpha / r) * dropout(x) A B} with {@code A [d_in, r]} drawn
@@ -16,18 +17,19 @@ public final class Lora extends Adapter implements MergeableAdapter {
     private final LoraConfig config;
 
     /**
-     * Creates a LoRA adapter for one projection; {@code A} is drawn from the engine's seeded generator.
+     * Creates a LoRA adapter for one projection; {@code A} is drawn from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
      * @param outFeatures the projection's output size
      * @param config rank, alpha and dropout
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
-    public Lora(NDManager manager, int inFeatures, int outFeatures, LoraConfig config, DataType dataType) {
+    public Lora(NDManager manager, int inFeatures, int outFeatures, LoraConfig config, RandomStream random, DataType dataType) {
         this.config = config;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", manager.randomUniform(-bound, bound, new Shape(inFeatures, config.rank()), dataType));
+        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, config.rank()), dataType));
         addParameter("lora_b", manager.zeros(new Shape(config.rank(), outFeatures), dataType));
     }
 
@@ -40,7 +42,7 @@ public final class Lora extends Adapter implements MergeableAdapter {
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDArray in = x;
         if (ctx.training() && config.dropout() > 0f) {
-            in = ai.djl.nn.norm.Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
+            in = ctx.random().dropout(x, config.dropout());
         }
         return Scalars.mul(in.matMul(parameter("lora_a").array()).matMul(parameter("lora_b").array()), scaling());
     }

@@ -3,6 +3,7 @@ package org.routelab.adapter;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import org.routelab.nn.Module;
+import org.routelab.nn.RandomStream;
 
 /**
  * LoRA hyper-parameters and where to inject it.
@@ -45,11 +46,12 @@ public record LoraConfig(int rank, float alpha, float dropout, String modules, S
      * Injects LoRA into a model, freezing everything else.
      *
      * @param model the model to modify in place
+     * @param random the stream the adapters' initial values are drawn from
      * @param dataType the adapters' data type
      * @return the paths of the adapted projections
      */
-    public List<String> inject(Module model, DataType dataType) {
-        return AdapterInjector.inject(model, modules, layers, (path, base) ->
-                new Lora(base.weight().array().getManager(), base.inFeatures(), base.outFeatures(), this, dataType));
+    public List<String> inject(Module model, RandomStream random, DataType dataType) {
+        return AdapterInjector.inject(model, modules, layers, (path, base) -> new Lora(base.weight().array().getManager(),
+                base.inFeatures(), base.outFeatures(), this, random, dataType));
     }
 }

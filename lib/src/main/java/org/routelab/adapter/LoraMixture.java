@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.routelab.nn.RandomStream;
 
 /**
  * E LoRA experts whose outputs are mixed with per-token or per-example weights:
@@ -21,23 +22,24 @@ public abstract class LoraMixture extends Adapter {
     private final int experts;
 
     /**
-     * Creates the experts; {@code A} comes from the engine's seeded generator.
+     * Creates the experts; {@code A} comes from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
      * @param outFeatures the projection's output size
      * @param rank each expert's rank {@code r}
      * @param experts the number of experts {@code E}
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     protected LoraMixture(NDManager manager, int inFeatures, int outFeatures, int rank, int experts,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
         this.experts = experts;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", manager.randomUniform(-bound, bound, new Shape(experts, inFeatures, rank), dataType));
+        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(experts, inFeatures, rank), dataType));
         addParameter("lora_b", manager.zeros(new Shape(experts, rank, outFeatures), dataType));
     }
 

@@ -18,6 +18,7 @@ import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 import org.routelab.routing.InputRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * A method's parameter counts on a backbone, read from the built model (structure only: frozen
@@ -56,7 +57,9 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
     public static ParameterAccount of(ConfigJson backbone, MethodConfig config) {
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
-            List<String> adapted = config.inject(model, DataType.FLOAT32);
+            // Only the counts matter: any stream serves the initial values.
+            RandomStream random = RandomStream.of(0);
+            List<String> adapted = config.inject(model, random, DataType.FLOAT32);
             Map<ParameterRole, Map<String, Parameter>> groups = ParameterRole.split(model);
             // Input routers train with their adapters (ParameterRole.ADAPTER) but are routing here.
             long inputRouting = model.namedModules().values().stream()
@@ -64,9 +67,9 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
             long experts = size(groups.get(ParameterRole.ADAPTER)) - inputRouting;
             long routing = size(groups.get(ParameterRole.ROUTING)) + inputRouting;
             if (!config.routing().taskIds() && routing > 0) {
-                AdaptationVariant.FULL.apply(model, 1);
+                AdaptationVariant.FULL.apply(model, 1, random);
                 long full = model.trainableParameterCount();
-                AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+                AdaptationVariant.ROUTE_ONLY.apply(model, 1, random);
                 return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing,
                         full, model.trainableParameterCount(), -1);
             }
@@ -77,12 +80,12 @@ public record ParameterAccount(Method<?> method, String options, int adaptedLaye
             long full = -1;
             long routeOnly = -1;
             if (!config.randomRouting()) {
-                AdaptationVariant.FULL.apply(model, 1);
+                AdaptationVariant.FULL.apply(model, 1, random);
                 full = model.trainableParameterCount();
-                AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+                AdaptationVariant.ROUTE_ONLY.apply(model, 1, random);
                 routeOnly = model.trainableParameterCount();
             }
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, random);
             long average = model.trainableParameterCount();
             return new ParameterAccount(config.method(), config.describe(), adapted.size(), experts, routing, full,
                     routeOnly, average);

@@ -19,6 +19,7 @@ import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,7 +77,7 @@ final class BackboneBenchmark implements Callable<Integer> {
             if (mode.equals("full")) {
                 model.setTrainable(true);
             } else {
-                LoraConfig.ofRank(rank, model.defaultAdapterTargets()).inject(model, DataType.FLOAT32);
+                LoraConfig.ofRank(rank, model.defaultAdapterTargets()).inject(model, RandomStream.of(0), DataType.FLOAT32);
             }
             List<Parameter> trainable = List.copyOf(model.trainableParameters().values());
             Random random = new Random(0);

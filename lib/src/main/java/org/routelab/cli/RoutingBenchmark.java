@@ -20,6 +20,7 @@ import org.routelab.method.MethodConfig;
 import org.routelab.method.Methods;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,7 +80,7 @@ final class RoutingBenchmark implements Callable<Integer> {
                 }
                 LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
                 model.initialize(0);
-                c.inject(model, DataType.FLOAT32);
+                c.inject(model, RandomStream.of(0), DataType.FLOAT32);
                 configs.add(c);
                 models.add(model);
             }

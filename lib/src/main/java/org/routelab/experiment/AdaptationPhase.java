@@ -18,6 +18,7 @@ import org.routelab.data.TaskSuite;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.notebook.Progress;
 import org.routelab.notebook.ProgressPhase;
 import org.routelab.routing.AdaptationVariant;
@@ -55,9 +56,11 @@ final class AdaptationPhase {
         for (Task task : suite.heldout()) {
             for (int seed : config.seeds()) {
                 try (NDManager scope = bench.manager.newSubManager()) {
-                    LanguageModel model = bench.freshAdapters(scope, seed);
+                    // Each task and seed draws its adapters and fresh routers from the seed's own stream.
+                    RandomStream init = RandomStream.of(seed);
+                    LanguageModel model = bench.freshAdapters(scope, init);
                     multitask.loadInto(model);
-                    variant.apply(model, 1);
+                    variant.apply(model, 1, init);
                     trainedAdaptation = model.trainableParameterCount();
                     FewShotSplit split = FewShotSampler.split(task, ad.shotsOf(task.name()), seed);
                     List<EncodedExample> train = bench.encoder.encode(split.shots(), 0);
@@ -81,7 +84,8 @@ final class AdaptationPhase {
         LanguageModel model = bench.model;
         int size = Math.min(config.multitask().batchSize(), shots.size());
         StepBatches<EncodedExample> batches = new StepBatches<>(shots, size, seed);
-        TrainingObjective objective = (step, scope) -> loss(bench, ad.loss(), batches.batch(step), scope);
+        TrainingObjective objective = (step, scope, random) ->
+                loss(bench, ad.loss(), batches.batch(step), scope, ForwardContext.train(random));
         List<Integer> evaluated = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
         Map<String, Parameter> trainable = model.trainableParameters();
@@ -118,18 +122,18 @@ final class AdaptationPhase {
 
     /** The adaptation loss of one batch of shots: LM, or T-Few's over the answer choices. */
     private static TrainingObjective.StepLoss loss(Workbench bench, AdaptationLoss kind, List<EncodedExample> batch,
-            NDManager scope) {
+            NDManager scope, ForwardContext pass) {
         LanguageModel model = bench.model;
         if (kind == AdaptationLoss.LM) {
             TaskBatch b = TaskBatch.of(scope, batch, model);
-            ForwardContext ctx = bench.routing.context(b, model, true);
+            ForwardContext ctx = bench.routing.context(b, model, pass);
             return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         }
         ChoiceExpansion expansion = ChoiceExpansion.of(batch);
         int choices = batch.get(0).choiceIds().size();
         TaskBatch rows = TaskBatch.of(scope, expansion.rows(), model);
-        ForwardContext ctx = bench.routing.context(rows, model, true);
+        ForwardContext ctx = bench.routing.context(rows, model, pass);
         NDArray logits = model.logits(rows.inputs(), ctx);
         long[] labels = new long[batch.size()];
         for (int i = 0; i < labels.length; i++) {

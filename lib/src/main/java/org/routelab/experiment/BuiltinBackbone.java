@@ -36,7 +36,7 @@ import org.routelab.train.TrainingObjective;
  */
 public final class BuiltinBackbone {
     /** Changes whenever the pretraining procedure changes, so old cache entries are not reused. */
-    private static final int PROCEDURE_VERSION = 1;
+    private static final int PROCEDURE_VERSION = 2;
 
     private static final int D_MODEL = 64;
     private static final int LAYERS = 3;
@@ -185,9 +185,9 @@ public final class BuiltinBackbone {
             List<EncodedExample> examples = new ExampleEncoder(tokenizer).encodeTraining(
                     SkillComp.pretraining(recipe.data(), recipe.examplesPerObjective(), recipe.seed()));
             StepBatches<EncodedExample> batches = new StepBatches<>(examples, recipe.batchSize(), recipe.seed());
-            TrainingObjective objective = (step, scope) -> {
+            TrainingObjective objective = (step, scope, random) -> {
                 TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
-                return new TrainingObjective.StepLoss(model.loss(b.inputs(), ForwardContext.train()),
+                return new TrainingObjective.StepLoss(model.loss(b.inputs(), ForwardContext.train(random)),
                         b.inputs().targetTokens());
             };
             Map<String, Parameter> all = model.namedParameters();

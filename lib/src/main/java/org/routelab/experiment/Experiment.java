@@ -18,6 +18,7 @@ import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.method.MethodConfig;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
@@ -242,7 +243,7 @@ public final class Experiment {
                     : MultitaskPhase.read(outputDir, bench.manager);
             Map<String, Double> out = new LinkedHashMap<>();
             try (var scope = bench.manager.newSubManager()) {
-                multitask.loadInto(bench.freshAdapters(scope, MultitaskPhase.SEED));
+                multitask.loadInto(bench.freshAdapters(scope, RandomStream.of(MultitaskPhase.SEED)));
                 List<Task> tasks = suite.training();
                 for (int id = 0; id < tasks.size(); id++) {
                     Task task = tasks.get(id);

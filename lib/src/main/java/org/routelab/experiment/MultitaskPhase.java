@@ -13,6 +13,7 @@ import org.routelab.data.StepBatches;
 import org.routelab.data.TaskBatch;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.notebook.Progress;
 import org.routelab.notebook.ProgressPhase;
 import org.routelab.train.MetricsLog;
@@ -55,7 +56,7 @@ final class MultitaskPhase {
             }
         }
         try (NDManager scope = bench.manager.newSubManager()) {
-            LanguageModel model = bench.freshAdapters(scope, SEED);
+            LanguageModel model = bench.freshAdapters(scope, RandomStream.of(SEED));
             List<AdapterWeights> snapshots = new ArrayList<>();
             List<Float> losses = train(bench, config, label, dir, snapshots);
             if (dir != null) {
@@ -91,9 +92,9 @@ final class MultitaskPhase {
         MultitaskConfig mt = config.multitask();
         LanguageModel model = bench.model;
         StepBatches<org.routelab.data.EncodedExample> batches = new StepBatches<>(bench.training, mt.batchSize(), SEED);
-        TrainingObjective objective = (step, scope) -> {
+        TrainingObjective objective = (step, scope, random) -> {
             TaskBatch b = TaskBatch.of(scope, batches.batch(step), model);
-            ForwardContext ctx = bench.routing.context(b, model, true);
+            ForwardContext ctx = bench.routing.context(b, model, ForwardContext.train(random));
             return new TrainingObjective.StepLoss(ctx.plusAuxiliaryLosses(model.loss(b.inputs(), ctx)),
                     b.inputs().targetTokens());
         };

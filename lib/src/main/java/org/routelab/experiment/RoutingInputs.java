@@ -13,6 +13,7 @@ import org.routelab.data.EncodedExample;
 import org.routelab.data.TaskBatch;
 import org.routelab.method.RoutingNeeds;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.IntuitionPrior;
 
 /**
@@ -83,11 +84,12 @@ public final class RoutingInputs {
      *
      * @param batch the batch
      * @param model the model that will read it
-     * @param train whether the pass trains
+     * @param base {@link ForwardContext#eval()}, or {@link ForwardContext#train(RandomStream)} with the
+     *     step's random stream
      * @return a new pass with the routing information the method needs
      */
-    public ForwardContext context(TaskBatch batch, LanguageModel model, boolean train) {
-        ForwardContext ctx = (train ? ForwardContext.train() : ForwardContext.eval()).newPass();
+    public ForwardContext context(TaskBatch batch, LanguageModel model, ForwardContext base) {
+        ForwardContext ctx = base.newPass();
         if (needs.taskIds()) {
             ctx = ctx.withTaskIds(batch.taskIdArray());
         }

@@ -1,6 +1,5 @@
 package org.routelab.experiment;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.nio.file.Path;
@@ -17,7 +16,9 @@ import org.routelab.data.TaskSuite;
 import org.routelab.eval.RankClassification;
 import org.routelab.method.MethodConfig;
 import org.routelab.method.ParameterRole;
+import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.train.ParameterGroup;
 
 /**
@@ -80,17 +81,15 @@ final class Workbench implements AutoCloseable {
     }
 
     /**
-     * Injects the method's adapters, initialised from a seed, with their parameters in {@code scope}.
+     * Injects the method's adapters with their parameters in {@code scope}.
      *
      * @param scope owns the adapters; close it after {@link #removeAdapters}
-     * @param seed the initialisation's seed
+     * @param random the stream their initial values are drawn from
      * @return the model with fresh adapters
      */
-    LanguageModel freshAdapters(NDManager scope, int seed) {
+    LanguageModel freshAdapters(NDManager scope, RandomStream random) {
         AdapterInjector.remove(model);
-        // Adapter initialisation draws from the engine's generator: seeded, every run starts alike.
-        Engine.getInstance().setRandomSeed(seed);
-        method.inject(model, scope, DataType.FLOAT32);
+        method.inject(model, scope, random, DataType.FLOAT32);
         return model;
     }
 
@@ -108,7 +107,7 @@ final class Workbench implements AutoCloseable {
      */
     double accuracy(List<EncodedExample> examples, NDManager scope) {
         int[] predictions = RankClassification.predict(examples, EVALUATION_BATCH, scope, model,
-                b -> routing.context(b, model, false));
+                b -> routing.context(b, model, ForwardContext.eval()));
         return RankClassification.accuracy(examples, predictions);
     }
 

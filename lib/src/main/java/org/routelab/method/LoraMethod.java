@@ -47,7 +47,7 @@ public final class LoraMethod {
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
             LoraConfig config = new LoraConfig(o.rank(), o.rank(), 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
-            return new Lora(site.manager(), site.inFeatures(), site.outFeatures(), config, site.dataType());
+            return new Lora(site.manager(), site.inFeatures(), site.outFeatures(), config, site.random(), site.dataType());
         }
 
         @Override

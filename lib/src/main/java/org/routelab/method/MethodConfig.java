@@ -12,6 +12,7 @@ import org.routelab.adapter.AdapterInjector;
 import org.routelab.adapter.AdapterTargets;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.nn.Module;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RandomRouter;
 import org.routelab.routing.Router;
@@ -200,11 +201,12 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
      * projection (task routers shared as {@link #granularity} says) and makes the adapters trainable.
      *
      * @param model the model to modify in place
+     * @param random the stream the adapters' initial values are drawn from
      * @param dataType the adapters' data type
      * @return the adapted projections' paths
      */
-    public List<String> inject(Module model, DataType dataType) {
-        return inject(model, null, dataType);
+    public List<String> inject(Module model, RandomStream random, DataType dataType) {
+        return inject(model, null, random, dataType);
     }
 
     /**
@@ -213,10 +215,11 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
      *
      * @param model the model to modify in place
      * @param manager owns the adapters' parameters, or null for the manager of each projection's weight
+     * @param random the stream the adapters' initial values are drawn from
      * @param dataType the adapters' data type
      * @return the adapted projections' paths
      */
-    public List<String> inject(Module model, NDManager manager, DataType dataType) {
+    public List<String> inject(Module model, NDManager manager, RandomStream random, DataType dataType) {
         MethodConfig c = withTargetsFor(model);
         RoutingNeeds.TaskRouterShape shape = routing().taskRouter();
         RouterSharing sharing = new RouterSharing(granularity);
@@ -224,17 +227,18 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         return AdapterInjector.inject(model, c.modules, c.layers, (path, base) -> {
             NDManager m = manager != null ? manager : base.weight().array().getManager();
             RouterSharing.Assignment a = shape == null ? new RouterSharing.Assignment(null, false)
-                    : sharing.assign(path, () -> taskRouter(bank, m, shape, dataType));
+                    : sharing.assign(path, () -> taskRouter(bank, m, shape, random, dataType));
             AdapterSite site = new AdapterSite(m, base.inFeatures(), base.outFeatures(), a.router(), a.owner(), tasks,
-                    router, dataType);
+                    router, random, dataType);
             return typed(method).adapter(site, options);
         });
     }
 
-    private Router taskRouter(RouterBank bank, NDManager m, RoutingNeeds.TaskRouterShape shape, DataType dataType) {
+    private Router taskRouter(RouterBank bank, NDManager m, RoutingNeeds.TaskRouterShape shape, RandomStream random,
+            DataType dataType) {
         return randomRouting
                 ? new RandomRouter(shape.groups(), shape.experts(), dataType)
-                : new TaskRouter(bank, m, tasks, shape.groups(), shape.experts(), router, dataType);
+                : new TaskRouter(bank, m, tasks, shape.groups(), shape.experts(), router, random, dataType);
     }
 
     /** Returns the configuration as its JSON object (without the number of tasks). */

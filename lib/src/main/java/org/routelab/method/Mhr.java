@@ -13,6 +13,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
+import org.routelab.nn.RandomStream;
 
 /**
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
@@ -66,7 +67,7 @@ public final class Mhr extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
             return new Mhr(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(), o.heads(),
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override
@@ -97,7 +98,7 @@ public final class Mhr extends RoutedAdapter {
     private final int heads;
 
     /**
-     * Creates an MHR adapter for one projection; {@code A} comes from the engine's seeded generator
+     * Creates an MHR adapter for one projection; {@code A} comes from {@code random}
      * (kaiming-uniform with the head slice {@code d_in/q} as fan-in, as the reference initialises each
      * head's block).
      *
@@ -109,10 +110,11 @@ public final class Mhr extends RoutedAdapter {
      * @param heads the number of heads {@code q}
      * @param router the router ({@code q x S})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public Mhr(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int heads, Router router,
-            boolean ownsRouter, DataType dataType) {
+            boolean ownsRouter, RandomStream random, DataType dataType) {
         super(heads, skills, router, ownsRouter);
         if (inFeatures % heads != 0 || outFeatures % heads != 0) {
             throw new IllegalArgumentException("MHR heads (" + heads + ") must divide the projection sizes "
@@ -124,7 +126,7 @@ public final class Mhr extends RoutedAdapter {
         this.skills = skills;
         this.heads = heads;
         float bound = (float) (1.0 / Math.sqrt((double) inFeatures / heads));
-        addParameter("lora_a", manager.randomUniform(
+        addParameter("lora_a", random.uniform(manager, 
                 -bound, bound, new Shape(heads, skills, inFeatures / heads, rank), dataType));
         addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
     }
@@ -156,7 +158,9 @@ public final class Mhr extends RoutedAdapter {
     public Lora averaged() {
         LoraConfig config = new LoraConfig(rank, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
         NDManager manager = parameter("lora_a").array().getManager();
-        Lora lora = new Lora(manager, inFeatures, outFeatures, config, parameter("lora_a").array().getDataType());
+        // Its factors are set to the averages below; the draw only fills them first.
+        Lora lora = new Lora(manager, inFeatures, outFeatures, config, RandomStream.of(0),
+                parameter("lora_a").array().getDataType());
         try (NDManager tmp = manager.newSubManager()) {
             lora.parameter("lora_a").set(StepScope.view(parameter("lora_a"), tmp).mean(new int[] {1})
                     .reshape(inFeatures, rank).stopGradient());

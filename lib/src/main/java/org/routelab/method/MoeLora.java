@@ -10,6 +10,7 @@ import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.TokenRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * MoE-LoRA (MoLoRA): E LoRA experts mixed per token by a softmax router over the layer input, with no
@@ -88,7 +89,7 @@ public final class MoeLora extends LoraMixture {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new MoeLora(site.manager(), site.inFeatures(), site.outFeatures(), o, site.dataType());
+            return new MoeLora(site.manager(), site.inFeatures(), site.outFeatures(), o, site.random(), site.dataType());
         }
 
         @Override
@@ -120,12 +121,13 @@ public final class MoeLora extends LoraMixture {
      * @param inFeatures the projection's input size
      * @param outFeatures the projection's output size
      * @param options rank, experts, top-k and load balancing
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
-    public MoeLora(NDManager manager, int inFeatures, int outFeatures, Options options, DataType dataType) {
-        super(manager, inFeatures, outFeatures, options.rank(), options.experts(), dataType);
+    public MoeLora(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random, DataType dataType) {
+        super(manager, inFeatures, outFeatures, options.rank(), options.experts(), random, dataType);
         addChild("router", new TokenRouter(manager, inFeatures, options.experts(), options.topK(),
-                options.loadBalancing(), dataType));
+                options.loadBalancing(), random, dataType));
     }
 
     /** Returns the router. */

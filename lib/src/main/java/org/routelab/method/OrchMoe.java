@@ -11,6 +11,7 @@ import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 import org.routelab.routing.SkillAllocation;
+import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE: S LoRA skills orchestrated through T abstract tasks, with no task ids. The task router
@@ -97,7 +98,7 @@ public final class OrchMoe extends LoraMixture {
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
             return new OrchMoe(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(),
-                    o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.dataType());
+                    o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.random(), site.dataType());
         }
 
         @Override
@@ -122,7 +123,7 @@ public final class OrchMoe extends LoraMixture {
         }
     }
     /**
-     * Creates an OrchMoE adapter for one projection; parameters come from the engine's seeded generator.
+     * Creates an OrchMoE adapter for one projection; parameters come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -132,14 +133,15 @@ public final class OrchMoe extends LoraMixture {
      * @param abstractTasks the number of abstract tasks {@code T}
      * @param options the task router's pooling and normalisation
      * @param sampling how the skill allocation samples while training
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public OrchMoe(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int abstractTasks,
-            Options options, RouterOptions sampling, DataType dataType) {
-        super(manager, inFeatures, outFeatures, rank, skills, dataType);
+            Options options, RouterOptions sampling, RandomStream random, DataType dataType) {
+        super(manager, inFeatures, outFeatures, rank, skills, random, dataType);
         addChild("task_router", new InputTaskRouter(manager, inFeatures, abstractTasks, options.pooling(),
-                options.normalisation(), dataType));
-        addChild("skill_router", new SkillAllocation(manager, abstractTasks, skills, sampling, dataType));
+                options.normalisation(), random, dataType));
+        addChild("skill_router", new SkillAllocation(manager, abstractTasks, skills, sampling, random, dataType));
     }
 
     /** Returns the task router. */

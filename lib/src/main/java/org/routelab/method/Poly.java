@@ -48,7 +48,7 @@ public final class Poly {
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
             return new Mhr(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(), 1,
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override

@@ -10,6 +10,7 @@ import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
+import org.routelab.nn.RandomStream;
 
 /**
  * TLoRA: LoRA whose factors are entangled tensors of tensor rank {@code R} and order {@code N}. Leaves
@@ -67,7 +68,7 @@ public final class TLora extends Adapter {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(), site.dataType());
+            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(), site.random(), site.dataType());
         }
 
         @Override
@@ -96,7 +97,7 @@ public final class TLora extends Adapter {
     private final int rank;
 
     /**
-     * Creates a TLoRA adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TLoRA adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -104,17 +105,18 @@ public final class TLora extends Adapter {
      * @param rank the LoRA rank {@code r}
      * @param tensorRank the tensor rank {@code R}
      * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TLora(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
         addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.nn.Scalars;
 import org.routelab.routing.RankOneRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * T-REX: a mixture of rank-one experts. {@code A [d_in, I]} holds I rank-one down projections
@@ -109,7 +110,7 @@ public final class TRex extends Adapter {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new TRex(site.manager(), site.inFeatures(), site.outFeatures(), o, site.dataType());
+            return new TRex(site.manager(), site.inFeatures(), site.outFeatures(), o, site.random(), site.dataType());
         }
 
         /** The intuition is a prior over the {@code I*J} cells per example; without it, the layer input only. */
@@ -135,17 +136,18 @@ public final class TRex extends Adapter {
         }
     }
     /**
-     * Creates a T-REX adapter for one projection; {@code A} comes from the engine's seeded generator.
+     * Creates a T-REX adapter for one projection; {@code A} comes from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
      * @param outFeatures the projection's output size
      * @param options I, J, the prior scale and the ablations
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
-    public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, DataType dataType) {
+    public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random, DataType dataType) {
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", manager.randomUniform(-bound, bound, new Shape(inFeatures, options.down()), dataType));
+        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, options.down()), dataType));
         addParameter("lora_b", manager.zeros(new Shape(options.up(), outFeatures), dataType));
         addParameter("w_beta", manager.zeros(new Shape(1), dataType));
         addChild("router", new RankOneRouter(manager, inFeatures, options.down(), options.up(), options.priorScale(),

@@ -13,6 +13,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.routing.UniformRouter;
+import org.routelab.nn.RandomStream;
 
 /**
  * TensorPoly-I: TLoRA's R tensor-rank components are the experts. Each component
@@ -49,7 +50,7 @@ public final class TensorPolyI extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, TLora.Options o) {
             return new TensorPolyI(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override
@@ -80,7 +81,7 @@ public final class TensorPolyI extends RoutedAdapter {
     private final int order;
 
     /**
-     * Creates a TensorPoly-I adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TensorPoly-I adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -90,10 +91,11 @@ public final class TensorPolyI extends RoutedAdapter {
      * @param order the tensor order {@code N}
      * @param router the router over the ranks ({@code 1 x R})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TensorPolyI(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
         super(1, tensorRank, router, ownsRouter);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
@@ -101,9 +103,9 @@ public final class TensorPolyI extends RoutedAdapter {
         this.tensorRank = tensorRank;
         this.order = order;
         addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
@@ -131,7 +133,7 @@ public final class TensorPolyI extends RoutedAdapter {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
         TensorPolyI copy = new TensorPolyI(manager, inFeatures, outFeatures, rank, tensorRank, order,
-                new UniformRouter(1, tensorRank, type), true, type);
+                new UniformRouter(1, tensorRank, type), true, RandomStream.of(0), type); // leaves copied below
         try (NDManager tmp = manager.newSubManager()) {
             copy.parameter("leaves_a").set(StepScope.view(parameter("leaves_a"), tmp).duplicate().stopGradient());
             copy.parameter("leaves_b").set(StepScope.view(parameter("leaves_b"), tmp).duplicate().stopGradient());

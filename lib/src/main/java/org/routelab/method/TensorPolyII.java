@@ -12,6 +12,7 @@ import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
+import org.routelab.nn.RandomStream;
 
 /**
  * TensorPoly-II: routing over tensor rank and order. The router gives, per example, weights
@@ -52,7 +53,7 @@ public final class TensorPolyII extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, TLora.Options o) {
             return new TensorPolyII(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
-                    site.router(), site.ownsRouter(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType());
         }
 
         @Override
@@ -83,7 +84,7 @@ public final class TensorPolyII extends RoutedAdapter {
     private final int order;
 
     /**
-     * Creates a TensorPoly-II adapter for one projection; the leaves come from the engine's seeded generator.
+     * Creates a TensorPoly-II adapter for one projection; the leaves come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -93,10 +94,11 @@ public final class TensorPolyII extends RoutedAdapter {
      * @param order the tensor order {@code N} (routing groups)
      * @param router the router ({@code N x R})
      * @param ownsRouter whether this adapter registers the router
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public TensorPolyII(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
         super(order, tensorRank, router, ownsRouter);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
@@ -104,9 +106,9 @@ public final class TensorPolyII extends RoutedAdapter {
         this.tensorRank = tensorRank;
         this.order = order;
         addParameter("leaves_a",
-                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         addParameter("leaves_b",
-                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, dataType));
+                EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
@@ -134,7 +136,8 @@ public final class TensorPolyII extends RoutedAdapter {
     public TLora averaged() {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
-        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, type);
+        // Its leaves are set to the rank averages below; the draw only fills them first.
+        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, RandomStream.of(0), type);
         try (NDManager tmp = manager.newSubManager()) {
             tlora.parameter("leaves_a").set(
                     StepScope.view(parameter("leaves_a"), tmp).mean(new int[] {1}, true).stopGradient());

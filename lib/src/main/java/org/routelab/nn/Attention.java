@@ -80,7 +80,7 @@ public final class Attention {
             probs = probs.toType(dtype, false);
         }
         if (ctx.training() && dropout > 0) {
-            probs = ai.djl.nn.norm.Dropout.dropout(probs, dropout, true).singletonOrThrow();
+            probs = ctx.random().dropout(probs, dropout);
         }
         return probs.matMul(v);
     }

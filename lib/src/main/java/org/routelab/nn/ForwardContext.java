@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -25,8 +26,7 @@ import java.util.function.Supplier;
  * describe no pass: they remember nothing and accept no auxiliary loss.
  */
 public final class ForwardContext {
-    private static final ForwardContext EVAL = new ForwardContext(false, null, null, true, null, null, null);
-    private static final ForwardContext TRAIN = new ForwardContext(true, null, null, true, null, null, null);
+    private static final ForwardContext EVAL = new ForwardContext(false, null, null, true, null, null, null, null);
 
     private final boolean training;
     private final long[] taskIds;
@@ -35,6 +35,8 @@ public final class ForwardContext {
     private final SequenceMask sequence;
     private final SequenceMask memory;
     private final Pass pass;
+    /** The pass's random draws (dropout, stochastic routing); null in evaluation. */
+    private final RandomStream random;
 
     /** The state of one forward pass, shared by every view of its context. */
     private static final class Pass {
@@ -43,7 +45,7 @@ public final class ForwardContext {
     }
 
     private ForwardContext(boolean training, long[] taskIds, NDArray priors, boolean adapters, SequenceMask sequence,
-            SequenceMask memory, Pass pass) {
+            SequenceMask memory, Pass pass, RandomStream random) {
         this.training = training;
         this.taskIds = taskIds;
         this.priors = priors;
@@ -51,6 +53,7 @@ public final class ForwardContext {
         this.sequence = sequence;
         this.memory = memory;
         this.pass = pass;
+        this.random = random;
     }
 
     /** Returns the context of an evaluation pass: no dropout, deterministic routing. */
@@ -58,9 +61,38 @@ public final class ForwardContext {
         return EVAL;
     }
 
-    /** Returns the context of a training pass: dropout active, stochastic routing. */
+    /**
+     * Returns the context of a training pass whose dropout and stochastic routing draw from {@code random}
+     * (a training loop passes each step's own stream).
+     *
+     * @param random the pass's random stream
+     * @return the context
+     */
+    public static ForwardContext train(RandomStream random) {
+        return new ForwardContext(true, null, null, true, null, null, null, Objects.requireNonNull(random, "random"));
+    }
+
+    /**
+     * Returns the context of a training pass drawing from a fresh stream of seed 0 (for tests and
+     * benchmarks; training loops use {@link #train(RandomStream)} with each step's stream).
+     *
+     * @return the context
+     */
     public static ForwardContext train() {
-        return TRAIN;
+        return train(RandomStream.of(0));
+    }
+
+    /**
+     * Returns the random stream of a training pass.
+     *
+     * @return the stream
+     * @throws IllegalStateException in an evaluation pass, which draws nothing
+     */
+    public RandomStream random() {
+        if (random == null) {
+            throw new IllegalStateException("an evaluation pass draws no random numbers");
+        }
+        return random;
     }
 
     /**
@@ -71,7 +103,7 @@ public final class ForwardContext {
      * @return a new context with this one's training flag, task ids and priors
      */
     public ForwardContext newPass() {
-        return new ForwardContext(training, taskIds, priors, adapters, null, null, new Pass());
+        return new ForwardContext(training, taskIds, priors, adapters, null, null, new Pass(), random);
     }
 
     /**
@@ -90,7 +122,7 @@ public final class ForwardContext {
                 throw new IllegalArgumentException("task id of example " + i + " is negative: " + ids[i]);
             }
         }
-        return new ForwardContext(training, ids.clone(), priors, adapters, null, null, new Pass());
+        return new ForwardContext(training, ids.clone(), priors, adapters, null, null, new Pass(), random);
     }
 
     /**
@@ -105,7 +137,7 @@ public final class ForwardContext {
         if (perExample.getShape().dimension() != 2) {
             throw new IllegalArgumentException("priors must be [batch, K], got " + perExample.getShape());
         }
-        return new ForwardContext(training, taskIds, perExample, adapters, null, null, new Pass());
+        return new ForwardContext(training, taskIds, perExample, adapters, null, null, new Pass(), random);
     }
 
     /**
@@ -116,7 +148,7 @@ public final class ForwardContext {
      * @return the view
      */
     public ForwardContext withoutAdapters() {
-        return new ForwardContext(training, taskIds, priors, false, sequence, memory, pass);
+        return new ForwardContext(training, taskIds, priors, false, sequence, memory, pass, random);
     }
 
     /**
@@ -128,7 +160,7 @@ public final class ForwardContext {
      * @return the view
      */
     public ForwardContext withSequence(SequenceMask tokens, SequenceMask attended) {
-        return new ForwardContext(training, taskIds, priors, adapters, tokens, attended, pass);
+        return new ForwardContext(training, taskIds, priors, adapters, tokens, attended, pass, random);
     }
 
     /**
@@ -138,7 +170,7 @@ public final class ForwardContext {
      * @return the view
      */
     public ForwardContext attendedSequence() {
-        return new ForwardContext(training, taskIds, priors, adapters, memory, null, pass);
+        return new ForwardContext(training, taskIds, priors, adapters, memory, null, pass, random);
     }
 
     /** Returns whether this pass trains. */

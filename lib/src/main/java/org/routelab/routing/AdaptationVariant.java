@@ -12,6 +12,7 @@ import org.routelab.adapter.AdaptedLinear;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.AdapterInjector;
 import org.routelab.nn.Module;
+import org.routelab.nn.RandomStream;
 
 /**
  * How a multi-task-trained routed model is adapted to new tasks (few-shot), as in the MHR and
@@ -52,9 +53,10 @@ public enum AdaptationVariant {
      *
      * @param model the model with injected adapters
      * @param newTasks how many new tasks the fresh routers know (ignored by {@link #AVERAGE})
+     * @param random the stream fresh routers draw their initial logits from
      * @throws IllegalStateException if the model has no routed adapter where the variant needs one
      */
-    public void apply(Module model, int newTasks) {
+    public void apply(Module model, int newTasks, RandomStream random) {
         Map<String, AdaptedLinear> layers = AdapterInjector.adaptedLayers(model);
         if (layers.isEmpty()) {
             throw new IllegalStateException("the model has no adapters; inject a method first");
@@ -72,7 +74,7 @@ public enum AdaptationVariant {
         if (this == AVERAGE) {
             average(model, layers);
         } else if (routed) {
-            freshRouters(layers, newTasks);
+            freshRouters(layers, newTasks, random);
         }
         model.setTrainable(false);
         for (AdaptedLinear l : AdapterInjector.adaptedLayers(model).values()) {
@@ -94,7 +96,7 @@ public enum AdaptationVariant {
                 .toList();
     }
 
-    private static void freshRouters(Map<String, AdaptedLinear> layers, int newTasks) {
+    private static void freshRouters(Map<String, AdaptedLinear> layers, int newTasks, RandomStream random) {
         Map<Router, Router> replacements = new IdentityHashMap<>();
         RouterBank bank = new RouterBank();
         for (AdaptedLinear l : layers.values()) {
@@ -105,7 +107,7 @@ public enum AdaptationVariant {
                             + ") learn no task allocation; adapt them with -mu");
                 }
                 Router fresh = replacements.computeIfAbsent(old, o -> new TaskRouter(bank, ra.manager(), newTasks,
-                        o.groups(), o.experts(), ((TaskRouter) o).options(), o.dataType()));
+                        o.groups(), o.experts(), ((TaskRouter) o).options(), random, o.dataType()));
                 ra.useRouter(fresh, ra.ownsRouter());
             }
         }

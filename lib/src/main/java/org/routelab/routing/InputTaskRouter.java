@@ -11,6 +11,7 @@ import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.SequenceMask;
+import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE's task router: infers, from the layer input alone, how much each of T abstract tasks
@@ -94,22 +95,23 @@ public final class InputTaskRouter extends InputRouter {
     private final Normalisation normalisation;
 
     /**
-     * Creates a task router with weights drawn from the engine's seeded generator.
+     * Creates a task router with weights drawn from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the layer input's size {@code d}
      * @param abstractTasks the number of abstract tasks {@code T}
      * @param pooling what the weights are computed from
      * @param normalisation how logits become weights
+     * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
     public InputTaskRouter(NDManager manager, int inFeatures, int abstractTasks, Pooling pooling,
-            Normalisation normalisation, DataType dataType) {
+            Normalisation normalisation, RandomStream random, DataType dataType) {
         this.pooling = pooling;
         this.normalisation = normalisation;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("weight", manager.randomUniform(-bound, bound, new Shape(abstractTasks, inFeatures), dataType));
-        addParameter("bias", manager.randomUniform(-bound, bound, new Shape(abstractTasks), dataType));
+        addParameter("weight", random.uniform(manager, -bound, bound, new Shape(abstractTasks, inFeatures), dataType));
+        addParameter("bias", random.uniform(manager, -bound, bound, new Shape(abstractTasks), dataType));
     }
 
     /**

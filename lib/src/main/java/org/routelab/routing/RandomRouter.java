@@ -30,7 +30,7 @@ public final class RandomRouter extends Router {
             return scope.full(new Shape(1, groups(), experts()), 1f / experts(), dataType());
         }
         Shape shape = new Shape(batchSize, groups(), experts());
-        NDArray on = scope.randomUniform(0f, 1f, shape, dataType())
+        NDArray on = ctx.random().uniform(scope, 0f, 1f, shape, dataType())
                 .lt(scope.create(0.5f).toType(dataType(), false)).toType(dataType(), false);
         NDArray empty = on.sum(new int[] {2}, true).eq(scope.zeros(new Shape(1), dataType())).toType(dataType(), false);
         return normalise(on.add(empty));

@@ -74,7 +74,7 @@ public final class RouterBank {
         NDArray stacked = NDArrays.stack(all);
         stacked.attach(scope);
         NDArray logits = scope.create(oneHot, new Shape(rows, numTasks)).toType(type, false).matMul(stacked);
-        NDArray w = options.allocations(logits, ctx.training())
+        NDArray w = options.allocations(logits, ctx)
                 .reshape(routers.size(), rows, first.groups(), first.experts());
         return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
 
 /**
@@ -46,18 +47,18 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
      * the configured relaxed-Bernoulli sample in training, with independent noise per element.
      *
      * @param logits the logits, an activation of the step scope (any shape)
-     * @param training whether the pass trains
+     * @param ctx the pass: whether it trains, and its random stream for the noise
      * @return allocations in {@code [0, 1]}, same shape
      */
-    public NDArray allocations(NDArray logits, boolean training) {
-        if (!training) {
+    public NDArray allocations(NDArray logits, ForwardContext ctx) {
+        if (!ctx.training()) {
             return Activation.sigmoid(logits);
         }
         NDManager scope = logits.getManager();
         DataType type = logits.getDataType();
         NDArray l = logits;
         if (sampling == Sampling.GUMBEL_SIGMOID) {
-            NDArray u = scope.randomUniform(NOISE_EPS, 1f - NOISE_EPS, l.getShape(), type);
+            NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, l.getShape(), type);
             l = l.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
         }
         if (temperature != 1f) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE's skill router: a learned allocation of S skills to each of T abstract tasks, logits
@@ -19,19 +20,20 @@ public final class SkillAllocation extends Router {
     private final RouterOptions options;
 
     /**
-     * Creates an allocation with logits drawn from the engine's seeded generator.
+     * Creates an allocation with logits drawn from {@code random}.
      *
      * @param manager owns the logits
      * @param abstractTasks the abstract tasks {@code T} (the router's groups)
      * @param skills the skills {@code S} (experts per group)
      * @param options training-time sampling
+     * @param random the stream the initial values are drawn from
      * @param dataType the logits' data type
      */
     public SkillAllocation(NDManager manager, int abstractTasks, int skills, RouterOptions options,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         super(abstractTasks, skills, dataType);
         this.options = options;
-        addParameter("module_logits", manager.randomUniform(
+        addParameter("module_logits", random.uniform(manager, 
                 -TaskRouter.INIT_BOUND, TaskRouter.INIT_BOUND, new Shape(abstractTasks, skills), dataType));
     }
 
@@ -42,6 +44,6 @@ public final class SkillAllocation extends Router {
         if (noisy) {
             logits = logits.broadcast(batchSize, groups(), experts());
         }
-        return normalise(options.allocations(logits, ctx.training()));
+        return normalise(options.allocations(logits, ctx));
     }
 }

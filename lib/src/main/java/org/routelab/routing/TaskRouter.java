@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 
 /**
  * Poly's learned task-to-expert allocation: logits {@code Z [T, groups * experts]} drawn from
@@ -26,22 +27,23 @@ public final class TaskRouter extends Router {
     private final int slot;
 
     /**
-     * Creates a router with fresh logits drawn from the engine's seeded generator, computed on its own.
+     * Creates a router with fresh logits drawn from {@code random}, computed on its own.
      *
      * @param manager owns the logits
      * @param numTasks the number of tasks {@code T}
      * @param groups independent groups
      * @param experts experts per group
      * @param options training-time sampling
+     * @param random the stream the initial values are drawn from
      * @param dataType the logits' data type
      */
     public TaskRouter(NDManager manager, int numTasks, int groups, int experts, RouterOptions options,
-            DataType dataType) {
-        this(new RouterBank(), manager, numTasks, groups, experts, options, dataType);
+            RandomStream random, DataType dataType) {
+        this(new RouterBank(), manager, numTasks, groups, experts, options, random, dataType);
     }
 
     /**
-     * Creates a router with fresh logits drawn from the engine's seeded generator, computed together
+     * Creates a router with fresh logits drawn from {@code random}, computed together
      * with the other routers of {@code bank}.
      *
      * @param bank the routers computed together (same tasks, shape and options)
@@ -50,17 +52,18 @@ public final class TaskRouter extends Router {
      * @param groups independent groups
      * @param experts experts per group
      * @param options training-time sampling
+     * @param random the stream the initial values are drawn from
      * @param dataType the logits' data type
      */
     public TaskRouter(RouterBank bank, NDManager manager, int numTasks, int groups, int experts,
-            RouterOptions options, DataType dataType) {
+            RouterOptions options, RandomStream random, DataType dataType) {
         super(groups, experts, dataType);
         if (numTasks < 1) {
             throw new IllegalArgumentException("a task router needs at least one task, got " + numTasks);
         }
         this.numTasks = numTasks;
         this.options = options;
-        addParameter("module_logits", manager.randomUniform(
+        addParameter("module_logits", random.uniform(manager, 
                 -INIT_BOUND, INIT_BOUND, new Shape(numTasks, (long) groups * experts), dataType));
         this.bank = bank;
         this.slot = bank.add(this);

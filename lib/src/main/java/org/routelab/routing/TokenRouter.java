@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.SequenceMask;
+import org.routelab.nn.RandomStream;
 
 /**
  * MoE-LoRA's router: a softmax over E experts for every token, {@code p(x) = softmax(x W^T)} with
@@ -28,17 +29,18 @@ public final class TokenRouter extends InputRouter {
     private final float loadBalancing;
 
     /**
-     * Creates a router with weights drawn from the engine's seeded generator.
+     * Creates a router with weights drawn from {@code random}.
      *
      * @param manager owns the weight
      * @param inFeatures the layer input's size {@code d_in}
      * @param experts the number of experts {@code E}
      * @param topK experts kept per token, or 0 to keep all (soft merge)
      * @param loadBalancing the load-balancing loss coefficient (0: no auxiliary loss)
+     * @param random the stream the initial values are drawn from
      * @param dataType the weight's data type
      */
     public TokenRouter(NDManager manager, int inFeatures, int experts, int topK, float loadBalancing,
-            DataType dataType) {
+            RandomStream random, DataType dataType) {
         if (topK < 0 || topK > experts) {
             throw new IllegalArgumentException("top-k must be between 0 (all experts) and the " + experts
                     + " experts, got " + topK);
@@ -46,7 +48,7 @@ public final class TokenRouter extends InputRouter {
         this.experts = experts;
         this.topK = topK;
         this.loadBalancing = loadBalancing;
-        addParameter("weight", manager.randomNormal(0f, INIT_STD, new Shape(experts, inFeatures), dataType));
+        addParameter("weight", random.normal(manager, 0f, INIT_STD, new Shape(experts, inFeatures), dataType));
     }
 
     /**

@@ -1,10 +1,10 @@
 package org.routelab.train;
 
+import org.routelab.nn.RandomStream;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +18,7 @@ import java.util.Map;
  * Runs training steps: forward and backward of an objective, global gradient clipping, the warm-up
  * and decay schedule, per-group learning rates, an optimiser update, and, with an output folder,
  * metrics and checkpoints. A run with an output folder that already holds a checkpoint resumes from
- * it; because every step reseeds the random streams from (seed, step) and objectives derive batches
+ * it; because every step draws from its own random stream of (seed, step) and objectives derive batches
  * from the step index, a resumed run ends with the same weights as an uninterrupted one. An
  * interrupted thread stops the run between steps, after writing a checkpoint.
  */
@@ -78,12 +78,11 @@ public final class Trainer {
                     throw new TrainingInterruptedException(step, saved);
                 }
                 long t0 = System.nanoTime();
-                Engine.getInstance().setRandomSeed(stepSeed(config.seed(), step));
                 float loss;
                 long tokens;
                 try (NDManager scope = manager.newSubManager()) {
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        TrainingObjective.StepLoss l = objective.loss(step, scope);
+                    try (StepGradients gc = new StepGradients()) {
+                        TrainingObjective.StepLoss l = objective.loss(step, scope, RandomStream.of(config.seed(), step));
                         loss = l.loss().getFloat();
                         tokens = l.tokens();
                         gc.backward(l.loss());
@@ -196,14 +195,6 @@ public final class Trainer {
             g.parameters().forEach((name, p) -> out.put(name, new ParameterGroupSlot(name, p, g.learningRate())));
         }
         return out;
-    }
-
-    /** Mixes the run seed and the step index into the seed of a step's random streams. */
-    static int stepSeed(int seed, int step) {
-        long z = seed * 0x9E3779B97F4A7C15L + step;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return (int) (z ^ (z >>> 31));
     }
 
     private record ParameterGroupSlot(String name, org.routelab.nn.Parameter parameter, float learningRate) {}

@@ -22,6 +22,7 @@ import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.testing.Sgd;
+import org.routelab.nn.RandomStream;
 
 class LoraTest {
     private static final float LR = 0.1f;
@@ -32,7 +33,7 @@ class LoraTest {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyT5.model(m, true, 1);
             long base = model.parameterCount();
-            List<String> paths = RANK_2.inject(model, DataType.FLOAT32);
+            List<String> paths = RANK_2.inject(model, RandomStream.of(0), DataType.FLOAT32);
             // encoder: 2 blocks x (q,k,v,o + wi_0,wi_1,wo); decoder: 2 blocks x (2 x 4 attention + 3 ffn)
             assertEquals(2 * 7 + 2 * 11, paths.size());
             assertTrue(paths.contains("decoder.block.1.layer.1.EncDecAttention.v"));
@@ -56,11 +57,11 @@ class LoraTest {
     void narrowPatternsSelectOnlyTheirLayers() {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyT5.model(m, false, 1);
-            List<String> paths = new LoraConfig(1, 1f, 0f, "SelfAttention", "q|v").inject(model, DataType.FLOAT32);
+            List<String> paths = new LoraConfig(1, 1f, 0f, "SelfAttention", "q|v").inject(model, RandomStream.of(0), DataType.FLOAT32);
             assertEquals(2 * 2 + 2 * 2, paths.size());
             assertTrue(paths.stream().allMatch(p -> p.contains("SelfAttention") && (p.endsWith(".q") || p.endsWith(".v"))));
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> new LoraConfig(1, 1f, 0f, "Nothing", "q").inject(TinyT5.model(m, false, 1), DataType.FLOAT32));
+                    () -> new LoraConfig(1, 1f, 0f, "Nothing", "q").inject(TinyT5.model(m, false, 1), RandomStream.of(0), DataType.FLOAT32));
             assertTrue(e.getMessage().contains("Nothing"), e.getMessage());
         }
     }
@@ -71,7 +72,7 @@ class LoraTest {
             T5Model model = TinyT5.model(m, true, 2);
             Seq2SeqBatch batch = TinyT5.batch(m);
             float[] before = TinyT5.values(model.logits(batch, ForwardContext.eval()));
-            RANK_2.inject(model, DataType.FLOAT32);
+            RANK_2.inject(model, RandomStream.of(0), DataType.FLOAT32);
             float[] after = TinyT5.values(model.logits(batch, ForwardContext.eval()));
             assertArrayEquals(before, after, 0f);
         }
@@ -81,7 +82,7 @@ class LoraTest {
     void gradientsReachExactlyTheLoraParameters() {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyT5.model(m, true, 3);
-            RANK_2.inject(model, DataType.FLOAT32);
+            RANK_2.inject(model, RandomStream.of(0), DataType.FLOAT32);
             randomiseB(model, m);
             try (NDManager step = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(model.loss(TinyT5.batch(step), ForwardContext.train()));
@@ -103,7 +104,7 @@ class LoraTest {
     void mergedAndUnmergedLoraAgree() {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyT5.model(m, false, 4);
-            RANK_2.inject(model, DataType.FLOAT32);
+            RANK_2.inject(model, RandomStream.of(0), DataType.FLOAT32);
             randomiseB(model, m);
             Seq2SeqBatch batch = TinyT5.batch(m);
             float[] unmerged = TinyT5.values(model.logits(batch, ForwardContext.eval()));
@@ -140,7 +141,7 @@ class LoraTest {
     void trainingStepsDoNotLeakArrays() {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyT5.model(m, true, 5);
-            RANK_2.inject(model, DataType.FLOAT32);
+            RANK_2.inject(model, RandomStream.of(0), DataType.FLOAT32);
             stepOnFreshBatch(model, m);
             int before = m.getManagedArrays().size();
             for (int i = 0; i < 3; i++) {
@@ -165,7 +166,7 @@ class LoraTest {
             T5Config config = TinyT5.config(true, 0.1);
             T5Model model = new T5Model(m, config, DataType.FLOAT32);
             model.initialize(seed);
-            new LoraConfig(4, 8f, 0.05f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(model, DataType.FLOAT32);
+            new LoraConfig(4, 8f, 0.05f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(model, RandomStream.of(0), DataType.FLOAT32);
             List<long[]> inputs = new ArrayList<>();
             List<long[]> targets = new ArrayList<>();
             java.util.Random rnd = new java.util.Random(seed);

@@ -13,6 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +94,42 @@ class ExperimentTest {
         ExperimentResult second = tiny("lora").build().run();
         assertEquals(first.multitaskLosses(), second.multitaskLosses());
         assertEquals(first.accuracyPerTask(), second.accuracyPerTask());
+    }
+
+    /**
+     * Two different experiments on two threads of one JVM each draw from their own random streams (the
+     * Gumbel noise of Poly's routers, T-REX's initialisation and k-means, shuffling, few-shot samples),
+     * so each gets, bit for bit, what it gets alone.
+     */
+    @Test
+    void twoExperimentsOnTwoThreadsMatchEachRunAlone() throws Exception {
+        Experiment poly = tiny("poly").seeds(0).build();
+        Experiment trex = tiny("trex").variant(AdaptationVariant.ROUTE_ONLY).seeds(1).build();
+        ExperimentResult polyAlone = poly.run();
+        ExperimentResult trexAlone = trex.run();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<ExperimentResult> polyTogether = threads.submit(() -> poly.run());
+            Future<ExperimentResult> trexTogether = threads.submit(() -> trex.run());
+            assertSameRun(polyAlone, polyTogether.get());
+            assertSameRun(trexAlone, trexTogether.get());
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static void assertSameRun(ExperimentResult alone, ExperimentResult together) {
+        assertEquals(alone.multitaskLosses(), together.multitaskLosses());
+        assertEquals(alone.accuracyPerTask(), together.accuracyPerTask());
+        for (int i = 0; i < alone.adaptation().size(); i++) {
+            assertEquals(alone.adaptation().get(i).losses(), together.adaptation().get(i).losses());
+        }
+        AdapterWeights a = alone.multitaskWeights();
+        AdapterWeights b = together.multitaskWeights();
+        assertEquals(a.names(), b.names());
+        for (String name : a.names()) {
+            assertArrayEquals(a.values(name), b.values(name), 0f, name);
+        }
     }
 
     @Test

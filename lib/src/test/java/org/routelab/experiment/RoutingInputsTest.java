@@ -23,6 +23,7 @@ import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 class RoutingInputsTest {
     @Test
@@ -31,12 +32,12 @@ class RoutingInputsTest {
             MethodConfig config = MethodConfig.defaults("trex");
             T5Model pristine = TinyT5.model(m, true, 1);
             T5Model model = TinyT5.model(m, true, 1);
-            config.inject(model, DataType.FLOAT32);
+            config.inject(model, RandomStream.of(0), DataType.FLOAT32);
             List<EncodedExample> training = examples(48, 0);
             RoutingInputs inputs = RoutingInputs.prepare(config.routing(), model, training, RoutingInputs.Encoder.BACKBONE);
             TaskBatch batch = TaskBatch.of(m, examples(5, 100), model);
 
-            ForwardContext ctx = inputs.context(batch, model, true);
+            ForwardContext ctx = inputs.context(batch, model, ForwardContext.train());
             assertTrue(ctx.training());
             assertFalse(ctx.hasTaskIds(), "T-REX reads no task ids");
             assertEquals(new Shape(5, 32), ctx.priors().getShape());
@@ -47,7 +48,7 @@ class RoutingInputsTest {
             for (Map.Entry<String, Parameter> e : model.trainableParameters().entrySet()) {
                 e.getValue().set(m.randomNormal(0f, 1f, e.getValue().shape(), DataType.FLOAT32));
             }
-                        assertArrayEquals(expected, inputs.context(batch, model, false).priors().toFloatArray(), 1e-6f);
+                        assertArrayEquals(expected, inputs.context(batch, model, ForwardContext.eval()).priors().toFloatArray(), 1e-6f);
         }
     }
 
@@ -57,11 +58,11 @@ class RoutingInputsTest {
             T5Model model = TinyT5.model(m, true, 2);
             TaskBatch batch = TaskBatch.of(m, examples(3, 0), model);
             ForwardContext poly = RoutingInputs.prepare(MethodConfig.defaults("poly").routing(), model, List.of(),
-                    RoutingInputs.Encoder.BACKBONE).context(batch, model, false);
+                    RoutingInputs.Encoder.BACKBONE).context(batch, model, ForwardContext.eval());
             assertArrayEquals(new long[] {0, 1, 2}, poly.taskIds());
             assertFalse(poly.hasPriors());
             ForwardContext moe = RoutingInputs.prepare(MethodConfig.defaults("moe-lora").routing(), model, List.of(),
-                    RoutingInputs.Encoder.BACKBONE).context(batch, model, true);
+                    RoutingInputs.Encoder.BACKBONE).context(batch, model, ForwardContext.train());
             assertFalse(moe.hasTaskIds() || moe.hasPriors());
             moe.addAuxiliaryLoss(m.ones(new Shape())); // a pass: auxiliary losses are collected
             assertEquals(1f, moe.plusAuxiliaryLosses(m.zeros(new Shape())).getFloat());

@@ -32,6 +32,7 @@ import org.routelab.nn.Module;
 import org.routelab.nn.Parameter;
 import org.routelab.routing.Granularity;
 import org.routelab.testing.Sgd;
+import org.routelab.nn.RandomStream;
 
 /** Adapters and every routed method on the decoder-only backbone, through the same injection as on T5. */
 class LlamaMethodsTest {
@@ -51,22 +52,22 @@ class LlamaMethodsTest {
     @Test
     void defaultTargetsFollowTheBackbone() {
         try (NDManager m = NDManager.newBaseManager()) {
-            List<String> llama = MethodConfig.defaults("lora").inject(TinyLlama.model(m, "qwen2", 1), DataType.FLOAT32);
+            List<String> llama = MethodConfig.defaults("lora").inject(TinyLlama.model(m, "qwen2", 1), RandomStream.of(0), DataType.FLOAT32);
             assertEquals(2 * 7, llama.size());
             assertTrue(llama.contains("model.layers.1.self_attn.k_proj"));
             assertTrue(llama.contains("model.layers.0.mlp.down_proj"));
             assertFalse(llama.stream().anyMatch(p -> p.contains("lm_head") || p.contains("embed")));
             // The same defaults on T5 keep the T5 names.
-            List<String> t5 = MethodConfig.defaults("lora").inject(TinyT5.model(m, true, 1), DataType.FLOAT32);
+            List<String> t5 = MethodConfig.defaults("lora").inject(TinyT5.model(m, true, 1), RandomStream.of(0), DataType.FLOAT32);
             assertEquals(2 * 7 + 2 * 11, t5.size());
             assertTrue(t5.contains("decoder.block.1.layer.1.EncDecAttention.v"));
             // Explicit targets win.
-            List<String> some = MethodConfig.defaults("lora").withTargets("self_attn", "q_proj|v_proj").inject(TinyLlama.model(m, "llama", 1), DataType.FLOAT32);
+            List<String> some = MethodConfig.defaults("lora").withTargets("self_attn", "q_proj|v_proj").inject(TinyLlama.model(m, "llama", 1), RandomStream.of(0), DataType.FLOAT32);
             assertEquals(List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
                     "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj"), some);
             Module bare = new Module() { };
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> MethodConfig.defaults("lora").inject(bare, DataType.FLOAT32));
+                    () -> MethodConfig.defaults("lora").inject(bare, RandomStream.of(0), DataType.FLOAT32));
             assertTrue(e.getMessage().contains("withTargets"), e.getMessage());
         }
     }
@@ -78,7 +79,7 @@ class LlamaMethodsTest {
             LlamaModel model = TinyLlama.model(m, type, 2);
             CausalBatch batch = TinyLlama.batch(m, model);
             float[] before = TinyLlama.values(model.logits(batch, ForwardContext.eval()));
-            LoraConfig.ofRank(2, model.defaultAdapterTargets()).inject(model, DataType.FLOAT32);
+            LoraConfig.ofRank(2, model.defaultAdapterTargets()).inject(model, RandomStream.of(0), DataType.FLOAT32);
             assertArrayEquals(before, TinyLlama.values(model.logits(batch, ForwardContext.eval())), 0f);
             // Biases stay with their projection under their checkpoint names, frozen.
             if (type.equals("qwen2")) {
@@ -113,7 +114,7 @@ class LlamaMethodsTest {
     void everyMethodInjectsAndTrainingLowersTheLoss(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaModel model = TinyLlama.model(m, "qwen2", 3);
-            List<String> adapted = TinyMethods.config(method).inject(model, DataType.FLOAT32);
+            List<String> adapted = TinyMethods.config(method).inject(model, RandomStream.of(0), DataType.FLOAT32);
             assertEquals(2 * 7, adapted.size());
             assertTrue(model.trainableParameterCount() > 0);
             float before = evalLoss(model, m, method);
@@ -152,7 +153,7 @@ class LlamaMethodsTest {
                     Granularity.BLOCK, 2, Granularity.STACK, 1, Granularity.MODEL, 1);
             for (Map.Entry<Granularity, Integer> e : routers.entrySet()) {
                 LlamaModel model = TinyLlama.model(m, "llama", 4);
-                TinyMethods.config("mhr").withGranularity(e.getKey()).inject(model, DataType.FLOAT32);
+                TinyMethods.config("mhr").withGranularity(e.getKey()).inject(model, RandomStream.of(0), DataType.FLOAT32);
                 long logits = model.namedParameters().keySet().stream().filter(n -> n.endsWith("module_logits")).count();
                 assertEquals(e.getValue().longValue(), logits, e.getKey().toString());
             }
@@ -164,7 +165,7 @@ class LlamaMethodsTest {
     void trainingStepsAndEvaluationDoNotLeakArrays(String method) {
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaModel model = TinyLlama.model(m, "mistral", 5);
-            TinyMethods.config(method).inject(model, DataType.FLOAT32);
+            TinyMethods.config(method).inject(model, RandomStream.of(0), DataType.FLOAT32);
             ForwardContext ctx = ForwardContext.train().withTaskIds(MIXED);
             try (NDManager step = m.newSubManager()) {
                 Sgd.step(model, step, batch(step, model, 4), ctx, 0.1f);
@@ -198,7 +199,7 @@ class LlamaMethodsTest {
                 int label = i % 3;
                 examples.add(new EncodedExample(new long[] {1, 5 + i, 11 + label}, choices.get(label), 0, choices, label));
             }
-            LoraConfig.ofRank(4, model.defaultAdapterTargets()).inject(model, DataType.FLOAT32);
+            LoraConfig.ofRank(4, model.defaultAdapterTargets()).inject(model, RandomStream.of(0), DataType.FLOAT32);
             List<long[]> inputs = examples.stream().map(EncodedExample::inputIds).toList();
             List<long[]> targets = examples.stream().map(EncodedExample::targetIds).toList();
             for (int s = 0; s < 40; s++) {

@@ -19,6 +19,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.SequenceMask;
 import org.routelab.routing.TokenRouter;
+import org.routelab.nn.RandomStream;
 
 class MoeLoraTest {
     @Test
@@ -46,7 +47,7 @@ class MoeLoraTest {
     void topKKeepsExactlyKExpertsPerTokenRenormalised() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(2);
-            TokenRouter router = new TokenRouter(m, 6, 5, 2, 0f, DataType.FLOAT32);
+            TokenRouter router = new TokenRouter(m, 6, 5, 2, 0f, RandomStream.of(0), DataType.FLOAT32);
             router.parameter("weight").set(m.randomNormal(0f, 1f, new Shape(5, 6), DataType.FLOAT32));
             NDArray x = m.randomNormal(new Shape(3, 4, 6));
             float[] p = router.probabilities(x).toFloatArray();
@@ -79,7 +80,7 @@ class MoeLoraTest {
     @Test
     void loadBalancingLossEqualsTheSwitchFormulaOverRealTokens() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TokenRouter router = new TokenRouter(m, 2, 2, 0, 0.5f, DataType.FLOAT32);
+            TokenRouter router = new TokenRouter(m, 2, 2, 0, 0.5f, RandomStream.of(0), DataType.FLOAT32);
             router.parameter("weight").set(m.create(new float[] {1, 0, 0, 1}, new Shape(2, 2)));
             float[][] tokens = {{2, 0}, {0, 1}, {0, 5}};
             NDArray x = m.create(new float[] {2, 0, 0, 1, 0, 5}, new Shape(1, 3, 2));
@@ -108,7 +109,7 @@ class MoeLoraTest {
     @Test
     void topKLoadBalancingCountsEveryKeptExpert() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TokenRouter router = new TokenRouter(m, 3, 3, 2, 0f, DataType.FLOAT32);
+            TokenRouter router = new TokenRouter(m, 3, 3, 2, 0f, RandomStream.of(0), DataType.FLOAT32);
             router.parameter("weight").set(m.create(new float[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, new Shape(3, 3)));
             float[] v = {3, 2, 0, 0, 1, 2};
             NDArray x = m.create(v, new Shape(1, 2, 3));

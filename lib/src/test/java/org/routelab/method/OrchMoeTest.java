@@ -27,6 +27,7 @@ import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.InputTaskRouter.Normalisation;
 import org.routelab.routing.InputTaskRouter.Pooling;
 import org.routelab.routing.RouterOptions;
+import org.routelab.nn.RandomStream;
 
 class OrchMoeTest {
     private static final int D = 6;
@@ -150,7 +151,7 @@ class OrchMoeTest {
     /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank 2, random up factors. */
     private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation) {
         Engine.getInstance().setRandomSeed(11);
-        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoe.Options(2, 3, 4, pooling, normalisation), RouterOptions.DEFAULT,
+        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoe.Options(2, 3, 4, pooling, normalisation), RouterOptions.DEFAULT, RandomStream.of(0),
                 DataType.FLOAT32);
         a.parameter("lora_b").set(m.randomNormal(new Shape(3, 2, 5)));
         a.skillRouter().parameter("module_logits").set(m.randomNormal(new Shape(4, 3)));

@@ -33,6 +33,7 @@ import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.testing.Sgd;
+import org.routelab.nn.RandomStream;
 
 /** Training routed methods: what each variant trains, memory across steps, reproducibility, sharing. */
 class RoutedTrainingTest {
@@ -46,11 +47,11 @@ class RoutedTrainingTest {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 1);
             TinyMethods.randomiseUpFactors(model, m);
             assertGradients(model, m, MIXED, name -> name.contains(".adapter."));
-            AdaptationVariant.FULL.apply(model, 1);
+            AdaptationVariant.FULL.apply(model, 1, RandomStream.of(0));
             assertGradients(model, m, new long[] {0, 0, 0, 0}, name -> name.contains(".adapter."));
-            AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+            AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0));
             assertGradients(model, m, new long[] {0, 0, 0, 0}, name -> name.endsWith(".router.module_logits"));
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0));
             assertFalse(model.namedParameters().keySet().stream().anyMatch(n -> n.contains("router")));
             assertGradients(model, m, new long[] {0, 0, 0, 0}, name -> name.contains(".adapter."));
         }
@@ -62,7 +63,7 @@ class RoutedTrainingTest {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = TinyMethods.model(m, TinyMethods.config(method), 2);
             step(model, m, MIXED);
-            AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+            AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0));
             Map<String, float[]> experts = snapshot(model, n -> n.contains(".adapter.") && !n.contains("router"));
             Map<String, float[]> routers = snapshot(model, n -> n.contains("router"));
             assertFalse(experts.isEmpty());
@@ -86,7 +87,7 @@ class RoutedTrainingTest {
             T5Model poly = TinyMethods.model(m, TinyMethods.config("poly"), 3);
             TinyMethods.randomiseUpFactors(poly, m);
             T5Model lora = TinyT5.model(m, true, 3);
-            new LoraConfig(2, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(lora, DataType.FLOAT32);
+            new LoraConfig(2, 1f, 0f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(lora, RandomStream.of(0), DataType.FLOAT32);
             Map<String, Parameter> target = lora.namedParameters();
             poly.namedParameters().forEach((name, p) -> {
                 if (name.contains(".lora_")) {
@@ -104,7 +105,7 @@ class RoutedTrainingTest {
                     target.get(name).set(m.create(mean, target.get(name).shape()));
                 }
             });
-            AdaptationVariant.AVERAGE.apply(poly, 1);
+            AdaptationVariant.AVERAGE.apply(poly, 1, RandomStream.of(0));
             assertTrue(AdapterInjector.adaptedLayers(poly).values().stream().allMatch(l -> l.adapter() instanceof Lora));
             assertEquals(lora.trainableParameterCount(), poly.trainableParameterCount());
             List<Float> polyLosses = new ArrayList<>();
@@ -139,7 +140,7 @@ class RoutedTrainingTest {
         }
     }
 
-    /** Router initialisation and Gumbel noise come from the engine's seeded generator (all routers share it). */
+    /** Router initialisation and Gumbel noise come from streams of the seed (all routers share them). */
     @Test
     void sameSeedGivesBitIdenticalRoutedTraining() {
         List<Float> a = train("mhr", 11, false);
@@ -155,9 +156,9 @@ class RoutedTrainingTest {
             T5Model model = TinyMethods.model(m, TinyMethods.config("mhr").withRandomRouting(true), 13);
             assertFalse(model.namedParameters().keySet().stream().anyMatch(n -> n.contains("router")),
                     "random routing has no routing parameters");
-            var e = assertThrows(IllegalStateException.class, () -> AdaptationVariant.ROUTE_ONLY.apply(model, 1));
+            var e = assertThrows(IllegalStateException.class, () -> AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0)));
             assertTrue(e.getMessage().contains("-mu"), e.getMessage());
-            AdaptationVariant.AVERAGE.apply(model, 1);
+            AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0));
             assertTrue(AdapterInjector.adaptedLayers(model).values().stream().allMatch(l -> l.adapter() instanceof Lora));
         }
     }
@@ -234,7 +235,8 @@ class RoutedTrainingTest {
             List<Float> losses = new ArrayList<>();
             for (int s = 0; s < 3; s++) {
                 try (NDManager step = m.newSubManager()) {
-                    ForwardContext ctx = random ? ForwardContext.train() : ForwardContext.train().withTaskIds(MIXED);
+                    ForwardContext pass = ForwardContext.train(RandomStream.of(seed, s));
+                    ForwardContext ctx = random ? pass : pass.withTaskIds(MIXED);
                     losses.add(Sgd.step(model, step, TinyMethods.batch(step, 4), ctx, 0.2f));
                 }
             }

@@ -19,6 +19,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RankOneRouter;
+import org.routelab.nn.RandomStream;
 
 class TRexTest {
     private static final int D_IN = 6;
@@ -51,7 +52,7 @@ class TRexTest {
     void aOneHotMixingEqualsASingleRankOneLora() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(3);
-            TRex trex = new TRex(m, D_IN, D_OUT, TRex.Options.DEFAULT, DataType.FLOAT32);
+            TRex trex = new TRex(m, D_IN, D_OUT, TRex.Options.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
             trex.parameter("lora_b").set(m.randomNormal(new Shape(8, D_OUT)));
             trex.router().parameter("weight").set(m.randomNormal(new Shape(32, D_IN)));
             trex.router().parameter("w_omega").set(m.create(new float[] {-10f})); // omega = sigmoid(-1000) = 0
@@ -65,7 +66,7 @@ class TRexTest {
             NDArray delta = trex.delta(x, ForwardContext.eval().withPriors(m.create(oneHot, new Shape(2, 32))));
 
             float beta = (float) (1 / (1 + Math.exp(-0.4)));
-            Lora lora = new Lora(m, D_IN, D_OUT, new LoraConfig(1, 1f, 0f, "", ""), DataType.FLOAT32);
+            Lora lora = new Lora(m, D_IN, D_OUT, new LoraConfig(1, 1f, 0f, "", ""), RandomStream.of(0), DataType.FLOAT32);
             lora.parameter("lora_a").set(trex.parameter("lora_a").array().get(":, " + i + ":" + (i + 1)).duplicate());
             lora.parameter("lora_b").set(trex.parameter("lora_b").array().get(j + ":" + (j + 1)).mul(beta));
             assertArrayEquals(TinyT5.values(lora.delta(x, ForwardContext.eval())), TinyT5.values(delta), 1e-5f);

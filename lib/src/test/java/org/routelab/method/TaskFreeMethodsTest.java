@@ -25,6 +25,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.testing.Sgd;
+import org.routelab.nn.RandomStream;
 
 /** What MoE-LoRA, OrchMoE and T-REX share: no task ids, training, adaptation variants, padding, checkpoints. */
 class TaskFreeMethodsTest {
@@ -39,13 +40,13 @@ class TaskFreeMethodsTest {
             TinyMethods.randomiseUpFactors(model, m);
             TinyMethods.assertGradients(model, m, 4, TinyMethods.taskFree(method, true, m, 4),
                     name -> name.contains(".adapter."));
-            AdaptationVariant.FULL.apply(model, 1);
+            AdaptationVariant.FULL.apply(model, 1, RandomStream.of(0));
             TinyMethods.assertGradients(model, m, 4, TinyMethods.taskFree(method, true, m, 4),
                     name -> name.contains(".adapter."));
-            AdaptationVariant.ROUTE_ONLY.apply(model, 1);
+            AdaptationVariant.ROUTE_ONLY.apply(model, 1, RandomStream.of(0));
             TinyMethods.assertGradients(model, m, 4, TinyMethods.taskFree(method, true, m, 4),
                     name -> name.contains(".adapter.") && name.contains("router"));
-            var e = assertThrows(IllegalStateException.class, () -> AdaptationVariant.AVERAGE.apply(model, 1));
+            var e = assertThrows(IllegalStateException.class, () -> AdaptationVariant.AVERAGE.apply(model, 1, RandomStream.of(0)));
             assertTrue(e.getMessage().contains("route by their input"), e.getMessage());
         }
     }

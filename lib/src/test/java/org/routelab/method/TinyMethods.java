@@ -21,6 +21,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 /** Tiny routed models and equal-length batches for the method tests. */
 final class TinyMethods {
@@ -59,15 +60,16 @@ final class TinyMethods {
     /** A tiny v1.1 model with the method injected; the seed fixes the base and the adapters. */
     static T5Model model(NDManager m, MethodConfig config, int seed) {
         T5Model model = TinyT5.model(m, true, seed);
-        config.inject(model, DataType.FLOAT32);
+        config.inject(model, RandomStream.of(seed), DataType.FLOAT32);
         return model;
     }
 
     /** Gives zero-initialised up-projections random values, so that every parameter has a gradient. */
     static void randomiseUpFactors(T5Model model, NDManager m) {
+        RandomStream random = RandomStream.of(1);
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             if (e.getKey().endsWith("lora_b")) {
-                e.getValue().set(m.randomNormal(0f, 0.3f, e.getValue().shape(), DataType.FLOAT32));
+                e.getValue().set(random.normal(m, 0f, 0.3f, e.getValue().shape(), DataType.FLOAT32));
             }
         }
     }

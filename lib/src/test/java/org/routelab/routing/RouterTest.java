@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 
 class RouterTest {
     private static final long[] MIXED = {0, 2, 1, 2};
@@ -27,7 +28,7 @@ class RouterTest {
                     new RouterOptions(RouterOptions.Sampling.SIGMOID, 0.5f, false),
                     new RouterOptions(RouterOptions.Sampling.GUMBEL_SIGMOID, 2f, false));
             for (RouterOptions o : options) {
-                TaskRouter r = new TaskRouter(m, 3, 4, 5, o, DataType.FLOAT32);
+                TaskRouter r = new TaskRouter(m, 3, 4, 5, o, RandomStream.of(0), DataType.FLOAT32);
                 for (ForwardContext ctx : List.of(ForwardContext.train(), ForwardContext.eval())) {
                     assertGroupsSumToOne(r.weights(ctx.withTaskIds(MIXED), m, 4), 4, 4, 5);
                     assertGroupsSumToOne(r.weights(ctx.withTaskIds(1, 1, 1, 1), m, 4), 1, 4, 5);
@@ -44,7 +45,7 @@ class RouterTest {
     @Test
     void straightThroughAllocationsAreBinaryBeforeNormalisation() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TaskRouter r = new TaskRouter(m, 3, 1, 6, new RouterOptions(RouterOptions.Sampling.GUMBEL_SIGMOID, 1f, true),
+            TaskRouter r = new TaskRouter(m, 3, 1, 6, new RouterOptions(RouterOptions.Sampling.GUMBEL_SIGMOID, 1f, true), RandomStream.of(0),
                     DataType.FLOAT32);
             float[] w = r.weights(ForwardContext.train().withTaskIds(MIXED), m, 4).toFloatArray();
             for (int row = 0; row < 4; row++) {
@@ -63,7 +64,7 @@ class RouterTest {
     @Test
     void evaluationUsesTheSigmoidOfEachExamplesTaskRow() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TaskRouter r = new TaskRouter(m, 3, 1, 2, RouterOptions.DEFAULT, DataType.FLOAT32);
+            TaskRouter r = new TaskRouter(m, 3, 1, 2, RouterOptions.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
             r.parameter("module_logits").set(m.create(new float[] {0, 0, 2, -2, 1, 3}, new Shape(3, 2)));
             float[] w = r.weights(ForwardContext.eval().withTaskIds(2, 1), m, 2).toFloatArray();
             double s1 = sigmoid(1);
@@ -78,11 +79,11 @@ class RouterTest {
     @Test
     void aPassSamplesEachRouterOnceAndANewPassSamplesAgain() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TaskRouter r = new TaskRouter(m, 3, 1, 4, RouterOptions.DEFAULT, DataType.FLOAT32);
-            ForwardContext pass = ForwardContext.train().withTaskIds(MIXED);
+            TaskRouter r = new TaskRouter(m, 3, 1, 4, RouterOptions.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
+            ForwardContext pass = ForwardContext.train(RandomStream.of(0)).withTaskIds(MIXED);
             NDArray first = r.weights(pass, m, 4);
             assertSame(first, r.weights(pass, m, 4));
-            NDArray next = r.weights(ForwardContext.train().withTaskIds(MIXED), m, 4);
+            NDArray next = r.weights(ForwardContext.train(RandomStream.of(1)).withTaskIds(MIXED), m, 4);
             assertNotEquals(java.util.Arrays.toString(first.toFloatArray()), java.util.Arrays.toString(next.toFloatArray()));
         }
     }
@@ -90,7 +91,7 @@ class RouterTest {
     @Test
     void badTaskIdsAndOptionsAreNamed() {
         try (NDManager m = NDManager.newBaseManager()) {
-            TaskRouter r = new TaskRouter(m, 3, 1, 2, RouterOptions.DEFAULT, DataType.FLOAT32);
+            TaskRouter r = new TaskRouter(m, 3, 1, 2, RouterOptions.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
             var e = assertThrows(IllegalArgumentException.class,
                     () -> r.weights(ForwardContext.eval().withTaskIds(0, 3), m, 2));
             assertTrue(e.getMessage().contains("task id 3"), e.getMessage());

@@ -85,7 +85,7 @@ class ToyMethodTest {
         public Adapter adapter(AdapterSite site, Options o) {
             LoraConfig config = new LoraConfig(o.rank(), o.scale() * o.rank(), 0f, LoraConfig.T5_MODULES,
                     LoraConfig.T5_LAYERS);
-            return new Lora(site.manager(), site.inFeatures(), site.outFeatures(), config, site.dataType());
+            return new Lora(site.manager(), site.inFeatures(), site.outFeatures(), config, site.random(), site.dataType());
         }
 
         @Override

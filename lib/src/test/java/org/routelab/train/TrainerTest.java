@@ -24,6 +24,7 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 class TrainerTest {
     @TempDir
@@ -113,11 +114,11 @@ class TrainerTest {
             TrainerConfig config = new TrainerConfig(6, TrainerConfig.OptimizerKind.ADAMW, 0.2, 1f, 0.01f, 2, 2, 5);
             Trainer trainer = new Trainer(config, List.of(new ParameterGroup("adapter", 1e-2f, model.trainableParameters())), out);
             TrainingObjective base = objective(model);
-            trainer.run((step, scope) -> {
+            trainer.run((step, scope, random) -> {
                 if (step == stopAt) {
                     Thread.currentThread().interrupt();
                 }
-                return base.loss(step, scope);
+                return base.loss(step, scope, random);
             }, Trainer.StepListener.NONE);
             Map<String, float[]> weights = new LinkedHashMap<>();
             model.trainableParameters().forEach((k, p) -> weights.put(k, p.array().toFloatArray()));
@@ -128,13 +129,13 @@ class TrainerTest {
     private static T5Model model(NDManager m) {
         T5Model model = new T5Model(m, TinyT5.config(true, 0.1), DataType.FLOAT32);
         model.initialize(9);
-        new LoraConfig(4, 8f, 0.05f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(model, DataType.FLOAT32);
+        new LoraConfig(4, 8f, 0.05f, LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS).inject(model, RandomStream.of(0), DataType.FLOAT32);
         return model;
     }
 
     /** Reverse four random symbols; the batch of a step depends on the step alone. */
     private static TrainingObjective objective(T5Model model) {
-        return (step, scope) -> {
+        return (step, scope, random) -> {
             Random rnd = new Random(step % 4);
             List<long[]> in = new ArrayList<>();
             List<long[]> out = new ArrayList<>();
@@ -153,7 +154,7 @@ class TrainerTest {
                 out.add(y);
             }
             return new TrainingObjective.StepLoss(
-                    model.loss(Seq2SeqBatch.of(scope, in, out, 0, 0), ForwardContext.train()), 40);
+                    model.loss(Seq2SeqBatch.of(scope, in, out, 0, 0), ForwardContext.train(random)), 40);
         };
     }
 

@@ -1,6 +1,5 @@
 package org.routelab.backbone.llama;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -26,6 +25,7 @@ import org.routelab.nn.KvCache;
 import org.routelab.nn.Linear;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.Pooling;
+import org.routelab.nn.RandomStream;
 
 /**
  * A decoder-only Llama-family language model ({@code LlamaForCausalLM}, {@code MistralForCausalLM},
@@ -115,7 +115,7 @@ public final class LlamaModel extends LanguageModel {
      */
     @Override
     public void initialize(int seed) {
-        Engine.getInstance().setRandomSeed(seed);
+        RandomStream random = RandomStream.of(seed);
         for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
             String name = e.getKey();
             Parameter p = e.getValue();
@@ -125,7 +125,7 @@ public final class LlamaModel extends LanguageModel {
             } else if (name.endsWith(".bias")) {
                 p.set(m.zeros(p.shape(), dataType));
             } else {
-                p.set(m.randomNormal(0f, config.initializerRange(), p.shape(), dataType));
+                p.set(random.normal(m, 0f, config.initializerRange(), p.shape(), dataType));
             }
         }
     }

@@ -1,6 +1,5 @@
 package org.routelab.backbone.t5;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -25,6 +24,7 @@ import org.routelab.nn.Linear;
 import org.routelab.nn.Pooling;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.Scalars;
+import org.routelab.nn.RandomStream;
 
 /**
  * A T5 encoder-decoder language model ({@code T5ForConditionalGeneration}) with Hugging Face
@@ -109,7 +109,7 @@ public final class T5Model extends LanguageModel {
      */
     @Override
     public void initialize(int seed) {
-        Engine.getInstance().setRandomSeed(seed);
+        RandomStream random = RandomStream.of(seed);
         float f = config.initializerFactor();
         double d = config.dModel();
         for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
@@ -135,7 +135,7 @@ public final class T5Model extends LanguageModel {
             } else {
                 throw new IllegalStateException("no initialisation rule for " + name);
             }
-            p.set(m.randomNormal(0f, (float) (f * std), p.shape(), dataType));
+            p.set(random.normal(m, 0f, (float) (f * std), p.shape(), dataType));
         }
     }
 

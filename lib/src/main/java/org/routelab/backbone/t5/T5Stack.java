@@ -83,6 +83,6 @@ public final class T5Stack extends Module {
         if (!ctx.training() || config.dropoutRate() == 0f) {
             return x;
         }
-        return ai.djl.nn.norm.Dropout.dropout(x, config.dropoutRate(), true).singletonOrThrow();
+        return ctx.random().dropout(x, config.dropoutRate());
     }
 }
