@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
  * {@code routelab bench sweep}: the same cells run three ways, each into a fresh store: a plain loop in
  * this JVM (no Spark, no cell processes), Spark {@code local[1]} and Spark {@code local[2]}. It prints cells
  * per hour of each and Spark's overhead per cell against the loop (starting Spark, a JVM per cell, the
- * store). The cells are the built-in default with LoRA, shortened, one per multi-task learning rate.
+ * store). The cells are the built-in default with LoRA, shortened, one per multi-task learning rate;
+ * every cell runs one PyTorch thread, in the loop as in Spark.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Cells per hour of a sweep in a plain loop, Spark local[1] and local[2], and Spark's overhead per cell.")
@@ -37,6 +38,9 @@ final class SweepBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // A sweep's cells run one PyTorch thread each; the loop does the same, before the engine loads.
+        System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "1"));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         Object[] rates = new Object[cells];
         for (int i = 0; i < cells; i++) {
             rates[i] = 0.01 + 0.005 * i;
@@ -47,12 +51,12 @@ final class SweepBenchmark implements Callable<Integer> {
         Path root = Files.createTempDirectory("routelab-bench-sweep-");
         // Untimed: pretrain or read the built-in backbone and load PyTorch once.
         List<Cell> grid = sweep.cells();
-        CellRunner.run(CellTask.of(grid.get(0), 0, new SweepStore(root.resolve("warmup")), 0), null);
+        CellRunner.run(CellTask.of(grid.get(0), 0, new SweepStore(root.resolve("warmup"))), null);
 
         long start = System.nanoTime();
         SweepStore loopStore = new SweepStore(root.resolve("loop"));
         for (Cell c : grid) {
-            CellRunner.run(CellTask.of(c, 0, loopStore, 0), null);
+            CellRunner.run(CellTask.of(c, 0, loopStore), null);
         }
         double loop = (System.nanoTime() - start) / 1e9;
         double one = timed(sweep.master("local[1]").store(root.resolve("local1")));

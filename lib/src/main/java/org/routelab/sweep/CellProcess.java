@@ -21,13 +21,14 @@ import org.routelab.notebook.RunInterruptedException;
 import org.routelab.util.ConfigBinding;
 
 /**
- * Runs a cell in a JVM of its own ({@link CellMain}), started by the Spark task that holds the cell. DJL
- * allows one gradient collector per JVM and PyTorch's random generator is per process, so cells that share
- * a JVM (Spark runs a JVM's tasks as threads) could neither train at once nor draw the same numbers as
- * they would alone; a process per cell gives both, and keeps a crash or an out-of-memory kill to its cell.
- * The child gets this JVM's options and class path, and its output goes to {@code logs/KEY.log} in the
- * store. A child that dies without a record is started again up to the cell's retries, then recorded as
- * failed with the end of its log.
+ * Runs a cell in a JVM of its own ({@link CellMain}), started by the Spark task that holds the cell. Spark
+ * runs an executor's tasks as threads of one JVM; a process per cell keeps a native crash or an
+ * out-of-memory kill to its cell, returns the cell's native memory when it ends, and gives every cell the
+ * same PyTorch thread count (one, unless the JVM options set {@code ai.djl.pytorch.num_threads}) however
+ * many cells run at once, since a kernel's summation order may depend on its threads: this is what makes
+ * {@code local[1]} and {@code local[2]} give the same bits. The child gets this JVM's options and class
+ * path, and its output goes to {@code logs/KEY.log} in the store. A child that dies without a record is
+ * started again up to the cell's retries, then recorded as failed with the end of its log.
  */
 final class CellProcess {
     private static final int LOG_TAIL_LINES = 5;
@@ -60,7 +61,7 @@ final class CellProcess {
     private static int runOnce(CellTask task, String device, Path log) {
         try {
             Files.createDirectories(log.getParent());
-            List<String> command = command(task.threads(), device);
+            List<String> command = command(device);
             Process child = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
             try (OutputStream in = child.getOutputStream()) {
@@ -81,7 +82,7 @@ final class CellProcess {
     }
 
     /** java, this JVM's options (less agents), PyTorch's threads, the class path, and the cell's main class. */
-    private static List<String> command(int threads, String device) {
+    private static List<String> command(String device) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         boolean threadsGiven = false;
@@ -92,8 +93,8 @@ final class CellProcess {
             threadsGiven |= arg.startsWith("-Dai.djl.pytorch.num_threads");
             command.add(arg);
         }
-        if (!threadsGiven && threads > 0) {
-            command.add("-Dai.djl.pytorch.num_threads=" + threads);
+        if (!threadsGiven) {
+            command.add("-Dai.djl.pytorch.num_threads=1");
             command.add("-Dai.djl.pytorch.num_interop_threads=1");
         }
         command.add("-cp");

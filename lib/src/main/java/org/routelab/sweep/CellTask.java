@@ -20,10 +20,8 @@ import org.routelab.util.ConfigBinding;
  * @param configJson the experiment config as JSON
  * @param retries extra attempts after a failure
  * @param store the store folder
- * @param threads PyTorch's intra-op threads in the cell's JVM (0: PyTorch's default, the cores)
  */
-public record CellTask(String key, String axesJson, Integer seed, String configJson, int retries, String store,
-        int threads)
+public record CellTask(String key, String axesJson, Integer seed, String configJson, int retries, String store)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -33,14 +31,12 @@ public record CellTask(String key, String axesJson, Integer seed, String configJ
      * @param cell the cell
      * @param retries extra attempts after a failure
      * @param store the store
-     * @param threads PyTorch's threads per cell (0: its default)
      * @return the task
      */
-    public static CellTask of(Cell cell, int retries, SweepStore store, int threads) {
+    public static CellTask of(Cell cell, int retries, SweepStore store) {
         try {
             return new CellTask(cell.key(), ConfigBinding.MAPPER.writeValueAsString(cell.axes()), cell.seed(),
-                    ConfigBinding.MAPPER.writeValueAsString(cell.config().toJson()), retries, store.folder().toString(),
-                    threads);
+                    ConfigBinding.MAPPER.writeValueAsString(cell.config().toJson()), retries, store.folder().toString());
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

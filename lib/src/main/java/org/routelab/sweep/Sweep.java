@@ -309,7 +309,7 @@ public final class Sweep {
         List<CellTask> missing = new ArrayList<>();
         for (Cell c : cells) {
             if (!s.read(c.key()).map(CellRecord::ok).orElse(false) && missing.stream().noneMatch(t -> t.key().equals(c.key()))) {
-                missing.add(CellTask.of(c, retries, s, threadsPerCell()));
+                missing.add(CellTask.of(c, retries, s));
             }
         }
         if (!missing.isEmpty()) {
@@ -322,16 +322,6 @@ public final class Sweep {
         SweepResult result = SweepResult.gather(this, cells, s);
         s.writeTable(result.table(), "results.csv");
         return result;
-    }
-
-    /** PyTorch threads per cell in embedded Spark: the cores shared by the cells at once; else PyTorch's default. */
-    private int threadsPerCell() {
-        String url = masterUrl();
-        java.util.regex.Matcher m = url == null ? null : java.util.regex.Pattern.compile("local\\[(\\d+)]").matcher(url);
-        if (m == null || !m.matches()) {
-            return 0;
-        }
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / Integer.parseInt(m.group(1)));
     }
 
     private static Path temporaryStore() {
