@@ -29,7 +29,7 @@ import org.routelab.util.ConfigException;
  *   "method": {"name": "lora", "granularity": "layer", "random_routing": false, "modules": null,
  *              "layers": null, "router": {"sampling": "GUMBEL_SIGMOID", "temperature": 1.0,
  *              "straight_through": false}, ...the method's options, e.g. "rank": 1},
- *   "multitask": {"steps": 100, "batch_size": 64, "lr": null, "routing_lr": 1.0, "checkpoint_every": 100,
+ *   "multitask": {"steps": 100, "batch_size": 64, "lr": null, "routing_lr": 0.3, "checkpoint_every": 100,
  *                 "snapshot_every": 0},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 10, "lr": null, "loss": "TFEW",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
