@@ -73,12 +73,23 @@ public final class AdaptedLinear extends Linear {
         merged = false;
     }
 
+    private static boolean allFinite(NDArray a) {
+        try (NDArray sum = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sum()) {
+            return Float.isFinite(sum.getFloat()) && !a.isNaN().any().getBoolean();
+        }
+    }
+
     private void apply(float sign) {
         if (!(adapter() instanceof MergeableAdapter)) {
             throw new UnsupportedOperationException(
                     adapter().getClass().getSimpleName() + " depends on its input and cannot be merged");
         }
         try (NDArray delta = ((MergeableAdapter) adapter()).deltaWeight()) {
+            if (sign > 0 && !allFinite(delta)) {
+                // Folding NaN or infinity into W0 would corrupt the frozen model for good.
+                throw new IllegalStateException("cannot merge the " + adapter().getClass().getSimpleName()
+                        + ": its weights hold NaN or infinity");
+            }
             NDArray w = weight().array();
             if (sign > 0) {
                 w.addi(delta.toType(w.getDataType(), false));

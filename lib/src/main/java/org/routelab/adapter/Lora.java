@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * LoRA: {@code delta = (alpha / r) * dropout(x) A B} with {@code A [d_in, r]} drawn
@@ -15,6 +16,11 @@ import org.routelab.nn.RandomStream;
  */
 public final class Lora extends Adapter implements MergeableAdapter {
     private final LoraConfig config;
+
+    /** The parameter {@code lora_a}, held for the forward pass. */
+    private final Parameter loraA;
+    /** The parameter {@code lora_b}, held for the forward pass. */
+    private final Parameter loraB;
 
     /**
      * Creates a LoRA adapter for one projection; {@code A} is drawn from {@code random}.
@@ -29,8 +35,8 @@ public final class Lora extends Adapter implements MergeableAdapter {
     public Lora(NDManager manager, int inFeatures, int outFeatures, LoraConfig config, RandomStream random, DataType dataType) {
         this.config = config;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, config.rank()), dataType));
-        addParameter("lora_b", manager.zeros(new Shape(config.rank(), outFeatures), dataType));
+        loraA = addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, config.rank()), dataType));
+        loraB = addParameter("lora_b", manager.zeros(new Shape(config.rank(), outFeatures), dataType));
     }
 
     /** Returns the scale {@code alpha / r}. */
@@ -44,14 +50,14 @@ public final class Lora extends Adapter implements MergeableAdapter {
         if (ctx.training() && config.dropout() > 0f) {
             in = ctx.random().dropout(x, config.dropout());
         }
-        return Scalars.mul(in.matMul(parameter("lora_a").array()).matMul(parameter("lora_b").array()), scaling());
+        return Scalars.mul(in.matMul(loraA.array()).matMul(loraB.array()), scaling());
     }
 
     @Override
     public NDArray deltaWeight() {
-        NDArray a = parameter("lora_a").array();
+        NDArray a = loraA.array();
         try (NDManager scope = a.getManager().newSubManager()) {
-            NDArray product = a.matMul(parameter("lora_b").array());
+            NDArray product = a.matMul(loraB.array());
             product.attach(scope);
             NDArray delta = product.transpose().mul(scaling());
             delta.attach(a.getManager());

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import java.util.List;
 import org.routelab.nn.Module;
 import org.routelab.nn.RandomStream;
+import org.routelab.backbone.AdapterTargets;
 
 /**
  * LoRA hyper-parameters and where to inject it.
@@ -16,9 +17,9 @@ import org.routelab.nn.RandomStream;
  */
 public record LoraConfig(int rank, float alpha, float dropout, String modules, String layers) {
     /** The T5 targets the papers adapt: every attention and feed-forward projection. */
-    public static final String T5_MODULES = "SelfAttention|EncDecAttention|DenseReluDense";
+    public static final String T5_MODULES = AdapterTargets.T5.modules();
     /** The projection names of {@link #T5_MODULES}. */
-    public static final String T5_LAYERS = "q|k|v|o|wi|wi_0|wi_1|wo";
+    public static final String T5_LAYERS = AdapterTargets.T5.layers();
 
     /** Validates the values. */
     public LoraConfig {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * E LoRA experts whose outputs are mixed with per-token or per-example weights:
@@ -20,6 +21,11 @@ public abstract class LoraMixture extends Adapter {
     private final int outFeatures;
     private final int rank;
     private final int experts;
+
+    /** The parameter {@code lora_a}, held for the forward pass. */
+    private final Parameter loraA;
+    /** The parameter {@code lora_b}, held for the forward pass. */
+    private final Parameter loraB;
 
     /**
      * Creates the experts; {@code A} comes from {@code random}.
@@ -39,8 +45,8 @@ public abstract class LoraMixture extends Adapter {
         this.rank = rank;
         this.experts = experts;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(experts, inFeatures, rank), dataType));
-        addParameter("lora_b", manager.zeros(new Shape(experts, rank, outFeatures), dataType));
+        loraA = addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(experts, inFeatures, rank), dataType));
+        loraB = addParameter("lora_b", manager.zeros(new Shape(experts, rank, outFeatures), dataType));
     }
 
     /** Returns the number of experts {@code E}. */
@@ -63,8 +69,8 @@ public abstract class LoraMixture extends Adapter {
     protected final NDArray mix(NDArray x, NDArray weights) {
         NDManager scope = x.getManager();
         Shape s = x.getShape();
-        NDArray a = StepScope.view(parameter("lora_a"), scope).transpose(1, 0, 2).reshape(inFeatures, (long) experts * rank);
-        NDArray b = StepScope.view(parameter("lora_b"), scope).reshape((long) experts * rank, outFeatures);
+        NDArray a = StepScope.view(loraA, scope).transpose(1, 0, 2).reshape(inFeatures, (long) experts * rank);
+        NDArray b = StepScope.view(loraB, scope).reshape((long) experts * rank, outFeatures);
         NDArray h = x.matMul(a).reshape(s.get(0), s.get(1), experts, rank).mul(weights.expandDims(3));
         return h.reshape(s.get(0), s.get(1), (long) experts * rank).matMul(b);
     }

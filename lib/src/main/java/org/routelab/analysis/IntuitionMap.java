@@ -1,23 +1,10 @@
 package org.routelab.analysis;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import java.nio.file.Path;
 import java.util.List;
-import org.routelab.backbone.LanguageModel;
-import org.routelab.backbone.TextTokenizer;
-import org.routelab.data.Batches;
-import org.routelab.data.EncodedExample;
-import org.routelab.data.ExampleEncoder;
-import org.routelab.data.TaskBatch;
-import org.routelab.data.TaskSuite;
-import org.routelab.experiment.RoutingInputs;
-import org.routelab.method.MethodConfig;
-import org.routelab.routing.IntuitionPrior;
 
 /**
  * T-REX's intuition seen from the tasks: the k-means clusters of the training examples' sentence
- * embeddings (fitted exactly as an experiment fits them, {@link RoutingInputs#intuition}), and for
+ * embeddings (fitted exactly as an experiment fits them; {@code RoutingInputs.intuitionMap} computes it), and for
  * every training task its examples' mean affinity to each cluster and how many of them fall nearest to
  * each. The T-REX paper's observation is that such semantic clusters do not follow the task groups.
  *
@@ -27,53 +14,42 @@ import org.routelab.routing.IntuitionPrior;
  * @param nearest {@code [tasks][k]}: how many of a task's examples have each centroid as their nearest
  */
 public record IntuitionMap(List<String> tasks, int clusters, double[][] meanPrior, int[][] nearest) {
-    private static final int BATCH = 64;
-
     /**
-     * Fits the intuition of T-REX with {@code config} on a suite's training examples, embedded by the
-     * frozen backbone, and maps the tasks onto it.
+     * Maps tasks onto the intuition's clusters from each training example's prior (its affinities to the
+     * {@code k} centroids, e.g. from {@code RoutingInputs.intuitionMap}).
      *
-     * @param backbone the backbone's folder
-     * @param suite the suite
-     * @param config a T-REX configuration (its {@code I*J} is the number of clusters)
+     * @param tasks the training tasks, in task-id order
+     * @param taskOfExample each example's task id
+     * @param priors {@code [examples * k]}, row by row
+     * @param k the number of clusters
      * @return the map
      */
-    public static IntuitionMap of(Path backbone, TaskSuite suite, MethodConfig config) {
-        try (NDManager manager = NDManager.newBaseManager(); TextTokenizer tokenizer = TextTokenizer.load(backbone)) {
-            LanguageModel model = LanguageModel.load(backbone, manager, DataType.FLOAT32);
-            List<EncodedExample> training = new ExampleEncoder(tokenizer).encodeTraining(suite);
-            RoutingInputs.Encoder encoder = RoutingInputs.Encoder.BACKBONE;
-            IntuitionPrior intuition = RoutingInputs.prepare(config.routing(), model, training, encoder).intuition();
-            int k = intuition.clusters();
-            int tasks = suite.numTrainingTasks();
-            double[][] mean = new double[tasks][k];
-            int[][] nearest = new int[tasks][k];
-            int[] count = new int[tasks];
-            for (List<EncodedExample> chunk : Batches.inOrder(training, BATCH)) {
-                try (NDManager step = manager.newSubManager()) {
-                    float[] prior = intuition.prior(encoder.embed(model, TaskBatch.of(step, chunk, model).inputs()))
-                            .toFloatArray();
-                    for (int i = 0; i < chunk.size(); i++) {
-                        int t = chunk.get(i).taskId();
-                        int best = 0;
-                        for (int c = 0; c < k; c++) {
-                            mean[t][c] += prior[i * k + c];
-                            if (prior[i * k + c] > prior[i * k + best]) {
-                                best = c;
-                            }
-                        }
-                        nearest[t][best]++;
-                        count[t]++;
-                    }
-                }
-            }
-            for (int t = 0; t < tasks; t++) {
-                for (int c = 0; c < k; c++) {
-                    mean[t][c] /= Math.max(1, count[t]);
-                }
-            }
-            return new IntuitionMap(suite.trainingNames(), k, mean, nearest);
+    public static IntuitionMap of(List<String> tasks, int[] taskOfExample, float[] priors, int k) {
+        if (priors.length != taskOfExample.length * k) {
+            throw new IllegalArgumentException("need " + k + " affinities per example, got " + priors.length
+                    + " for " + taskOfExample.length + " examples");
         }
+        double[][] mean = new double[tasks.size()][k];
+        int[][] nearest = new int[tasks.size()][k];
+        int[] count = new int[tasks.size()];
+        for (int i = 0; i < taskOfExample.length; i++) {
+            int t = taskOfExample[i];
+            int best = 0;
+            for (int c = 0; c < k; c++) {
+                mean[t][c] += priors[i * k + c];
+                if (priors[i * k + c] > priors[i * k + best]) {
+                    best = c;
+                }
+            }
+            nearest[t][best]++;
+            count[t]++;
+        }
+        for (int t = 0; t < tasks.size(); t++) {
+            for (int c = 0; c < k; c++) {
+                mean[t][c] /= Math.max(1, count[t]);
+            }
+        }
+        return new IntuitionMap(List.copyOf(tasks), k, mean, nearest);
     }
 
     /**

@@ -3,7 +3,7 @@ package org.routelab.analysis;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.routelab.experiment.AdapterWeights;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * The routing a trained model uses at evaluation, read from its trained parameters: for every learned

@@ -2,8 +2,7 @@ package org.routelab.analysis;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.routelab.experiment.AdapterWeights;
-import org.routelab.experiment.ExperimentResult;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * The path some trained parameters take during multi-task training, projected on its own first
@@ -18,37 +17,23 @@ public final class Trajectories {
     private Trajectories() {}
 
     /**
-     * Returns an experiment's path during multi-task training: its snapshots (the experiment must have
-     * asked for them with {@code snapshotEvery}) and its final weights, projected as {@link #principalPath}.
+     * Returns how much parameters wandered along a training path (e.g. an experiment's {@code
+     * multitaskPath()}: its snapshots, then its final weights): the length of the path divided by the
+     * straight distance from its start to its end (1 for a straight path; larger when the parameters went
+     * back and forth).
      *
-     * @param result the experiment's result
-     * @param suffix which parameters to follow, e.g. {@code ".router.weight"}
-     * @param components how many coordinates
-     * @return {@code [snapshots + 1][components]}
-     */
-    public static double[][] principalPath(ExperimentResult result, String suffix, int components) {
-        List<AdapterWeights> path = new ArrayList<>(result.multitaskSnapshots());
-        path.add(result.multitaskWeights());
-        return principalPath(path, suffix, components);
-    }
-
-    /**
-     * Returns how much an experiment's parameters wandered during multi-task training: the length of
-     * their path through its snapshots to the final weights, divided by the straight distance from the
-     * first snapshot to the end (1 for a straight path; larger when the parameters went back and forth).
-     *
-     * @param result the experiment's result, with snapshots
+     * @param snapshots the weights along the path, in order
      * @param suffix which parameters to follow, e.g. {@code ".router.weight"}
      * @return the ratio, at least 1 (NaN if the path does not move)
-     * @throws IllegalArgumentException if the result has no snapshots
+     * @throws IllegalArgumentException if the path has fewer than two points (no snapshots)
      */
-    public static double wandering(ExperimentResult result, String suffix) {
-        if (result.multitaskSnapshots().isEmpty()) {
-            throw new IllegalArgumentException(result.name() + " has no snapshots; run it with snapshotEvery");
+    public static double wandering(List<AdapterWeights> snapshots, String suffix) {
+        if (snapshots.size() < 2) {
+            throw new IllegalArgumentException("a path needs at least two points; run the experiment with snapshotEvery");
         }
-        int points = result.multitaskSnapshots().size() + 1;
+        int points = snapshots.size();
         // With as many components as points, the projection keeps every distance.
-        double[][] path = principalPath(result, suffix, points);
+        double[][] path = principalPath(snapshots, suffix, points);
         double length = 0;
         for (int i = 1; i < points; i++) {
             length += distance(path[i], path[i - 1]);

@@ -231,6 +231,32 @@ public final class ConfigJson {
     }
 
     /**
+     * Refuses a field that would change the computation in a way RouteLab does not implement, rather
+     * than ignoring it: present with a value other than {@code null}, {@code false}, an empty object
+     * or list, or {@code neutral} (e.g. 1 for a factor), it is an error naming the source, field and value.
+     *
+     * @param field the field name, e.g. {@code quantization_config}
+     * @param neutral a number that means "off" (e.g. 1.0 for {@code partial_rotary_factor}), or null
+     * @param meaning what the field does, for the message
+     * @throws ModelConfigException if the field is set
+     */
+    public void refuseIfSet(String field, Double neutral, String meaning) {
+        if (!has(field)) {
+            return;
+        }
+        JsonElement e = json.get(field);
+        boolean off = (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() && !e.getAsBoolean())
+                || (e.isJsonObject() && e.getAsJsonObject().size() == 0)
+                || (e.isJsonArray() && e.getAsJsonArray().size() == 0)
+                || (neutral != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()
+                        && e.getAsDouble() == neutral);
+        if (!off) {
+            throw new ModelConfigException(source + ": field '" + field + "' = " + e + " (" + meaning
+                    + ") changes the computation and is not supported by RouteLab");
+        }
+    }
+
+    /**
      * Signals an invalid value.
      *
      * @param field the field name

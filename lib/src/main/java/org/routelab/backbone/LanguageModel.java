@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Losses;

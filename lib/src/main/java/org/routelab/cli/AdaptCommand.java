@@ -20,6 +20,7 @@ final class AdaptCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunConfig run = options.read();
+        RunConfig.keepCopy(run);
         ExperimentResult result = run.experiment().adapt(run.output());
         System.out.println(ResultTables.perTask(result).print());
         System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),

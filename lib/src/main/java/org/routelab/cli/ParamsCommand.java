@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.analysis.ParameterAccount;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;

@@ -17,6 +17,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunConfig run = options.read();
+        RunConfig.keepCopy(run);
         List<Float> losses = run.experiment().train(run.output());
         System.out.println(losses.isEmpty() ? "no multi-task training configured (multitask.steps = 0)"
                 : "multi-task training: " + losses.size() + " steps, final loss " + losses.get(losses.size() - 1)

@@ -56,18 +56,10 @@ final class AdaptationPhase {
         for (Task task : suite.heldout()) {
             for (int seed : config.seeds()) {
                 try (NDManager scope = bench.manager.newSubManager()) {
-                    // Each task and seed draws its adapters and fresh routers from the seed's own stream.
-                    RandomStream init = RandomStream.of(seed);
-                    LanguageModel model = bench.freshAdapters(scope, init);
-                    multitask.loadInto(model);
-                    variant.apply(model, 1, init);
-                    trainedAdaptation = model.trainableParameterCount();
-                    FewShotSplit split = FewShotSampler.split(task, ad.shotsOf(task.name()), seed);
-                    List<EncodedExample> train = bench.encoder.encode(split.shots(), 0);
-                    List<EncodedExample> rest = bench.encoder.encode(split.rest(), 0);
-                    int held = ad.evaluateEvery() > 0 ? Math.min(ad.validationExamples(), rest.size() - 1) : 0;
-                    curves.add(adapt(bench, config, train, rest.subList(0, held), name, task.name(), seed));
-                    scores.add(task.name(), seed, bench.accuracy(rest.subList(held, rest.size()), scope));
+                    Adapted a = adaptOne(bench, config, multitask, variant, task, seed, name, scope);
+                    trainedAdaptation = a.trainable();
+                    curves.add(a.curve());
+                    scores.add(task.name(), seed, bench.accuracy(a.test(), scope));
                 } finally {
                     bench.removeAdapters();
                 }
@@ -76,6 +68,43 @@ final class AdaptationPhase {
         return new ExperimentResult(name, bench.method.describe(), scores, config.seeds(), multitask.trainableCount(),
                 trainedAdaptation, multitask.losses(), curves, (System.nanoTime() - start) / 1e9,
                 multitask.heapWeights(), multitask.snapshots());
+    }
+
+    /**
+     * A held-out task adapted with one seed: the bench's model with its adapters as adaptation left them,
+     * how many parameters trained, the curve, and the examples left to score.
+     */
+    record Adapted(LanguageModel model, long trainable, AdaptationCurve curve, List<EncodedExample> test) {}
+
+    /**
+     * Adapts fresh adapters (in {@code scope}) holding the multi-task outcome to one held-out task with one
+     * seed; deterministic in the seed. The caller removes the adapters from the bench when done.
+     *
+     * @param bench the experiment's backbone and routing inputs
+     * @param config the experiment
+     * @param multitask the multi-task outcome
+     * @param variant the adaptation variant
+     * @param task the held-out task
+     * @param seed the few-shot seed
+     * @param name the results' name (for progress)
+     * @param scope owns the adapters
+     * @return the adapted model and what scoring needs
+     */
+    static Adapted adaptOne(Workbench bench, ExperimentConfig config, Multitask multitask, AdaptationVariant variant,
+            Task task, int seed, String name, NDManager scope) {
+        AdaptationConfig ad = config.adaptation();
+        // Each task and seed draws its adapters and fresh routers from the seed's own stream.
+        RandomStream init = RandomStream.of(seed);
+        LanguageModel model = bench.freshAdapters(scope, init);
+        multitask.loadInto(model);
+        variant.apply(model, 1, init);
+        long trainable = model.trainableParameterCount();
+        FewShotSplit split = FewShotSampler.split(task, ad.shotsOf(task.name()), seed);
+        List<EncodedExample> train = bench.encoder.encode(split.shots(), 0);
+        List<EncodedExample> rest = bench.encoder.encode(split.rest(), 0);
+        int held = ad.evaluateEvery() > 0 ? Math.min(ad.validationExamples(), rest.size() - 1) : 0;
+        AdaptationCurve curve = adapt(bench, config, train, rest.subList(0, held), name, task.name(), seed);
+        return new Adapted(model, trainable, curve, rest.subList(held, rest.size()));
     }
 
     private static AdaptationCurve adapt(Workbench bench, ExperimentConfig config, List<EncodedExample> shots,

@@ -1,6 +1,9 @@
 package org.routelab.experiment;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -12,11 +15,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.routelab.analysis.AdapterWeights;
+import org.routelab.backbone.LanguageModel;
 import org.routelab.data.Example;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
+import org.routelab.interop.AdapterExport;
+import org.routelab.interop.ExportFormat;
+import org.routelab.interop.PeftAdapter;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
@@ -39,8 +47,12 @@ public final class Experiment {
     private final ExperimentConfig config;
     private final TaskSuite suite;
     private final RoutingInputs.Encoder intuitionEncoder;
+    /** The PEFT adapter of {@link ExperimentConfig#adapters}, standing in for multi-task training; or null. */
+    private final PeftAdapter imported;
 
     private Experiment(ExperimentConfig config, TaskSuite suite, RoutingInputs.Encoder intuitionEncoder) {
+        // The config's method is already the adapter's (ExperimentConfig binds it so).
+        this.imported = config.adapters() == null ? null : PeftAdapter.read(Path.of(config.adapters()));
         this.config = config;
         this.suite = suite;
         this.intuitionEncoder = intuitionEncoder;
@@ -105,7 +117,33 @@ public final class Experiment {
 
     /** The method's label, e.g. {@code poly} or {@code lora-fresh}. */
     private String label() {
+        if (imported != null) {
+            return "peft-" + config.method().method().name();
+        }
         return config.method().method().name() + (config.multitask().steps() == 0 ? "-fresh" : "");
+    }
+
+    /** Reads the backbone, with task routers as large as the imported adapter's or the suite's training tasks. */
+    private Workbench open() {
+        int tasks = imported != null ? Math.max(1, imported.taskNames().size()) : suite.numTrainingTasks();
+        return Workbench.open(config, suite, intuitionEncoder, tasks);
+    }
+
+    /** The multi-task outcome: the imported adapter's tensors, or multi-task training (or its saved outcome). */
+    private Multitask multitask(Workbench bench, Path runDir) {
+        if (imported != null) {
+            Map<String, NDArray> weights = imported.weights(bench.manager);
+            return new Multitask(weights, List.of(), weights.values().stream().mapToLong(NDArray::size).sum(), List.of());
+        }
+        return MultitaskPhase.run(bench, config, progressLabel(), runDir);
+    }
+
+    /** The finished multi-task outcome of a run folder (or the imported adapter's). */
+    private Multitask finished(Workbench bench, Path runDir) {
+        if (imported != null) {
+            return multitask(bench, null);
+        }
+        return config.multitask().steps() > 0 ? MultitaskPhase.read(runDir, bench.manager) : Multitask.NONE;
     }
 
     /**
@@ -144,8 +182,8 @@ public final class Experiment {
      */
     public ExperimentResult run(Path outputDir) {
         long start = System.nanoTime();
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = MultitaskPhase.run(bench, config, progressLabel(), outputDir);
+        try (Workbench bench = open()) {
+            Multitask multitask = multitask(bench, outputDir);
             AdaptationVariant v = config.adaptation().variant();
             ExperimentResult result = AdaptationPhase.run(bench, config, suite, multitask, v, name(v), start);
             if (outputDir != null) {
@@ -178,8 +216,8 @@ public final class Experiment {
             }
         }
         long start = System.nanoTime();
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = MultitaskPhase.run(bench, config, progressLabel(), null);
+        try (Workbench bench = open()) {
+            Multitask multitask = multitask(bench, null);
             long shared = System.nanoTime() - start;
             List<ExperimentResult> results = new ArrayList<>();
             for (AdaptationVariant v : variants) {
@@ -199,8 +237,8 @@ public final class Experiment {
      */
     public List<Float> train(Path outputDir) {
         Objects.requireNonNull(outputDir, "outputDir");
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            return MultitaskPhase.run(bench, config, progressLabel(), outputDir).losses();
+        try (Workbench bench = open()) {
+            return multitask(bench, outputDir).losses();
         }
     }
 
@@ -214,9 +252,8 @@ public final class Experiment {
      */
     public ExperimentResult adapt(Path outputDir) {
         long start = System.nanoTime();
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = config.multitask().steps() > 0 ? MultitaskPhase.read(outputDir, bench.manager)
-                    : Multitask.NONE;
+        try (Workbench bench = open()) {
+            Multitask multitask = finished(bench, outputDir);
             AdaptationVariant v = config.adaptation().variant();
             ExperimentResult result = AdaptationPhase.run(bench, config, suite, multitask, v, name(v), start);
             ResultFiles.write(outputDir, result);
@@ -238,8 +275,12 @@ public final class Experiment {
         if (examples <= 0) {
             throw new IllegalArgumentException("examples must be positive, got " + examples);
         }
-        try (Workbench bench = Workbench.open(config, suite, intuitionEncoder)) {
-            Multitask multitask = outputDir == null ? MultitaskPhase.run(bench, config, progressLabel(), null)
+        if (imported != null && !imported.taskNames().isEmpty() && imported.taskNames().size() != suite.numTrainingTasks()) {
+            throw new IllegalArgumentException("the imported adapter routes " + imported.taskNames().size()
+                    + " tasks, the suite has " + suite.numTrainingTasks() + " training tasks");
+        }
+        try (Workbench bench = open()) {
+            Multitask multitask = outputDir == null || imported != null ? multitask(bench, null)
                     : MultitaskPhase.read(outputDir, bench.manager);
             Map<String, Double> out = new LinkedHashMap<>();
             try (var scope = bench.manager.newSubManager()) {
@@ -255,6 +296,96 @@ public final class Experiment {
             }
             return out;
         }
+    }
+
+    /**
+     * Exports the multi-task adapters of a result of this experiment (e.g. in a notebook): PEFT's LORA
+     * or POLY layout, a merged Hugging Face model, or RouteLab's own layout (see {@link AdapterExport}).
+     *
+     * @param result a result of this experiment, holding its multi-task weights
+     * @param format the format
+     * @param mixture for Poly and MHR: a training task's name, or {@code mu} for the -mu average, to
+     *     export as a plain LoRA (needed for merging); null for the routed adapters
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalArgumentException if the result has no multi-task weights or they cannot be written so
+     */
+    public AdapterExport.Outcome export(ExperimentResult result, ExportFormat format, String mixture, Path out) {
+        AdapterWeights w = result.multitaskWeights();
+        if (w.isEmpty()) {
+            throw new IllegalArgumentException("result " + result.name() + " holds no multi-task adapters to export");
+        }
+        try (Workbench bench = open()) {
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            for (String n : w.names()) {
+                arrays.put(n, bench.manager.create(w.values(n), new Shape(w.shape(n))));
+            }
+            return export(bench, new Multitask(arrays, List.of(), 0, List.of()), format, mixture, out);
+        }
+    }
+
+    /**
+     * Exports the multi-task adapters a run folder holds ({@code multitask/}), as {@link
+     * #export(ExperimentResult, ExportFormat, String, Path)} does.
+     *
+     * @param runDir the run folder of this experiment
+     * @param format the format
+     * @param mixture a training task's name, {@code mu}, or null (see the other overload)
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalStateException if the folder holds no finished multi-task training
+     */
+    public AdapterExport.Outcome export(Path runDir, ExportFormat format, String mixture, Path out) {
+        try (Workbench bench = open()) {
+            Multitask trained = imported != null ? multitask(bench, null) : MultitaskPhase.read(runDir, bench.manager);
+            return export(bench, trained, format, mixture, out);
+        }
+    }
+
+    /**
+     * Exports the adapter one held-out task ends with after few-shot adaptation with one seed, as a run
+     * computes it (adaptation is deterministic in the seed, so it is redone here): Poly and MHR as the
+     * task's mixture, a plain LoRA; -mu and LoRA as the LoRA they are; other methods in RouteLab's layout.
+     *
+     * @param runDir the run folder holding finished multi-task training, or null to train in memory
+     * @param heldoutTask the held-out task's name
+     * @param seed the few-shot seed
+     * @param format the format
+     * @param out the folder to write
+     * @return what was written
+     * @throws IllegalArgumentException if there is no such held-out task
+     */
+    public AdapterExport.Outcome exportAdapted(Path runDir, String heldoutTask, int seed, ExportFormat format, Path out) {
+        Task task = suite.heldout().stream().filter(t -> t.name().equals(heldoutTask)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no held-out task '" + heldoutTask + "'; held-out tasks: "
+                        + suite.heldout().stream().map(Task::name).toList()));
+        AdaptationVariant v = config.adaptation().variant();
+        try (Workbench bench = open()) {
+            Multitask trained = runDir == null ? multitask(bench, null) : finished(bench, runDir);
+            try (NDManager scope = bench.manager.newSubManager()) {
+                AdaptationPhase.Adapted a = AdaptationPhase.adaptOne(bench, config, trained, v, task, seed, name(v), scope);
+                boolean skilled = config.method().routing().taskIds() && v != AdaptationVariant.AVERAGE;
+                return AdapterExport.write(a.model(), bench.method.describe(), config.method().method().name(),
+                        backboneFolder(), List.of(task.name()), format, skilled ? task.name() : null, out);
+            }
+        }
+    }
+
+    /** Writes a multi-task outcome through fresh adapters; the bench is closed right after (merging changes W0). */
+    private AdapterExport.Outcome export(Workbench bench, Multitask trained, ExportFormat format, String mixture,
+            Path out) {
+        try (NDManager scope = bench.manager.newSubManager()) {
+            LanguageModel model = bench.freshAdapters(scope, RandomStream.of(MultitaskPhase.SEED));
+            trained.loadInto(model);
+            List<String> tasks = !config.method().routing().taskIds() ? List.of()
+                    : imported != null ? imported.taskNames() : suite.training().stream().map(Task::name).toList();
+            return AdapterExport.write(model, bench.method.describe(), config.method().method().name(),
+                    backboneFolder(), tasks, format, mixture, out);
+        }
+    }
+
+    private Path backboneFolder() {
+        return config.backbone().equals(ExperimentConfig.BUILTIN) ? BuiltinBackbone.folder() : Path.of(config.backbone());
     }
 
     /** The per-task shots a data-scripts export records in its {@code suite.json} ({@code heldout[].k}). */
@@ -350,6 +481,19 @@ public final class Experiment {
          */
         public Builder method(String name) {
             return method(MethodConfig.defaults(name));
+        }
+
+        /**
+         * Starts from an adapter written by PEFT ({@code adapter_config.json} and {@code
+         * adapter_model.safetensors}, LORA or POLY) instead of multi-task training: the method, its sizes
+         * and its projections come from the adapter (replacing {@link #method}), and the same adaptation
+         * and evaluation follow. Use the adapter's base model as {@link #backbone}.
+         *
+         * @param peftFolder the adapter folder
+         * @return this builder
+         */
+        public Builder adapters(Path peftFolder) {
+            return set("adapters", peftFolder.toString());
         }
 
         /**

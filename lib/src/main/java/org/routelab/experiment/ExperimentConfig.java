@@ -3,7 +3,9 @@ package org.routelab.experiment;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
 import java.util.List;
+import org.routelab.interop.PeftAdapter;
 import org.routelab.method.MethodConfig;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
@@ -33,7 +35,9 @@ import org.routelab.util.ConfigException;
  *                 "snapshot_every": 0},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 10, "lr": null, "loss": "TFEW",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
- *                  "shots_per_task": {}}
+ *                  "shots_per_task": {}},
+ *   "adapters": null                     a PEFT adapter folder (LORA or POLY) standing in for multi-task
+ *                                        training; it gives the method (see Experiment.Builder.adapters)
  * }
  * }</pre>
  * A null learning rate is the method's ({@link org.routelab.method.Method#learningRates}).
@@ -49,10 +53,11 @@ import org.routelab.util.ConfigException;
  * @param method the method and its options (its number of training tasks comes from the suite)
  * @param multitask the multi-task phase
  * @param adaptation the few-shot phase
+ * @param adapters a PEFT adapter folder whose adapters replace multi-task training, or null
  */
 public record ExperimentConfig(String description, String name, String backbone, String suite, int suiteSeed,
         Split split, String device, List<Integer> seeds, MethodConfig method, MultitaskConfig multitask,
-        AdaptationConfig adaptation) {
+        AdaptationConfig adaptation, String adapters) {
     /** The backbone value of the built-in backbone. */
     public static final String BUILTIN = "builtin";
     /** The suite value of the built-in benchmark. */
@@ -64,7 +69,8 @@ public record ExperimentConfig(String description, String name, String backbone,
 
     /** The built-in default: LoRA on SkillComp and the built-in backbone, the default protocol. */
     public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, Split.TEST, AUTO,
-            List.of(0, 1024, 42), MethodConfig.defaults("lora"), MultitaskConfig.DEFAULT, AdaptationConfig.DEFAULT);
+            List.of(0, 1024, 42), MethodConfig.defaults("lora"), MultitaskConfig.DEFAULT, AdaptationConfig.DEFAULT,
+            null);
 
     /** Validates the values, naming the key of the first bad one. */
     public ExperimentConfig {
@@ -155,6 +161,11 @@ public record ExperimentConfig(String description, String name, String backbone,
             boolean same = name == null || name.asText().equalsIgnoreCase(method.method().name());
             m = MethodConfig.fromJson(same ? ConfigBinding.merge(methodBase, methodGiven, ConfigBinding.join(path,
                     "method")) : methodGiven, ConfigBinding.join(path, "method"));
+        }
+        JsonNode adapters = merged.get("adapters");
+        if (adapters != null && adapters.isTextual()) {
+            // An imported adapter decides the method: its kind, sizes and exact projections.
+            m = PeftAdapter.read(Path.of(adapters.asText())).methodConfig().withTasks(1);
         }
         merged.set("method", m.toJson());
         return ConfigBinding.convert(merged, ExperimentConfig.class, path);

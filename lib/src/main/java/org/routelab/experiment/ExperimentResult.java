@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.routelab.eval.SeedAggregate;
-import org.routelab.notebook.Charts;
+import org.routelab.notebook.DisplayParts;
 import org.routelab.notebook.NotebookRenderable;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * What an experiment measured: held-out accuracy per task and seed, the method's parameter counts
@@ -31,8 +32,6 @@ public record ExperimentResult(String name, String method, SeedAggregate scores,
         long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, List<AdaptationCurve> adaptation,
         double wallSeconds, AdapterWeights multitaskWeights, List<AdapterWeights> multitaskSnapshots)
         implements NotebookRenderable {
-    /** Steps averaged by the multi-task loss curve a result shows. */
-    private static final int LOSS_WINDOW = 10;
 
     /** Copies the lists. */
     public ExperimentResult {
@@ -52,18 +51,23 @@ public record ExperimentResult(String name, String method, SeedAggregate scores,
         return scores.meanOfMedians();
     }
 
-    /** Returns the per-task table, then the multi-task and adaptation loss curves that exist. */
+    /**
+     * Returns the multi-task training path: the snapshots, then the final weights (for {@code
+     * analysis.Trajectories}).
+     */
+    public List<AdapterWeights> multitaskPath() {
+        List<AdapterWeights> path = new ArrayList<>(multitaskSnapshots);
+        path.add(multitaskWeights);
+        return path;
+    }
+
+    /**
+     * Returns how a notebook shows the result: the parts a registered {@link DisplayParts} provider
+     * gives (the charts package adds the loss curves), else the per-task table.
+     */
     @Override
     public List<Object> notebookParts() {
-        List<Object> parts = new ArrayList<>();
-        parts.add(ResultTables.perTask(this));
-        if (!multitaskLosses.isEmpty()) {
-            parts.add(Charts.multitaskLosses(List.of(this), LOSS_WINDOW));
-        }
-        if (adaptation.stream().anyMatch(c -> !c.losses().isEmpty())) {
-            parts.add(Charts.adaptationLosses(List.of(this)));
-        }
-        return parts;
+        return DisplayParts.of(this).orElseGet(() -> List.of(ResultTables.perTask(this)));
     }
 
     /** Returns a one-line summary, e.g. {@code poly (r=1;S=8;...): mean held-out accuracy 61.2% ...}. */

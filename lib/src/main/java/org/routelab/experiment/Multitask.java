@@ -19,6 +19,7 @@ import org.routelab.backbone.checkpoint.SafetensorsWriter;
 import org.routelab.nn.Parameter;
 import org.routelab.train.MetricsLog;
 import org.routelab.util.AtomicFiles;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * The outcome of multi-task training: the trained parameters (experts and routers), the loss curve,

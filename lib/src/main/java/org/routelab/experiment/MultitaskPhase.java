@@ -20,6 +20,7 @@ import org.routelab.train.MetricsLog;
 import org.routelab.train.Trainer;
 import org.routelab.train.TrainerConfig;
 import org.routelab.train.TrainingObjective;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * The multi-task phase: the method's adapters trained on all training tasks at once, in mixed-task

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.util.AtomicFiles;
+import org.routelab.analysis.AdapterWeights;
 
 /**
  * The result files of a run folder: {@code results.json} (everything an {@link ExperimentResult}

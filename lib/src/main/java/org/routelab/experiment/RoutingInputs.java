@@ -6,7 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Objects;
+import java.nio.file.Path;
+import org.routelab.analysis.IntuitionMap;
 import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.TextTokenizer;
+import org.routelab.data.ExampleEncoder;
+import org.routelab.data.TaskSuite;
+import org.routelab.method.MethodConfig;
 import org.routelab.backbone.ModelBatch;
 import org.routelab.data.Batches;
 import org.routelab.data.EncodedExample;
@@ -135,6 +141,42 @@ public final class RoutingInputs {
                 }
             }
             return IntuitionPrior.fit(scope.create(all, new Shape(training.size(), d)), k, KMEANS_SEED);
+        }
+    }
+
+    /**
+     * Fits the intuition of a method that reads a prior (T-REX) on a suite's training examples, embedded
+     * by the frozen backbone exactly as an experiment embeds them, and maps the tasks onto its clusters.
+     *
+     * @param backbone the backbone's folder
+     * @param suite the suite
+     * @param config the method (its prior size is the number of clusters)
+     * @return the map
+     * @throws IllegalArgumentException if the method reads no prior
+     */
+    public static IntuitionMap intuitionMap(Path backbone, TaskSuite suite, MethodConfig config) {
+        int k = config.routing().priorSize();
+        if (k == 0) {
+            throw new IllegalArgumentException(config.method().name() + " reads no per-example prior");
+        }
+        try (NDManager manager = NDManager.newBaseManager(); TextTokenizer tokenizer = TextTokenizer.load(backbone)) {
+            LanguageModel model = LanguageModel.load(backbone, manager, DataType.FLOAT32);
+            List<EncodedExample> training = new ExampleEncoder(tokenizer).encodeTraining(suite);
+            RoutingInputs inputs = prepare(config.routing(), model, training, Encoder.BACKBONE);
+            float[] priors = new float[training.size() * k];
+            int[] taskOfExample = new int[training.size()];
+            int row = 0;
+            for (List<EncodedExample> chunk : Batches.inOrder(training, EMBEDDING_BATCH)) {
+                try (NDManager step = manager.newSubManager()) {
+                    float[] p = inputs.intuition.prior(Encoder.BACKBONE.embed(model, TaskBatch.of(step, chunk, model)
+                            .inputs())).toType(DataType.FLOAT32, false).toFloatArray();
+                    System.arraycopy(p, 0, priors, row * k, p.length);
+                    for (EncodedExample e : chunk) {
+                        taskOfExample[row++] = e.taskId();
+                    }
+                }
+            }
+            return IntuitionMap.of(suite.trainingNames(), taskOfExample, priors, k);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.routelab.util.AtomicFiles;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
 
@@ -15,14 +16,40 @@ import org.routelab.util.ConfigException;
  * ExperimentConfig} as JSON (every key and its default are in that class's comment) plus {@code
  * "output"}, the run folder. Every key is checked by the config binder before any work starts: an
  * unknown key, a wrong type or a bad value is an error naming the file and the key's path (e.g. {@code
- * run.json: method.skils: unknown key}). Paths ({@code output}, {@code backbone}, {@code suite}) are
- * relative to the config file's folder.
+ * run.json: method.skils: unknown key}). Paths ({@code output}, {@code backbone}, {@code suite}, {@code
+ * adapters}) are relative to the config file's folder.
  *
  * @param file the config file (for messages)
  * @param output the run folder
  * @param experiment the experiment it describes
  */
 public record RunConfig(Path file, Path output, Experiment experiment) {
+    /** The copy of its config that {@code train} and {@code adapt} keep in a run folder. */
+    public static final String COPY = "run.json";
+
+    /**
+     * Keeps the run's config in its folder ({@link #COPY}), so the folder describes itself (e.g. for
+     * {@code export --run}): the experiment's config with absolute folders, and {@code output} the folder
+     * itself. A config that already is that copy is left alone.
+     *
+     * @param run the run
+     * @throws UncheckedIOException if the copy cannot be written
+     */
+    public static void keepCopy(RunConfig run) {
+        Path copy = run.output().resolve(COPY);
+        try {
+            if (Files.exists(copy) && Files.isSameFile(copy, run.file())) {
+                return;
+            }
+            ObjectNode json = run.experiment().config().toJson();
+            json.put("output", ".");
+            Files.createDirectories(run.output());
+            AtomicFiles.writeString(copy, ConfigBinding.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json)
+                    + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep a copy of " + run.file() + " in " + run.output(), e);
+        }
+    }
 
     /**
      * Reads and validates a config file.
@@ -69,14 +96,14 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
     }
 
     /**
-     * Makes the folder values of an experiment config ({@code backbone}, {@code suite}) absolute against
-     * the config file's folder, unless they name the built-in ones.
+     * Makes the folder values of an experiment config ({@code backbone}, {@code suite}, {@code adapters})
+     * absolute against the config file's folder, unless they name the built-in ones.
      *
      * @param tree the experiment config as JSON, changed in place
      * @param base the config file's folder
      */
     public static void resolveFolders(ObjectNode tree, Path base) {
-        for (String key : new String[] {"backbone", "suite"}) {
+        for (String key : new String[] {"backbone", "suite", "adapters"}) {
             JsonNode v = tree.get(key);
             if (v != null && v.isTextual()) {
                 tree.set(key, resolveFolder(v, key, base));
@@ -86,7 +113,7 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
 
     /** Returns whether a top-level key of an experiment config names a folder. */
     public static boolean isFolderKey(String key) {
-        return key.equals("backbone") || key.equals("suite");
+        return key.equals("backbone") || key.equals("suite") || key.equals("adapters");
     }
 
     /**
@@ -94,12 +121,13 @@ public record RunConfig(Path file, Path output, Experiment experiment) {
      * one.
      *
      * @param value the text value
-     * @param key {@code backbone} or {@code suite}
+     * @param key {@code backbone}, {@code suite} or {@code adapters}
      * @param base the config file's folder
      * @return the value to use
      */
     public static JsonNode resolveFolder(JsonNode value, String key, Path base) {
-        String builtin = key.equals("backbone") ? ExperimentConfig.BUILTIN : ExperimentConfig.SKILLCOMP;
+        String builtin = key.equals("backbone") ? ExperimentConfig.BUILTIN
+                : key.equals("suite") ? ExperimentConfig.SKILLCOMP : null;
         String text = value.asText();
         if (text.equals(builtin) || text.equals(ExperimentConfig.IN_MEMORY)) {
             return value;

@@ -60,6 +60,21 @@ final class Workbench implements AutoCloseable {
      * @return the workbench; close it to free the backbone
      */
     static Workbench open(ExperimentConfig config, TaskSuite suite, RoutingInputs.Encoder intuitionEncoder) {
+        return open(config, suite, intuitionEncoder, suite.numTrainingTasks());
+    }
+
+    /**
+     * Reads the backbone and prepares the routing inputs, with task routers of a given size (an imported
+     * adapter's, rather than the suite's).
+     *
+     * @param config the experiment
+     * @param suite its tasks
+     * @param intuitionEncoder the sentence encoder of a per-example prior
+     * @param routedTasks the number of tasks the task routers know
+     * @return the workbench; close it to free the backbone
+     */
+    static Workbench open(ExperimentConfig config, TaskSuite suite, RoutingInputs.Encoder intuitionEncoder,
+            int routedTasks) {
         Path folder = config.backbone().equals(ExperimentConfig.BUILTIN) ? BuiltinBackbone.folder()
                 : Path.of(config.backbone());
         NDManager manager = NDManager.newBaseManager(config.deviceOrDefault());
@@ -67,7 +82,7 @@ final class Workbench implements AutoCloseable {
         try {
             tokenizer = TextTokenizer.load(folder);
             LanguageModel model = LanguageModel.load(folder, manager, DataType.FLOAT32);
-            MethodConfig method = config.method().withTasks(suite.numTrainingTasks());
+            MethodConfig method = config.method().withTasks(routedTasks);
             List<EncodedExample> training = new ExampleEncoder(tokenizer).encodeTraining(suite);
             RoutingInputs routing = RoutingInputs.prepare(method.routing(), model, training, intuitionEncoder);
             return new Workbench(manager, model, tokenizer, method, training, routing);

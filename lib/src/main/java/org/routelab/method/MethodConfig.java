@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.AdapterInjector;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.nn.Module;
 import org.routelab.nn.RandomStream;

@@ -14,6 +14,7 @@ import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
@@ -97,6 +98,11 @@ public final class Mhr extends RoutedAdapter {
     private final int skills;
     private final int heads;
 
+    /** The parameter {@code lora_a}, held for the forward pass. */
+    private final Parameter loraA;
+    /** The parameter {@code lora_b}, held for the forward pass. */
+    private final Parameter loraB;
+
     /**
      * Creates an MHR adapter for one projection; {@code A} comes from {@code random}
      * (kaiming-uniform with the head slice {@code d_in/q} as fan-in, as the reference initialises each
@@ -126,9 +132,9 @@ public final class Mhr extends RoutedAdapter {
         this.skills = skills;
         this.heads = heads;
         float bound = (float) (1.0 / Math.sqrt((double) inFeatures / heads));
-        addParameter("lora_a", random.uniform(manager, 
+        loraA = addParameter("lora_a", random.uniform(manager, 
                 -bound, bound, new Shape(heads, skills, inFeatures / heads, rank), dataType));
-        addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
+        loraB = addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
     }
 
     @Override
@@ -139,11 +145,11 @@ public final class Mhr extends RoutedAdapter {
         int inHead = inFeatures / heads;
         int outHead = outFeatures / heads;
         NDArray perHead = w.transpose(1, 0, 2);
-        NDArray a = perHead.matMul(StepScope.view(parameter("lora_a"), scope).reshape(heads, skills, (long) inHead * rank))
+        NDArray a = perHead.matMul(StepScope.view(loraA, scope).reshape(heads, skills, (long) inHead * rank))
                 .reshape(heads, rows, inHead, rank)
                 .transpose(1, 0, 2, 3)
                 .reshape(rows, inFeatures, rank);
-        NDArray b = perHead.matMul(StepScope.view(parameter("lora_b"), scope).reshape(heads, skills, (long) rank * outHead))
+        NDArray b = perHead.matMul(StepScope.view(loraB, scope).reshape(heads, skills, (long) rank * outHead))
                 .reshape(heads, rows, rank, outHead)
                 .transpose(1, 2, 0, 3)
                 .reshape(rows, rank, outFeatures);

@@ -11,6 +11,7 @@ import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * TLoRA: LoRA whose factors are entangled tensors of tensor rank {@code R} and order {@code N}. Leaves
@@ -96,6 +97,11 @@ public final class TLora extends Adapter {
     private final int outFeatures;
     private final int rank;
 
+    /** The parameter {@code leaves_a}, held for the forward pass. */
+    private final Parameter leavesA;
+    /** The parameter {@code leaves_b}, held for the forward pass. */
+    private final Parameter leavesB;
+
     /**
      * Creates a TLoRA adapter for one projection; the leaves come from {@code random}.
      *
@@ -113,17 +119,17 @@ public final class TLora extends Adapter {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
-        addParameter("leaves_a",
+        leavesA = addParameter("leaves_a",
                 EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
-        addParameter("leaves_b",
+        leavesB = addParameter("leaves_b",
                 EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        NDArray a = EntangledTensor.build(StepScope.view(parameter("leaves_a"), scope), inFeatures).sum(new int[] {0});
-        NDArray b = EntangledTensor.build(StepScope.view(parameter("leaves_b"), scope), outFeatures).sum(new int[] {0});
+        NDArray a = EntangledTensor.build(StepScope.view(leavesA, scope), inFeatures).sum(new int[] {0});
+        NDArray b = EntangledTensor.build(StepScope.view(leavesB, scope), outFeatures).sum(new int[] {0});
         return Scalars.mul(x.matMul(a.transpose()).matMul(b), 1f / rank);
     }
 }

@@ -14,6 +14,7 @@ import org.routelab.routing.AdaptationVariant;
 import org.routelab.nn.Scalars;
 import org.routelab.routing.RankOneRouter;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * T-REX: a mixture of rank-one experts. {@code A [d_in, I]} holds I rank-one down projections
@@ -135,6 +136,13 @@ public final class TRex extends Adapter {
                     + (o.tokenRouter() ? "" : ";no-router");
         }
     }
+    /** The parameter {@code lora_a}, held for the forward pass. */
+    private final Parameter loraA;
+    /** The parameter {@code lora_b}, held for the forward pass. */
+    private final Parameter loraB;
+    /** The parameter {@code w_beta}, held for the forward pass. */
+    private final Parameter wBeta;
+
     /**
      * Creates a T-REX adapter for one projection; {@code A} comes from {@code random}.
      *
@@ -147,9 +155,9 @@ public final class TRex extends Adapter {
      */
     public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random, DataType dataType) {
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
-        addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, options.down()), dataType));
-        addParameter("lora_b", manager.zeros(new Shape(options.up(), outFeatures), dataType));
-        addParameter("w_beta", manager.zeros(new Shape(1), dataType));
+        loraA = addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, options.down()), dataType));
+        loraB = addParameter("lora_b", manager.zeros(new Shape(options.up(), outFeatures), dataType));
+        wBeta = addParameter("w_beta", manager.zeros(new Shape(1), dataType));
         addChild("router", new RankOneRouter(manager, inFeatures, options.down(), options.up(), options.priorScale(),
                 options.intuition(), options.tokenRouter(), dataType));
     }
@@ -163,9 +171,9 @@ public final class TRex extends Adapter {
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
         NDArray g = router().mixing(x, ctx); // [B, L', I, J]
-        NDArray h = x.matMul(StepScope.view(parameter("lora_a"), scope)); // [B, L, I]
+        NDArray h = x.matMul(StepScope.view(loraA, scope)); // [B, L, I]
         NDArray u = h.expandDims(3).mul(g).sum(new int[] {2}); // [B, L, J]
-        NDArray beta = Activation.sigmoid(Scalars.mul(StepScope.view(parameter("w_beta"), scope), 100f));
-        return u.matMul(StepScope.view(parameter("lora_b"), scope)).mul(beta);
+        NDArray beta = Activation.sigmoid(Scalars.mul(StepScope.view(wBeta, scope), RankOneRouter.GATE_SHARPNESS));
+        return u.matMul(StepScope.view(loraB, scope)).mul(beta);
     }
 }

@@ -14,6 +14,7 @@ import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.routing.UniformRouter;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * TensorPoly-I: TLoRA's R tensor-rank components are the experts. Each component
@@ -80,6 +81,11 @@ public final class TensorPolyI extends RoutedAdapter {
     private final int tensorRank;
     private final int order;
 
+    /** The parameter {@code leaves_a}, held for the forward pass. */
+    private final Parameter leavesA;
+    /** The parameter {@code leaves_b}, held for the forward pass. */
+    private final Parameter leavesB;
+
     /**
      * Creates a TensorPoly-I adapter for one projection; the leaves come from {@code random}.
      *
@@ -102,9 +108,9 @@ public final class TensorPolyI extends RoutedAdapter {
         this.rank = rank;
         this.tensorRank = tensorRank;
         this.order = order;
-        addParameter("leaves_a",
+        leavesA = addParameter("leaves_a",
                 EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
-        addParameter("leaves_b",
+        leavesB = addParameter("leaves_b",
                 EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
@@ -113,14 +119,14 @@ public final class TensorPolyI extends RoutedAdapter {
         NDArray w = routingWeights(x, ctx);
         long rows = w.getShape().get(0);
         NDArray flat = w.reshape(rows, tensorRank);
-        NDArray a = mix(flat, "leaves_a", inFeatures, x.getManager()).transpose(0, 2, 1);
-        NDArray b = mix(flat, "leaves_b", outFeatures, x.getManager());
+        NDArray a = mix(flat, leavesA, inFeatures, x.getManager()).transpose(0, 2, 1);
+        NDArray b = mix(flat, leavesB, outFeatures, x.getManager());
         return perRank(lowRank(x, a, b), rank);
     }
 
     /** Builds the R components of one factor and mixes them per example: {@code [B', r, d]}. */
-    private NDArray mix(NDArray w, String leaves, int d, NDManager scope) {
-        NDArray components = EntangledTensor.build(StepScope.view(parameter(leaves), scope), d);
+    private NDArray mix(NDArray w, Parameter leaves, int d, NDManager scope) {
+        NDArray components = EntangledTensor.build(StepScope.view(leaves, scope), d);
         return w.matMul(components.reshape(tensorRank, (long) rank * d)).reshape(w.getShape().get(0), rank, d);
     }
 

@@ -13,6 +13,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Parameter;
 
 /**
  * TensorPoly-II: routing over tensor rank and order. The router gives, per example, weights
@@ -83,6 +84,11 @@ public final class TensorPolyII extends RoutedAdapter {
     private final int tensorRank;
     private final int order;
 
+    /** The parameter {@code leaves_a}, held for the forward pass. */
+    private final Parameter leavesA;
+    /** The parameter {@code leaves_b}, held for the forward pass. */
+    private final Parameter leavesB;
+
     /**
      * Creates a TensorPoly-II adapter for one projection; the leaves come from {@code random}.
      *
@@ -105,23 +111,23 @@ public final class TensorPolyII extends RoutedAdapter {
         this.rank = rank;
         this.tensorRank = tensorRank;
         this.order = order;
-        addParameter("leaves_a",
+        leavesA = addParameter("leaves_a",
                 EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
-        addParameter("leaves_b",
+        leavesB = addParameter("leaves_b",
                 EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
     }
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDArray perOrder = routingWeights(x, ctx).transpose(1, 0, 2);
-        NDArray a = mix(perOrder, "leaves_a", inFeatures, x.getManager()).transpose(0, 2, 1);
-        NDArray b = mix(perOrder, "leaves_b", outFeatures, x.getManager());
+        NDArray a = mix(perOrder, leavesA, inFeatures, x.getManager()).transpose(0, 2, 1);
+        NDArray b = mix(perOrder, leavesB, outFeatures, x.getManager());
         return perRank(lowRank(x, a, b), rank);
     }
 
     /** Mixes each order's leaves per example, then builds the product: {@code [B', r, d]}. */
-    private NDArray mix(NDArray perOrder, String leaves, int d, NDManager scope) {
-        NDArray view = StepScope.view(parameter(leaves), scope);
+    private NDArray mix(NDArray perOrder, Parameter leaves, int d, NDManager scope) {
+        NDArray view = StepScope.view(leaves, scope);
         long leaf = view.getShape().get(3);
         long rows = perOrder.getShape().get(1);
         NDArray mixed = perOrder.matMul(view.reshape(order, tensorRank, rank * leaf)).reshape(order, rows, rank, leaf);

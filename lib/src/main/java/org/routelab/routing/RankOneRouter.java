@@ -25,6 +25,13 @@ import org.routelab.nn.Scalars;
  * that scale to the adapter's own gate.)
  */
 public final class RankOneRouter extends InputRouter {
+    /**
+     * The sharpness of T-REX's scalar gates, {@code omega = sigmoid(100 w_omega)} here and {@code beta =
+     * sigmoid(100 w_beta)} in the adapter (the reference's factor): zero-initialised they start at 1/2,
+     * and a small step of {@code w} moves them far.
+     */
+    public static final float GATE_SHARPNESS = 100f;
+
     private final int down;
     private final int up;
     private final float priorScale;
@@ -97,8 +104,8 @@ public final class RankOneRouter extends InputRouter {
                 g = prior;
             } else {
                 NDArray w = StepScope.view(parameter("w_omega"), x.getManager());
-                NDArray omega = Activation.sigmoid(Scalars.mul(w, 100f));
-                NDArray notOmega = Activation.sigmoid(Scalars.mul(w, -100f)); // 1 - omega, without cancellation
+                NDArray omega = Activation.sigmoid(Scalars.mul(w, GATE_SHARPNESS));
+                NDArray notOmega = Activation.sigmoid(Scalars.mul(w, -GATE_SHARPNESS)); // 1 - omega, without cancellation
                 g = Scalars.mul(tokenWeights(x), down * up).mul(omega).add(prior.mul(notOmega));
             }
         }

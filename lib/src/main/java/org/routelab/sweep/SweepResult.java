@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.routelab.eval.SeedAggregate;
-import org.routelab.experiment.AdapterWeights;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.experiment.ExperimentResult;
 import org.routelab.notebook.NotebookRenderable;
 import tech.tablesaw.api.DoubleColumn;

@@ -85,14 +85,13 @@ public final class Trainer {
                         TrainingObjective.StepLoss l = objective.loss(step, scope, RandomStream.of(config.seed(), step));
                         loss = l.loss().getFloat();
                         tokens = l.tokens();
+                        // Checked before backward and update: a bad step must not touch the weights.
+                        if (!Float.isFinite(loss)) {
+                            throw new NonFiniteStepException(step + 1, "the loss is " + loss);
+                        }
                         gc.backward(l.loss());
                     }
-                    float factor = schedule.factor(step);
-                    update(slots, optimizer, factor, scope);
-                }
-                if (!Float.isFinite(loss)) {
-                    throw new IllegalStateException("loss is " + loss + " at step " + step
-                            + "; lower the learning rate or check the data");
+                    update(step, slots, optimizer, schedule.factor(step), scope);
                 }
                 losses.add(loss);
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -115,14 +114,19 @@ public final class Trainer {
         }
     }
 
-    private void update(Map<String, ParameterGroupSlot> slots, Optimizer optimizer, float factor, NDManager scope) {
+    private void update(int step, Map<String, ParameterGroupSlot> slots, Optimizer optimizer, float factor,
+            NDManager scope) {
         Map<String, NDArray> gradients = new LinkedHashMap<>();
         for (ParameterGroupSlot slot : slots.values()) {
             NDArray g = slot.parameter.array().getGradient();
             g.attach(scope);
             gradients.put(slot.name, g);
         }
-        GradientClipping.clipGlobalNorm(gradients.values(), config.maxGradNorm());
+        double norm = GradientClipping.globalNorm(gradients.values());
+        if (!Double.isFinite(norm)) {
+            throw new NonFiniteStepException(step + 1, "the gradients' norm is " + norm);
+        }
+        GradientClipping.clip(gradients.values(), norm, config.maxGradNorm());
         for (ParameterGroupSlot slot : slots.values()) {
             NDArray g = gradients.get(slot.name);
             optimizer.update(slot.name, slot.parameter, g, slot.learningRate * factor);

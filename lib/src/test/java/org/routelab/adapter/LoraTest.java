@@ -121,6 +121,23 @@ class LoraTest {
     }
 
     @Test
+    void mergingRefusesNonFiniteWeightsAndLeavesW0Alone() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = TinyT5.model(m, false, 4);
+            RANK_2.inject(model, RandomStream.of(0), DataType.FLOAT32);
+            String q = "encoder.block.0.layer.0.SelfAttention.q";
+            AdaptedLinear layer = AdapterInjector.adaptedLayers(model).get(q);
+            float[] w0 = TinyT5.values(layer.weight().array());
+            Parameter b = layer.adapter().parameter("lora_b");
+            b.set(b.array().add(Float.NaN));
+            var e = assertThrows(IllegalStateException.class, layer::merge);
+            assertTrue(e.getMessage().contains("NaN or infinity"), e.getMessage());
+            assertFalse(layer.isMerged());
+            assertArrayEquals(w0, TinyT5.values(layer.weight().array()), 0f);
+        }
+    }
+
+    @Test
     void shortLoraTrainingLowersTheLoss() {
         List<Float> losses = train(7, 40);
         float first = losses.get(0);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.routelab.experiment.AdapterWeights;
+import org.routelab.analysis.AdapterWeights;
 
 class ExpertSimilarityTest {
     private static final String A = "encoder.block.0.layer.0.SelfAttention.q.adapter";

@@ -1,56 +1,37 @@
 package org.routelab.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.routelab.backbone.LanguageModel;
-import org.routelab.data.TaskSuite;
-import org.routelab.data.skillcomp.SkillComp;
-import org.routelab.data.skillcomp.SkillCompConfig;
-import org.routelab.data.skillcomp.SkillFamily;
-import org.routelab.experiment.BuiltinBackbone;
-import org.routelab.method.Method;
-import org.routelab.method.MethodConfig;
 
 class IntuitionMapTest {
-    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4, SkillFamily.SEQUENCE);
-
-    @TempDir
-    Path dir;
-
+    /**
+     * Three tasks, two clusters, five examples with known affinities: task a's two examples are nearest
+     * to cluster 0, task b's to clusters 0 and 1, task c's one to cluster 1.
+     */
     @Test
-    void everyTrainingExampleIsMappedToItsNearestCluster() throws Exception {
-        Path backbone = dir.resolve("backbone");
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m, DataType.FLOAT32);
-            model.initialize(3);
-            model.save(backbone, tokenizer);
-        }
-        TaskSuite suite = SkillComp.generate(SMALL, 5).suite();
-        MethodConfig trex = MethodConfig.defaults("trex");
-        trex = trex.with("down", 2).with("up", 3);
-        IntuitionMap map = IntuitionMap.of(backbone, suite, trex);
-        assertEquals(suite.trainingNames(), map.tasks());
-        assertEquals(6, map.clusters());
-        for (int t = 0; t < suite.numTrainingTasks(); t++) {
-            assertEquals(suite.training().get(t).size(), Arrays.stream(map.nearest()[t]).sum());
-            assertEquals(6, map.meanPrior()[t].length);
-        }
-        double purity = map.taskPurity();
-        assertTrue(purity > 0 && purity <= 1, "purity " + purity);
-        int[] perCluster = map.tasksPerCluster();
-        assertEquals(6, perCluster.length);
-        assertTrue(Arrays.stream(perCluster).allMatch(n -> n >= 0 && n <= suite.numTrainingTasks()));
-        assertTrue(Arrays.stream(perCluster).sum() >= suite.numTrainingTasks(), "every task has a nearest cluster");
-        assertEquals(IntuitionMap.of(backbone, suite, trex).meanPrior()[0][0], map.meanPrior()[0][0], 1e-9,
-                "the fit is seeded");
+    void meansNearestClustersAndPurityFollowTheExamples() {
+        float[] priors = {
+            0.9f, 0.1f, // a
+            0.7f, 0.2f, // a
+            0.6f, 0.5f, // b
+            0.1f, 0.8f, // b
+            0.3f, 0.4f, // c
+        };
+        IntuitionMap map = IntuitionMap.of(List.of("a", "b", "c"), new int[] {0, 0, 1, 1, 2}, priors, 2);
+        assertEquals(2, map.clusters());
+        assertArrayEquals(new double[] {0.8, 0.15}, map.meanPrior()[0], 1e-6);
+        assertArrayEquals(new double[] {0.35, 0.65}, map.meanPrior()[1], 1e-6);
+        assertArrayEquals(new double[] {0.3, 0.4}, map.meanPrior()[2], 1e-6);
+        assertArrayEquals(new int[] {2, 0}, map.nearest()[0]);
+        assertArrayEquals(new int[] {1, 1}, map.nearest()[1]);
+        assertArrayEquals(new int[] {0, 1}, map.nearest()[2]);
+        // Examples in their task's most common cluster: 2 (a) + 1 (b) + 1 (c) of 5.
+        assertEquals(4.0 / 5, map.taskPurity(), 1e-12);
+        assertArrayEquals(new int[] {2, 2}, map.tasksPerCluster());
+        assertThrows(IllegalArgumentException.class, () -> IntuitionMap.of(List.of("a"), new int[] {0}, priors, 2));
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.routelab.experiment.AdapterWeights;
+import org.routelab.analysis.AdapterWeights;
 
 class TrajectoriesTest {
     @Test
@@ -76,10 +76,9 @@ class TrajectoriesTest {
         scores.add("t", 0, 0.5);
         var result = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
                 List.of(), 0, path.get(3), path.subList(0, 3));
-        assertEquals(11.0 / 3, Trajectories.wandering(result, ".router.weight"), 1e-9);
-        assertEquals(4, Trajectories.principalPath(result, ".router.weight", 3).length);
-        var noSnapshots = new org.routelab.experiment.ExperimentResult("trex", "", scores, List.of(0), 0, 0, List.of(),
-                List.of(), 0, path.get(3), List.of());
-        assertThrows(IllegalArgumentException.class, () -> Trajectories.wandering(noSnapshots, ".router.weight"));
+        assertEquals(path, result.multitaskPath(), "a result's path: its snapshots, then its final weights");
+        assertEquals(11.0 / 3, Trajectories.wandering(result.multitaskPath(), ".router.weight"), 1e-9);
+        assertEquals(4, Trajectories.principalPath(result.multitaskPath(), ".router.weight", 3).length);
+        assertThrows(IllegalArgumentException.class, () -> Trajectories.wandering(path.subList(3, 4), ".router.weight"));
     }
 }

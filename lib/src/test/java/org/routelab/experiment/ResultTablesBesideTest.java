@@ -9,6 +9,7 @@ import org.routelab.eval.SeedAggregate;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+import org.routelab.analysis.AdapterWeights;
 
 class ResultTablesBesideTest {
     private static ExperimentResult result(String name, double accuracy) {

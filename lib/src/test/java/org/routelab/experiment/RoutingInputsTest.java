@@ -13,19 +13,58 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.routelab.analysis.IntuitionMap;
+import org.routelab.backbone.LanguageModel;
+import org.routelab.data.TaskSuite;
+import org.routelab.data.skillcomp.SkillComp;
+import org.routelab.data.skillcomp.SkillCompConfig;
+import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.data.EncodedExample;
 import org.routelab.data.Example;
 import org.routelab.data.TaskBatch;
-import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 
 class RoutingInputsTest {
+    private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4, SkillFamily.SEQUENCE);
+
+    @TempDir
+    Path dir;
+
+    /** The intuition map of a backbone folder: every training example counted once, the fit seeded. */
+    @Test
+    void intuitionMapCountsEveryTrainingExampleAndRepeats() throws Exception {
+        Path backbone = dir.resolve("backbone");
+        Path tokenizer = dir.resolve("tokenizer.json");
+        SkillComp.writeTokenizer(SMALL, tokenizer);
+        try (NDManager m = NDManager.newBaseManager()) {
+            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m, DataType.FLOAT32);
+            model.initialize(3);
+            model.save(backbone, tokenizer);
+        }
+        TaskSuite suite = SkillComp.generate(SMALL, 5).suite();
+        MethodConfig trex = MethodConfig.defaults("trex").with("down", 2).with("up", 3);
+        IntuitionMap map = RoutingInputs.intuitionMap(backbone, suite, trex);
+        assertEquals(suite.trainingNames(), map.tasks());
+        assertEquals(6, map.clusters());
+        for (int t = 0; t < suite.numTrainingTasks(); t++) {
+            assertEquals(suite.training().get(t).size(), java.util.Arrays.stream(map.nearest()[t]).sum());
+        }
+        IntuitionMap again = RoutingInputs.intuitionMap(backbone, suite, trex);
+        for (int t = 0; t < suite.numTrainingTasks(); t++) {
+            assertArrayEquals(map.meanPrior()[t], again.meanPrior()[t], 0.0, "the fit is seeded");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> RoutingInputs.intuitionMap(backbone, suite, MethodConfig.defaults("poly")));
+    }
+
     @Test
     void trexPriorsComeFromTheFrozenBackboneAndStayPutAsAdaptersTrain() {
         try (NDManager m = NDManager.newBaseManager()) {

@@ -107,6 +107,49 @@ class TrainerTest {
         assertTrue(lines.get(0).contains("\"lr_adapter\""), lines.get(0));
     }
 
+    /**
+     * A step whose loss is NaN (from step 5) or whose gradients are infinite stops the run before it
+     * changes a weight: the weights are those after the last good step, and so is the last checkpoint.
+     */
+    @Test
+    void aNonFiniteStepStopsTheRunBeforeChangingAnyWeight() {
+        for (boolean badGradient : new boolean[] {false, true}) {
+            Path out = dir.resolve(badGradient ? "gradient" : "loss");
+            try (NDManager m = NDManager.newBaseManager()) {
+                T5Model model = model(m);
+                TrainerConfig config = new TrainerConfig(6, TrainerConfig.OptimizerKind.ADAMW, 0.2, 1f, 0.01f, 2, 2, 5);
+                Trainer trainer = new Trainer(config,
+                        List.of(new ParameterGroup("adapter", 1e-2f, model.trainableParameters())), out);
+                TrainingObjective base = objective(model);
+                Map<String, float[]> afterStep4 = new LinkedHashMap<>();
+                var e = assertThrows(NonFiniteStepException.class, () -> trainer.run((step, scope, random) -> {
+                    TrainingObjective.StepLoss l = base.loss(step, scope, random);
+                    if (step < 4) {
+                        return l;
+                    }
+                    model.trainableParameters().forEach((k, p) -> afterStep4.put(k, p.array().toFloatArray()));
+                    // sqrt at 0: a finite loss (0) whose gradient is infinite; or a NaN loss.
+                    NDArray bad = badGradient ? l.loss().sub(l.loss()).sqrt() : l.loss().mul(Float.NaN);
+                    return new TrainingObjective.StepLoss(l.loss().mul(0f).add(bad), l.tokens());
+                }, Trainer.StepListener.NONE));
+                assertEquals(5, e.step());
+                assertTrue(e.getMessage().startsWith("step 5: ") && e.getMessage().contains(badGradient
+                        ? "gradients' norm is " : "loss is NaN"), e.getMessage());
+                model.trainableParameters().forEach((k, p) -> assertArrayEquals(afterStep4.get(k),
+                        p.array().toFloatArray(), 0f, k));
+                Map<String, Parameter> restored = model(m).trainableParameters();
+                Path last = new TrainingCheckpoint(out).latest().orElseThrow();
+                assertTrue(last.endsWith("step-0000004"), last.toString());
+                TrainingCheckpoint.restore(last, restored, AdamW.withWeightDecay(m, 0.01f));
+                restored.forEach((k, p) -> {
+                    for (float v : p.array().toFloatArray()) {
+                        assertTrue(Float.isFinite(v), k);
+                    }
+                });
+            }
+        }
+    }
+
     /** Trains 6 steps with AdamW and dropout, checkpointing every 2; interrupts during step {@code stopAt}. */
     private static Map<String, float[]> trainToEnd(Path out, int stopAt) {
         try (NDManager m = NDManager.newBaseManager()) {

@@ -86,6 +86,19 @@ public final class HfCheckpoint {
             String source, List<String> loaded, List<String> skippedAliases, List<String> ignoredUnexpected) {}
 
     /**
+     * Returns the names of the tensors a model folder stores, without reading their data.
+     *
+     * @param folder the model folder
+     * @return the tensor names
+     * @throws CheckpointException if the folder or its weights are missing or malformed
+     */
+    public static Set<String> tensorNames(Path folder) {
+        try (WeightFiles weights = WeightFiles.open(folder)) {
+            return Set.copyOf(weights.names());
+        }
+    }
+
+    /**
      * Loads a folder's weights into a model, strictly (see {@link LoadOptions#of}).
      *
      * @param folder the model folder
@@ -183,7 +196,21 @@ public final class HfCheckpoint {
      * @throws CheckpointException if a file cannot be written
      */
     public static List<Path> save(Path folder, Module model) {
-        return saveAs(folder, model, DEFAULT_MAX_SHARD_BYTES, null);
+        return saveAs(folder, model, DEFAULT_MAX_SHARD_BYTES, null, name -> true);
+    }
+
+    /**
+     * Saves the parameters of a model whose names pass a filter (e.g. a model's own weights without the
+     * adapters injected into it), as {@link #save(Path, Module)} does.
+     *
+     * @param folder the model folder, created if absent
+     * @param model the model
+     * @param include which parameter names to save
+     * @return the files written
+     * @throws CheckpointException if a file cannot be written
+     */
+    public static List<Path> save(Path folder, Module model, java.util.function.Predicate<String> include) {
+        return saveAs(folder, model, DEFAULT_MAX_SHARD_BYTES, null, include);
     }
 
     /**
@@ -202,7 +229,7 @@ public final class HfCheckpoint {
      * @throws IllegalArgumentException if {@code maxShardBytes} is not positive
      */
     public static List<Path> save(Path folder, Module model, long maxShardBytes) {
-        return saveAs(folder, model, maxShardBytes, null);
+        return saveAs(folder, model, maxShardBytes, null, name -> true);
     }
 
     /**
@@ -222,10 +249,11 @@ public final class HfCheckpoint {
         if (!floatsAs.isFloatingPoint()) {
             throw new IllegalArgumentException("floatsAs must be a floating-point dtype, not " + floatsAs);
         }
-        return saveAs(folder, model, maxShardBytes, floatsAs);
+        return saveAs(folder, model, maxShardBytes, floatsAs, name -> true);
     }
 
-    private static List<Path> saveAs(Path folder, Module model, long maxShardBytes, SafetensorsDtype floatsAs) {
+    private static List<Path> saveAs(Path folder, Module model, long maxShardBytes, SafetensorsDtype floatsAs,
+            java.util.function.Predicate<String> include) {
         if (maxShardBytes <= 0) {
             throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
         }
@@ -234,6 +262,9 @@ public final class HfCheckpoint {
         long totalBytes = 0;
         for (Map.Entry<Parameter, List<String>> e : namesByParameter(model).entrySet()) {
             String name = e.getValue().get(0);
+            if (!include.test(name)) {
+                continue;
+            }
             NDArray array = e.getKey().array();
             long bytes = SafetensorsWriter.storedBytes(name, array, floatsAs);
             if (shards.isEmpty() || (shardBytes + bytes > maxShardBytes && !shards.get(shards.size() - 1).isEmpty())) {

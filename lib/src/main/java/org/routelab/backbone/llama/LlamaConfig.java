@@ -24,8 +24,15 @@ import org.routelab.nn.ActivationFunction;
  *       {@code max_window_layers} on (or as {@code layer_types} says); Llama has none.
  * </ul>
  *
- * Rotary scaling ({@code rope_scaling}) of type {@code default}, {@code linear} and {@code llama3} is
- * supported; other types are refused naming the field, rather than giving silently wrong positions.
+ * Rotary positions are read in both layouts: transformers 4's top-level {@code rope_theta} and {@code
+ * rope_scaling}, and transformers 5's {@code rope_parameters} (theta inside, with the scaling type's
+ * fields; per-layer-type dictionaries when their keys are the {@code layer_types}). As in transformers
+ * 5, a {@code rope_scaling} object takes precedence, values inside the dictionary over top-level ones,
+ * and {@code llama3}'s {@code original_max_position_embeddings} may sit at the top level. Types {@code
+ * default}, {@code linear} and {@code llama3} are supported; other types, a partial rotary factor,
+ * soft-capping, quantisation and attention types other than full and sliding are refused naming the
+ * field and value, rather than giving silently wrong logits. {@code layer_types} is read for every type
+ * (only Mistral and Qwen2 have sliding windows).
  */
 public final class LlamaConfig {
     /** The {@code model_type} values this configuration reads. */
@@ -110,13 +117,27 @@ public final class LlamaConfig {
             throw c.invalid("head_dim", "must be even for rotary positions, got " + headDim);
         }
         rmsNormEps = (float) c.doubleOr("rms_norm_eps", 1e-6);
-        ropeTheta = c.doubleOr("rope_theta", 10000.0);
-        if (ropeTheta <= 0) {
-            throw c.invalid("rope_theta", "must be positive, got " + ropeTheta);
-        }
-        ropeScaling = c.has("rope_scaling") ? ropeScaling(c.object("rope_scaling")) : RopeScaling.NONE;
         maxPositionEmbeddings = c.has("max_position_embeddings") ? c.positiveInt("max_position_embeddings")
                 : "qwen2".equals(modelType) ? 32768 : "mistral".equals(modelType) ? 4096 * 32 : 2048;
+        ConfigJson rope = ropeParameters(c);
+        ropeTheta = rope.has("rope_theta") ? rope.doubleOr("rope_theta", 0) : c.doubleOr("rope_theta", 10000.0);
+        if (ropeTheta <= 0) {
+            throw (rope.has("rope_theta") ? rope : c).invalid("rope_theta", "must be positive, got " + ropeTheta);
+        }
+        rope.refuseIfSet("partial_rotary_factor", 1.0, "rotary positions on part of each head");
+        c.refuseIfSet("partial_rotary_factor", 1.0, "rotary positions on part of each head");
+        ropeScaling = ropeScaling(rope, c, maxPositionEmbeddings);
+        c.refuseIfSet("quantization_config", null, "quantised weights");
+        c.refuseIfSet("pruned_heads", null, "attention heads removed from some layers");
+        c.refuseIfSet("attn_logit_softcapping", null, "soft-capping of attention scores");
+        c.refuseIfSet("final_logit_softcapping", null, "soft-capping of the output logits");
+        c.refuseIfSet("attention_chunk_size", null, "chunked local attention");
+        c.refuseIfSet("no_rope_layers", null, "layers without rotary positions");
+        c.refuseIfSet("use_qk_norm", null, "normalised queries and keys");
+        c.refuseIfSet("logits_scaling", 1.0, "scaled output logits");
+        c.refuseIfSet("embedding_multiplier", 1.0, "scaled input embeddings");
+        c.refuseIfSet("residual_multiplier", 1.0, "scaled residual branches");
+        c.refuseIfSet("attention_multiplier", null, "a non-standard attention scale");
         tieWordEmbeddings = c.boolOr("tie_word_embeddings", false);
         try {
             activation = ActivationFunction.fromConfigName(c.stringOr("hidden_act", "silu"));
@@ -164,7 +185,42 @@ public final class LlamaConfig {
         }
     }
 
-    private static RopeScaling ropeScaling(ConfigJson s) {
+    /**
+     * Returns the rotary parameters of either layout: {@code rope_scaling} (transformers 4, or its
+     * alias in 5) or {@code rope_parameters} (5), or an empty object. Per-layer-type dictionaries must
+     * agree, since every layer here shares one rotary table.
+     */
+    private ConfigJson ropeParameters(ConfigJson c) {
+        String field = c.has("rope_scaling") ? "rope_scaling" : "rope_parameters";
+        if (!c.has(field)) {
+            return new ConfigJson(new JsonObject(), c.source() + ": rope parameters");
+        }
+        if (c.has("rope_scaling") && c.has("rope_parameters")
+                && !c.json().get("rope_scaling").equals(c.json().get("rope_parameters"))) {
+            throw c.invalid("rope_parameters", "= " + c.json().get("rope_parameters") + " disagrees with rope_scaling = "
+                    + c.json().get("rope_scaling") + "; give one of them");
+        }
+        ConfigJson params = c.object(field);
+        if (c.has("layer_types") && params.json().size() > 0 && c.json().get("layer_types").isJsonArray()) {
+            java.util.Set<String> types = new java.util.HashSet<>();
+            c.json().get("layer_types").getAsJsonArray().forEach(t -> types.add(t.getAsString()));
+            if (types.containsAll(params.json().keySet())) {
+                JsonElement first = null;
+                for (String type : params.json().keySet()) {
+                    JsonElement p = params.json().get(type);
+                    if (first != null && !first.equals(p)) {
+                        throw c.invalid(field, "= " + params.json() + " gives layer types different rotary"
+                                + " parameters, which is not supported (one table serves every layer)");
+                    }
+                    first = p;
+                }
+                return params.object(params.json().keySet().iterator().next());
+            }
+        }
+        return params;
+    }
+
+    private static RopeScaling ropeScaling(ConfigJson s, ConfigJson top, int maxPositions) {
         String type = s.stringOr("rope_type", s.stringOr("type", "default")).toLowerCase(Locale.ROOT);
         switch (type) {
             case "default":
@@ -177,11 +233,16 @@ public final class LlamaConfig {
                 if (high <= low) {
                     throw s.invalid("high_freq_factor", "(" + high + ") must exceed low_freq_factor (" + low + ")");
                 }
-                return new RopeScaling(type, positive(s, "factor"), low, high,
-                        s.positiveInt("original_max_position_embeddings"));
+                // As transformers 5: a top-level value wins, then the dictionary's, then the context length.
+                int original = top.has("original_max_position_embeddings")
+                        ? top.positiveInt("original_max_position_embeddings")
+                        : s.has("original_max_position_embeddings") ? s.positiveInt("original_max_position_embeddings")
+                        : maxPositions;
+                return new RopeScaling(type, positive(s, "factor"), low, high, original);
             default:
                 throw new ModelConfigException(s.source() + " has rope_type '" + type
-                        + "', which is not supported; supported rope_scaling types: default, linear, llama3");
+                        + "', which changes the computation and is not supported; supported types: default, linear,"
+                        + " llama3");
         }
     }
 
@@ -194,46 +255,45 @@ public final class LlamaConfig {
         return v;
     }
 
-    /** Returns the window of every layer (0 for full causal attention), following each type's rules. */
+    /**
+     * Returns the window of every layer (0 for full causal attention), following each type's rules. A
+     * {@code layer_types} list (transformers 5) decides per layer: full, or sliding with the type's
+     * window, which is none (full attention, as transformers computes it) when the window is off.
+     */
     private int[] slidingWindows(ConfigJson c) {
         int[] windows = new int[numLayers];
-        switch (modelType) {
-            case "mistral" -> {
-                // Hugging Face's MistralConfig defaults to 4096; null switches the window off (v0.2 and later).
-                boolean absent = !c.json().has("sliding_window");
-                int window = absent ? 4096 : c.has("sliding_window") ? c.positiveInt("sliding_window") : 0;
-                Arrays.fill(windows, window);
+        int window = switch (modelType) {
+            // Hugging Face's MistralConfig defaults to 4096; null switches the window off (v0.2 and later).
+            case "mistral" -> !c.json().has("sliding_window") ? 4096 : c.has("sliding_window")
+                    ? c.positiveInt("sliding_window") : 0;
+            // As Qwen2Config: the window (default 4096, null for none) counts only with use_sliding_window.
+            case "qwen2" -> !c.boolOr("use_sliding_window", false) ? 0
+                    : !c.json().has("sliding_window") ? 4096
+                    : c.has("sliding_window") ? c.positiveInt("sliding_window") : 0;
+            default -> 0;
+        };
+        if (c.has("layer_types")) {
+            JsonElement types = c.json().get("layer_types");
+            if (!types.isJsonArray() || types.getAsJsonArray().size() != numLayers) {
+                throw c.invalid("layer_types", "must list one type per layer (" + numLayers + "), got " + types);
             }
-            case "qwen2" -> {
-                // As Qwen2Config: the window (default 4096, null for none) counts only with use_sliding_window.
-                int window = !c.boolOr("use_sliding_window", false) ? 0
-                        : !c.json().has("sliding_window") ? 4096
-                        : c.has("sliding_window") ? c.positiveInt("sliding_window") : 0;
-                if (c.has("layer_types")) {
-                    JsonElement types = c.json().get("layer_types");
-                    if (!types.isJsonArray() || types.getAsJsonArray().size() != numLayers) {
-                        throw c.invalid("layer_types", "must list one type per layer (" + numLayers + "), got " + types);
-                    }
-                    for (int i = 0; i < numLayers; i++) {
-                        String t = types.getAsJsonArray().get(i).getAsString();
-                        if ("sliding_attention".equals(t)) {
-                            if (window == 0) {
-                                throw c.invalid("layer_types", "has sliding_attention layers but no sliding window"
-                                        + " (use_sliding_window and sliding_window)");
-                            }
-                            windows[i] = window;
-                        } else if (!"full_attention".equals(t)) {
-                            throw c.invalid("layer_types", "has '" + t + "'; expected full_attention or sliding_attention");
-                        }
-                    }
-                } else {
-                    int from = c.intOr("max_window_layers", 28);
-                    for (int i = Math.max(0, from); i < numLayers; i++) {
-                        windows[i] = window;
-                    }
+            for (int i = 0; i < numLayers; i++) {
+                JsonElement t = types.getAsJsonArray().get(i);
+                String type = t.isJsonPrimitive() ? t.getAsString() : t.toString();
+                if ("sliding_attention".equals(type) && !"llama".equals(modelType)) {
+                    windows[i] = window;
+                } else if (!"full_attention".equals(type)) {
+                    throw c.invalid("layer_types", "has '" + type + "' at layer " + i + ", an attention type " + modelType
+                            + " does not support here (supported: full_attention"
+                            + ("llama".equals(modelType) ? "" : ", sliding_attention") + ")");
                 }
             }
-            default -> { }
+        } else if ("mistral".equals(modelType)) {
+            Arrays.fill(windows, window);
+        } else if ("qwen2".equals(modelType)) {
+            for (int i = Math.max(0, c.intOr("max_window_layers", 28)); i < numLayers; i++) {
+                windows[i] = window;
+            }
         }
         return windows;
     }

@@ -13,9 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.CausalBatch;
 import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.OutputHead;
 import org.routelab.backbone.ModelBatch;
 import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.checkpoint.CheckpointException;
@@ -51,6 +52,18 @@ public final class LlamaModel extends LanguageModel {
      * @param dataType the parameters' data type
      */
     public LlamaModel(NDManager manager, LlamaConfig config, DataType dataType) {
+        this(manager, config, dataType, !config.tieWordEmbeddings());
+    }
+
+    /**
+     * Creates a model whose weights are allocated but not filled, with or without a head of its own.
+     *
+     * @param manager owns the parameters
+     * @param config the architecture
+     * @param dataType the parameters' data type
+     * @param ownHead whether the model has an {@code lm_head} (else the input embedding is the head)
+     */
+    public LlamaModel(NDManager manager, LlamaConfig config, DataType dataType, boolean ownHead) {
         if (dataType == DataType.BFLOAT16) {
             // DJL 0.35's PyTorch binding has no bfloat16 type code: creating such an array aborts the JVM.
             throw new IllegalArgumentException("bfloat16 parameters are not supported by DJL's PyTorch engine;"
@@ -59,7 +72,7 @@ public final class LlamaModel extends LanguageModel {
         this.config = config;
         this.dataType = dataType;
         addChild("model", new LlamaStack(manager, config, dataType));
-        if (!config.tieWordEmbeddings()) {
+        if (ownHead) {
             addChild("lm_head", new Linear(manager, config.hiddenSize(), config.vocabSize(), dataType));
         }
     }
@@ -67,8 +80,9 @@ public final class LlamaModel extends LanguageModel {
     /**
      * Loads a Hugging Face model folder: {@code config.json} and {@code model.safetensors} or a
      * sharded {@code model.safetensors.index.json}; fp32, fp16 and bf16 files convert to
-     * {@code dataType}. A tied model's {@code lm_head.weight}, when present, and the rotary
-     * {@code inv_freq} buffers older checkpoints store are skipped: both are recomputed.
+     * {@code dataType}. The rotary {@code inv_freq} buffers older checkpoints store are skipped (they
+     * are recomputed); a tied model's stored {@code lm_head.weight} must equal the embedding ({@link
+     * OutputHead}).
      *
      * @param folder the model folder
      * @param manager owns the parameters
@@ -79,15 +93,17 @@ public final class LlamaModel extends LanguageModel {
      */
     public static LlamaModel load(Path folder, NDManager manager, DataType dataType) {
         LlamaConfig config = LlamaConfig.read(folder.resolve("config.json"));
-        LlamaModel model = new LlamaModel(manager, config, dataType);
+        boolean ownHead = OutputHead.ownHead(config.tieWordEmbeddings(), folder);
+        LlamaModel model = new LlamaModel(manager, config, dataType, ownHead);
         Set<String> skipped = new HashSet<>();
-        if (config.tieWordEmbeddings()) {
-            skipped.add("lm_head.weight");
-        }
         for (int i = 0; i < config.numLayers(); i++) {
             skipped.add("model.layers." + i + ".self_attn.rotary_emb.inv_freq");
         }
         HfCheckpoint.load(folder, model, skipped);
+        if (ownHead && config.tieWordEmbeddings()) {
+            OutputHead.requireTiedCopy(folder, model.child("lm_head", Linear.class).weight().array(),
+                    model.stack().embedTokens().weight().array(), "model.embed_tokens.weight");
+        }
         return model;
     }
 
@@ -144,7 +160,7 @@ public final class LlamaModel extends LanguageModel {
     }
 
     private NDArray head(NDArray hidden, ForwardContext ctx) {
-        if (config.tieWordEmbeddings()) {
+        if (!children().containsKey("lm_head")) {
             return ai.djl.nn.core.Linear.linear(hidden, stack().embedTokens().weight().array()).singletonOrThrow();
         }
         return child("lm_head", Linear.class).forward(hidden, ctx);

@@ -12,7 +12,21 @@ import org.routelab.nn.ActivationFunction;
 /**
  * The architecture of a T5 model, read from a Hugging Face {@code config.json} with the same field
  * names and defaults. Covers T5 v1.0 ({@code feed_forward_proj = relu}, tied embeddings) and v1.1 /
- * LM-adapt / Flan-T5 / T0 ({@code gated-gelu}, untied head).
+ * LM-adapt / Flan-T5 / T0 ({@code gated-gelu}, untied head), in the layouts of transformers 4 and 5:
+ *
+ * <ul>
+ *   <li>transformers 4 reads {@code tie_word_embeddings} (default true) for two things at once: the
+ *       head is the shared embedding, and the decoder output is rescaled by {@code d_model^-0.5};
+ *   <li>transformers 5 always writes {@code tie_word_embeddings: true} and says whether to rescale in
+ *       {@code scale_decoder_outputs}; the head is the checkpoint's own {@code lm_head.weight} when the
+ *       file has one (a v1.1 checkpoint), else the shared embedding. {@link #headFromCheckpoint()}
+ *       tells the loader which rule applies.
+ * </ul>
+ *
+ * {@code dense_act_fn} and {@code is_gated_act}, when a file has them, override what {@code
+ * feed_forward_proj} implies, as in transformers (they are set after it). Fields that would change the
+ * computation in ways not implemented here (quantisation, pruned heads, encoder-decoder weight tying)
+ * are refused.
  */
 public final class T5Config {
     /**
@@ -39,6 +53,8 @@ public final class T5Config {
     private final boolean gated;
     private final ActivationFunction activation;
     private final boolean tieWordEmbeddings;
+    private final boolean scaleDecoderOutputs;
+    private final boolean headFromCheckpoint;
     private final int padTokenId;
     private final int eosTokenId;
     private final int decoderStartTokenId;
@@ -67,18 +83,24 @@ public final class T5Config {
         layerNormEpsilon = (float) c.doubleOr("layer_norm_epsilon", 1e-6);
         String proj = c.stringOr("feed_forward_proj", "relu");
         String[] parts = proj.toLowerCase(Locale.ROOT).split("-");
-        gated = parts.length == 2 && "gated".equals(parts[0]);
-        if (parts.length > 2 || (parts.length == 2 && !gated)) {
+        boolean gatedProj = parts.length == 2 && "gated".equals(parts[0]);
+        if (parts.length > 2 || (parts.length == 2 && !gatedProj)) {
             throw c.invalid("feed_forward_proj", "is '" + proj + "'; expected '<act>' or 'gated-<act>'");
         }
+        gated = c.boolOr("is_gated_act", gatedProj);
         // Hugging Face maps gated-gelu to the tanh approximation (gelu_new), as the original T5 v1.1 did.
-        String act = "gated-gelu".equals(proj) ? "gelu_new" : parts[parts.length - 1];
+        String act = c.stringOr("dense_act_fn", "gated-gelu".equals(proj) ? "gelu_new" : parts[parts.length - 1]);
         try {
             activation = ActivationFunction.fromConfigName(act);
         } catch (IllegalArgumentException e) {
-            throw c.invalid("feed_forward_proj", "has " + e.getMessage());
+            throw c.invalid(c.has("dense_act_fn") ? "dense_act_fn" : "feed_forward_proj", "has " + e.getMessage());
         }
         tieWordEmbeddings = c.boolOr("tie_word_embeddings", true);
+        headFromCheckpoint = c.has("scale_decoder_outputs");
+        scaleDecoderOutputs = c.boolOr("scale_decoder_outputs", tieWordEmbeddings);
+        c.refuseIfSet("quantization_config", null, "quantised weights");
+        c.refuseIfSet("pruned_heads", null, "attention heads removed from some layers");
+        c.refuseIfSet("tie_encoder_decoder", null, "encoder and decoder sharing their weights");
         padTokenId = c.intOr("pad_token_id", 0);
         eosTokenId = c.intOr("eos_token_id", 1);
         decoderStartTokenId = c.intOr("decoder_start_token_id", padTokenId);
@@ -191,9 +213,31 @@ public final class T5Config {
         return activation;
     }
 
-    /** Returns whether the output head reuses the input embedding (with the {@code d_model^-0.5} rescale). */
+    /**
+     * Returns whether the configuration ties the output head to the shared embedding ({@code
+     * tie_word_embeddings}, default true); under {@link #headFromCheckpoint()} a checkpoint's own head
+     * still takes precedence.
+     */
     public boolean tieWordEmbeddings() {
         return tieWordEmbeddings;
+    }
+
+    /**
+     * Returns whether the decoder output is multiplied by {@code d_model^-0.5} before the head:
+     * {@code scale_decoder_outputs} when given (transformers 5), else {@code tie_word_embeddings}
+     * (transformers 4).
+     */
+    public boolean scaleDecoderOutputs() {
+        return scaleDecoderOutputs;
+    }
+
+    /**
+     * Returns whether a checkpoint's own {@code lm_head.weight} is the head even though {@link
+     * #tieWordEmbeddings()} is true: so in the transformers 5 layout (with {@code scale_decoder_outputs}),
+     * where transformers ties only when the file has no head of its own.
+     */
+    public boolean headFromCheckpoint() {
+        return headFromCheckpoint;
     }
 
     /** Returns the padding token id. */

@@ -11,9 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.routelab.adapter.AdapterTargets;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.LanguageModel;
+import org.routelab.backbone.OutputHead;
 import org.routelab.backbone.ModelBatch;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.checkpoint.CheckpointException;
@@ -48,6 +49,18 @@ public final class T5Model extends LanguageModel {
      * @param dataType the parameters' data type
      */
     public T5Model(NDManager manager, T5Config config, DataType dataType) {
+        this(manager, config, dataType, !config.tieWordEmbeddings());
+    }
+
+    /**
+     * Creates a model whose weights are allocated but not filled, with or without a head of its own.
+     *
+     * @param manager owns the parameters
+     * @param config the architecture
+     * @param dataType the parameters' data type
+     * @param ownHead whether the model has an {@code lm_head} (else the shared embedding is the head)
+     */
+    public T5Model(NDManager manager, T5Config config, DataType dataType, boolean ownHead) {
         if (dataType == DataType.BFLOAT16) {
             // DJL 0.35's PyTorch binding has no bfloat16 type code: creating such an array aborts the JVM.
             throw new IllegalArgumentException("bfloat16 parameters are not supported by DJL's PyTorch engine;"
@@ -58,7 +71,7 @@ public final class T5Model extends LanguageModel {
         Embedding shared = addChild("shared", new Embedding(manager, config.vocabSize(), config.dModel(), dataType));
         addChild("encoder", new T5Stack(manager, config, false, shared, dataType));
         addChild("decoder", new T5Stack(manager, config, true, shared, dataType));
-        if (!config.tieWordEmbeddings()) {
+        if (ownHead) {
             addChild("lm_head", new Linear(manager, config.dModel(), config.vocabSize(), dataType));
         }
     }
@@ -66,7 +79,8 @@ public final class T5Model extends LanguageModel {
     /**
      * Loads a Hugging Face model folder: {@code config.json} and {@code model.safetensors} or a
      * sharded {@code model.safetensors.index.json}; fp32, fp16 and bf16 files convert to
-     * {@code dataType}.
+     * {@code dataType}. The head and the decoder-output scale follow {@link T5Config}'s reading of the
+     * transformers 4 or 5 layout; a stored {@code lm_head.weight} is resolved by {@link OutputHead}.
      *
      * @param folder the model folder
      * @param manager owns the parameters
@@ -77,12 +91,13 @@ public final class T5Model extends LanguageModel {
      */
     public static T5Model load(Path folder, NDManager manager, DataType dataType) {
         T5Config config = T5Config.read(folder.resolve("config.json"));
-        T5Model model = new T5Model(manager, config, dataType);
-        Set<String> aliases = new java.util.HashSet<>(EMBEDDING_ALIASES);
-        if (config.tieWordEmbeddings()) {
-            aliases.add("lm_head.weight");
+        boolean ownHead = OutputHead.ownHead(config.tieWordEmbeddings(), folder);
+        T5Model model = new T5Model(manager, config, dataType, ownHead);
+        HfCheckpoint.load(folder, model, EMBEDDING_ALIASES);
+        if (ownHead && config.tieWordEmbeddings() && !config.headFromCheckpoint()) {
+            OutputHead.requireTiedCopy(folder, model.child("lm_head", Linear.class).weight().array(),
+                    model.child("shared", Embedding.class).weight().array(), "shared.weight");
         }
-        HfCheckpoint.load(folder, model, aliases);
         return model;
     }
 
@@ -166,9 +181,11 @@ public final class T5Model extends LanguageModel {
             T5DecodingCache cache) {
         NDArray h = child("decoder", T5Stack.class).forward(
                 decoderInputIds, null, encoderStates, attentionMask, ctx, cache);
-        if (config.tieWordEmbeddings()) {
-            // Tied T5 v1.0 rescales before reusing the input embedding as the output projection.
+        if (config.scaleDecoderOutputs()) {
+            // T5 v1.0 rescales before its (tied) output projection; v1.1 does not.
             h = Scalars.mul(h, (float) Math.pow(config.dModel(), -0.5));
+        }
+        if (!children().containsKey("lm_head")) {
             return ai.djl.nn.core.Linear.linear(h, child("shared", Embedding.class).weight().array())
                     .singletonOrThrow();
         }

@@ -82,10 +82,10 @@ class LlamaConfigTest {
                 "{\"rope_type\": \"dynamic\", \"factor\": 2.0}").build());
         assertNames("factor", () -> small("llama").setJson("rope_scaling", "{\"type\": \"linear\"}").build());
         assertNames("original_max_position_embeddings", () -> small("llama").setJson("rope_scaling",
-                "{\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0}")
-                .build());
+                "{\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
+                        + " \"original_max_position_embeddings\": 0}").build());
         assertNames("layer_types", () -> small("qwen2").set("eos_token_id", 7)
-                .setJson("layer_types", "[\"sliding_attention\", \"full_attention\", \"full_attention\", \"full_attention\"]")
+                .setJson("layer_types", "[\"chunked_attention\", \"full_attention\", \"full_attention\", \"full_attention\"]")
                 .build());
         assertEquals(LlamaConfig.RopeScaling.NONE,
                 small("llama").setJson("rope_scaling", "{\"rope_type\": \"default\"}").build().ropeScaling());

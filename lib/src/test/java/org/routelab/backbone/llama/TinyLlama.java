@@ -24,6 +24,16 @@ public final class TinyLlama {
      * @return the configuration
      */
     public static LlamaConfig config(String type) {
+        return builder(type).build();
+    }
+
+    /**
+     * Returns a builder holding {@link #config}'s fields, to add more.
+     *
+     * @param type llama, mistral or qwen2
+     * @return the builder
+     */
+    public static LlamaConfig.Builder builder(String type) {
         LlamaConfig.Builder b = LlamaConfig.builder(type)
                 .set("vocab_size", VOCAB)
                 .set("hidden_size", 16)
@@ -42,7 +52,7 @@ public final class TinyLlama {
             case "qwen2" -> b.set("tie_word_embeddings", true).set("rope_theta", 1000.0);
             default -> { }
         }
-        return b.build();
+        return b;
     }
 
     /**

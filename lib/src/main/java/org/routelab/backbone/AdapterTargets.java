@@ -1,11 +1,11 @@
-package org.routelab.adapter;
+package org.routelab.backbone;
 
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Which projections of a model receive adapters, as the two regular expressions {@link
- * AdapterInjector} reads: {@code modules} is searched in the path of the module holding a projection,
+ * Which projections of a model receive adapters, as the two regular expressions {@code
+ * adapter.AdapterInjector} reads: {@code modules} is searched in the path of the module holding a projection,
  * {@code layers} must match the projection's own name in full.
  *
  * @param modules regex searched in the parent module's path, e.g. {@code self_attn|mlp}
@@ -13,7 +13,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public record AdapterTargets(String modules, String layers) {
     /** Every attention and feed-forward projection of T5 (the papers' setting). */
-    public static final AdapterTargets T5 = new AdapterTargets(LoraConfig.T5_MODULES, LoraConfig.T5_LAYERS);
+    public static final AdapterTargets T5 = new AdapterTargets(
+            "SelfAttention|EncDecAttention|DenseReluDense", "q|k|v|o|wi|wi_0|wi_1|wo");
 
     /** Every attention and feed-forward projection of a Llama-family decoder (not the output head). */
     public static final AdapterTargets LLAMA = new AdapterTargets(

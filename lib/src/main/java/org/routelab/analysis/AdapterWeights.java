@@ -1,4 +1,4 @@
-package org.routelab.experiment;
+package org.routelab.analysis;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package org.routelab.notebook;
+package org.routelab.charts;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +14,7 @@ import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.experiment.AdaptationCurve;
-import org.routelab.experiment.AdapterWeights;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.experiment.ExperimentResult;
 import tech.tablesaw.plotly.components.Figure;
 

@@ -1,4 +1,4 @@
-package org.routelab.notebook;
+package org.routelab.charts;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.routelab.experiment;
+package org.routelab.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
