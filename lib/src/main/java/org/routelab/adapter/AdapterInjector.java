@@ -1,6 +1,7 @@
 package org.routelab.adapter;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -29,29 +30,17 @@ public final class AdapterInjector {
      */
     public static List<String> inject(
             Module model, String modules, String layers, BiFunction<String, Linear, Adapter> factory) {
-        Pattern modulePattern = Pattern.compile(modules);
-        Pattern layerPattern = Pattern.compile(layers);
         List<String> injected = new ArrayList<>();
         List<Adapter> adapters = new ArrayList<>();
-        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
-            String parentPath = e.getKey();
-            Module parent = e.getValue();
-            if (!modulePattern.matcher(parentPath).find()) {
-                continue;
-            }
-            for (Map.Entry<String, Module> c : new ArrayList<>(parent.children().entrySet())) {
-                Module child = c.getValue();
-                if (!(child instanceof Linear) || child instanceof AdaptedLinear
-                        || !layerPattern.matcher(c.getKey()).matches()) {
-                    continue;
-                }
-                String path = parentPath.isEmpty() ? c.getKey() : parentPath + "." + c.getKey();
-                Adapter adapter = factory.apply(path, (Linear) child);
-                parent.replaceChild(c.getKey(), new AdaptedLinear((Linear) child, adapter));
-                injected.add(path);
-                adapters.add(adapter);
-            }
-        }
+        Map<String, Module> all = model.namedModules();
+        targets(model, modules, layers).forEach((path, linear) -> {
+            int dot = path.lastIndexOf('.');
+            Adapter adapter = factory.apply(path, linear);
+            all.get(dot < 0 ? "" : path.substring(0, dot)).replaceChild(path.substring(dot + 1),
+                    new AdaptedLinear(linear, adapter));
+            injected.add(path);
+            adapters.add(adapter);
+        });
         if (injected.isEmpty()) {
             throw new IllegalArgumentException(
                     "no projection matches modules /" + modules + "/ and layers /" + layers + "/");
@@ -59,6 +48,34 @@ public final class AdapterInjector {
         model.setTrainable(false);
         adapters.forEach(a -> a.setTrainable(true));
         return injected;
+    }
+
+    /**
+     * Returns the projections that {@link #inject} would adapt, without changing the model.
+     *
+     * @param model the model
+     * @param modules regex searched in the path of the module that holds the projection
+     * @param layers regex matched against the projection's own name
+     * @return the projections by full path, in model order (empty when nothing matches)
+     */
+    public static Map<String, Linear> targets(Module model, String modules, String layers) {
+        Pattern modulePattern = Pattern.compile(modules);
+        Pattern layerPattern = Pattern.compile(layers);
+        Map<String, Linear> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
+            String parentPath = e.getKey();
+            if (!modulePattern.matcher(parentPath).find()) {
+                continue;
+            }
+            for (Map.Entry<String, Module> c : e.getValue().children().entrySet()) {
+                Module child = c.getValue();
+                if (child instanceof Linear linear && !(child instanceof AdaptedLinear)
+                        && layerPattern.matcher(c.getKey()).matches()) {
+                    out.put(parentPath.isEmpty() ? c.getKey() : parentPath + "." + c.getKey(), linear);
+                }
+            }
+        }
+        return out;
     }
 
     /**

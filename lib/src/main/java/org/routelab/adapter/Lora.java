@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
-import org.routelab.nn.RandomStream;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
 
 /**
  * LoRA: {@code delta = (alpha / r) * dropout(x) A B} with {@code A [d_in, r]} drawn

@@ -2,9 +2,9 @@ package org.routelab.adapter;
 
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
+import org.routelab.backbone.AdapterTargets;
 import org.routelab.nn.Module;
 import org.routelab.nn.RandomStream;
-import org.routelab.backbone.AdapterTargets;
 
 /**
  * LoRA hyper-parameters and where to inject it.

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.routelab.nn.RandomStream;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 
 /**
  * E LoRA experts whose outputs are mixed with per-token or per-example weights:

@@ -12,13 +12,13 @@ import org.routelab.method.MethodConfig;
 import org.routelab.method.ParameterRole;
 import org.routelab.nn.Module;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
+import org.routelab.routing.InputRouter;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
-import org.routelab.routing.InputRouter;
-import org.routelab.nn.RandomStream;
 
 /**
  * A method's parameter counts on a backbone, read from the built model (structure only: frozen

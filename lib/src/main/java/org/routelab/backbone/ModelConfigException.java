@@ -1,7 +1,9 @@
 package org.routelab.backbone;
 
+import org.routelab.util.UserError;
+
 /** A model configuration that cannot be used: names the file and the field at fault. */
-public final class ModelConfigException extends RuntimeException {
+public final class ModelConfigException extends RuntimeException implements UserError {
     private static final long serialVersionUID = 1L;
 
     /**

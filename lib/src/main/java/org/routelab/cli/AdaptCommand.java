@@ -5,8 +5,11 @@ import org.routelab.experiment.ExperimentResult;
 import org.routelab.experiment.ResultFiles;
 import org.routelab.experiment.ResultTables;
 import org.routelab.experiment.RunConfig;
+import org.routelab.experiment.RunFolder;
+import org.routelab.util.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code routelab adapt}: few-shot adaptation and evaluation on the held-out tasks of a run. */
 @Command(name = "adapt", mixinStandardHelpOptions = true,
@@ -17,14 +20,23 @@ final class AdaptCommand implements Callable<Integer> {
     @Mixin
     private RunOptions options;
 
+    @Option(names = "--restart", description = "Adapt again with a changed adaptation config: move the old"
+            + " results into OUTPUT/superseded/<time> (nothing is deleted).")
+    private boolean restart;
+
     @Override
     public Integer call() {
+        SignalStop.install();
         RunConfig run = options.read();
-        RunConfig.keepCopy(run);
-        ExperimentResult result = run.experiment().adapt(run.output());
-        System.out.println(ResultTables.perTask(result).print());
-        System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),
-                run.output().resolve(ResultFiles.JSON));
+        try (RunFolder folder = RunOptions.open(run, RunFolder.Command.ADAPT, restart)) {
+            RunConfig.keepCopy(run);
+            ExperimentResult result = run.experiment().adapt(folder);
+            System.out.println(ResultTables.perTask(result).print());
+            System.out.printf("mean accuracy %.4f; results in %s%n", result.meanAccuracy(),
+                    run.output().resolve(ResultFiles.JSON));
+        } catch (ConfigException e) {
+            throw RunOptions.named(e, run);
+        }
         return 0;
     }
 }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.routelab.experiment.AdaptationConfig;
 import org.routelab.experiment.Experiment;
+import org.routelab.experiment.ExperimentBuilder;
 import org.routelab.experiment.ExperimentResult;
 import org.routelab.experiment.ResultFiles;
 import org.routelab.experiment.ResultTables;
@@ -87,8 +88,8 @@ final class CompareCommand implements Callable<Integer> {
      * {@code poly-z}: Poly with route-only adaptation; {@code mhr-random-mu}: MHR trained with random
      * allocations, then averaged; {@code lora-fresh}: LoRA without multi-task training.
      */
-    private Experiment.Builder parse(String run) {
-        Experiment.Builder b = Experiment.builder().name(run);
+    private ExperimentBuilder parse(String run) {
+        ExperimentBuilder b = Experiment.builder().name(run);
         String method = run;
         if (method.endsWith("-fresh")) {
             method = method.substring(0, method.length() - "-fresh".length());

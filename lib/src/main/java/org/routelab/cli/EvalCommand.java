@@ -3,6 +3,8 @@ package org.routelab.cli;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.routelab.experiment.RunConfig;
+import org.routelab.experiment.RunFolder;
+import org.routelab.util.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,8 +22,16 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (examples <= 0) {
+            throw new ConfigException("--examples", "must be positive, got " + examples);
+        }
         RunConfig run = options.read();
-        Map<String, Double> accuracy = run.experiment().evaluateTraining(run.output(), examples);
+        Map<String, Double> accuracy;
+        try (RunFolder folder = RunOptions.open(run, RunFolder.Command.EVAL, false)) {
+            accuracy = run.experiment().evaluateTraining(folder.path(), examples);
+        } catch (ConfigException e) {
+            throw RunOptions.named(e, run);
+        }
         System.out.println("task,accuracy");
         accuracy.forEach((task, acc) -> System.out.printf("%s,%.4f%n", task, acc));
         System.out.printf("mean,%.4f%n", accuracy.values().stream().mapToDouble(d -> d).average().orElse(0));

@@ -15,6 +15,10 @@ public final class RouteLab implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of every error, not only of internal ones.")
+    private boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -29,23 +33,8 @@ public final class RouteLab implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** Returns the command line with its error reporting, as {@link #main} runs it. */
+    /** Returns the command line with its error reporting ({@link ErrorReport}), as {@link #main} runs it. */
     static CommandLine commandLine() {
-        return new CommandLine(new RouteLab()).setExecutionExceptionHandler(RouteLab::userError);
-    }
-
-    /**
-     * Reports bad input (a config, checkpoint, adapter or task file that is wrong; a value out of range)
-     * as one line naming what is wrong, with exit status 2; anything else is a bug and keeps its stack trace.
-     */
-    private static int userError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
-        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                || e instanceof org.routelab.backbone.ModelConfigException
-                || e instanceof org.routelab.backbone.checkpoint.CheckpointException
-                || e instanceof org.routelab.data.TaskFileException || e instanceof java.io.UncheckedIOException) {
-            cmd.getErr().println("routelab " + cmd.getCommandName() + ": " + e.getMessage());
-            return 2;
-        }
-        throw e;
+        return new CommandLine(new RouteLab()).setExecutionExceptionHandler(new ErrorReport());
     }
 }

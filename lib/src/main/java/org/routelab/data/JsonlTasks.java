@@ -10,16 +10,25 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.StringReader;
 import java.io.Writer;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +49,15 @@ import org.routelab.util.AtomicFiles;
  * </ul>
  *
  * <p>Any other field is an error (a misspelt {@code answer_choice} would otherwise silently drop the
- * choices). Blank lines and a leading byte-order mark are skipped. A file may hold several tasks, in any line order; tasks keep the
+ * choices). Blank lines and a leading byte-order mark are skipped. A line may hold at most {@value
+ * #MAX_LINE_BYTES} bytes of UTF-8. A file may hold several tasks, in any line order; tasks keep the
  * order of their first line, examples the order of their lines. Every error names the file and the
  * 1-based line.
  *
  * <p>A suite on disk is a folder with {@value #TRAINING_FILE} (the training tasks, whose order gives
- * the task ids) and, when there are held-out tasks, {@value #HELDOUT_FILE}. Data scripts that export
- * real benchmarks write this layout.
+ * the task ids) and, when there are held-out tasks, {@value #HELDOUT_FILE}, whose examples all need
+ * answer choices (they are scored by rank classification). Data scripts that export real benchmarks
+ * write this layout.
  */
 public final class JsonlTasks {
     /** The training split of a suite folder. */
@@ -55,6 +66,8 @@ public final class JsonlTasks {
     public static final String HELDOUT_FILE = "heldout.jsonl";
     /** Validation tasks: held out from training and disjoint from the test tasks, for choosing settings. */
     public static final String VALIDATION_FILE = "validation.jsonl";
+    /** The longest line a task file may hold, in bytes (1 MiB); a longer one is an error naming its line. */
+    public static final int MAX_LINE_BYTES = 1 << 20;
 
     private static final Set<String> FIELDS = Set.of("task", "input", "target", "answer_choices", "label");
     private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
@@ -72,23 +85,36 @@ public final class JsonlTasks {
      * @throws TaskFileException if a line is malformed or invalid, or the file has no examples
      */
     public static List<Task> read(Path file) throws IOException {
+        return read(file, false);
+    }
+
+    /** Reads a task file; with {@code scored}, every example must have answer choices. */
+    private static List<Task> read(Path file, boolean scored) throws IOException {
         Map<String, List<Example>> byTask = new LinkedHashMap<>();
-        int lineNo = 0;
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNo++;
-                if (lineNo == 1 && line.startsWith("\uFEFF")) {
-                    // A byte-order mark, as Python's utf-8-sig and some editors write.
-                    line = line.substring(1);
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            ByteArrayOutputStream pending = new ByteArrayOutputStream();
+            int lineNo = 1;
+            for (int n; (n = in.read(buffer)) >= 0;) {
+                int start = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        pending.write(buffer, start, i - start);
+                        checkLength(file, lineNo, pending.size());
+                        line(file, lineNo, decode(file, lineNo, pending.toByteArray(), utf8), scored, byTask);
+                        lineNo++;
+                        pending.reset();
+                        start = i + 1;
+                    }
                 }
-                if (!line.isBlank()) {
-                    Example e = parse(file, lineNo, line);
-                    byTask.computeIfAbsent(e.task(), k -> new ArrayList<>()).add(e);
-                }
+                pending.write(buffer, start, n - start);
+                checkLength(file, lineNo, pending.size());
             }
-        } catch (CharacterCodingException e) {
-            throw new TaskFileException(file, lineNo + 1, "not valid UTF-8", e);
+            if (pending.size() > 0) {
+                line(file, lineNo, decode(file, lineNo, pending.toByteArray(), utf8), scored, byTask);
+            }
         }
         if (byTask.isEmpty()) {
             throw new TaskFileException(file, 0, "no examples (the file is empty)");
@@ -96,6 +122,40 @@ public final class JsonlTasks {
         List<Task> tasks = new ArrayList<>(byTask.size());
         byTask.forEach((name, examples) -> tasks.add(new Task(name, examples)));
         return List.copyOf(tasks);
+    }
+
+    private static void checkLength(Path file, int lineNo, int bytes) {
+        if (bytes > MAX_LINE_BYTES) {
+            throw new TaskFileException(file, lineNo, "line longer than " + MAX_LINE_BYTES + " bytes, the limit of"
+                    + " a task file's line; shorten the example");
+        }
+    }
+
+    private static String decode(Path file, int lineNo, byte[] bytes, CharsetDecoder utf8) {
+        try {
+            return utf8.decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new TaskFileException(file, lineNo, "not valid UTF-8", e);
+        }
+    }
+
+    private static void line(Path file, int lineNo, String line, boolean scored,
+            Map<String, List<Example>> byTask) {
+        if (lineNo == 1 && line.startsWith("\uFEFF")) {
+            // A byte-order mark, as Python's utf-8-sig and some editors write.
+            line = line.substring(1);
+        }
+        if (line.endsWith("\r")) {
+            line = line.substring(0, line.length() - 1);
+        }
+        if (!line.isBlank()) {
+            Example e = parse(file, lineNo, line);
+            if (scored && !e.hasChoices()) {
+                throw new TaskFileException(file, lineNo, "no answer_choices: held-out examples are scored by rank"
+                        + " classification over their answer choices");
+            }
+            byTask.computeIfAbsent(e.task(), k -> new ArrayList<>()).add(e);
+        }
     }
 
     /**
@@ -109,17 +169,36 @@ public final class JsonlTasks {
         if (tasks.isEmpty()) {
             throw new IllegalArgumentException(file + ": no tasks to write (an empty task file is invalid)");
         }
-        AtomicFiles.writeStream(file, out -> {
-            // Not closed: AtomicFiles owns the stream.
-            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-            for (Task t : tasks) {
-                for (Example e : t.examples()) {
-                    WRITER.toJson(toJson(e), w);
-                    w.write('\n');
-                }
+        AtomicFiles.writeStream(file, out -> writeLines(out, tasks));
+    }
+
+    /**
+     * Returns the SHA-256 of the JSONL text that {@link #write} writes for tasks: equal digests mean
+     * equal examples in equal order.
+     *
+     * @param tasks the tasks
+     * @return the digest as {@code sha256:hex}
+     */
+    public static String digest(List<Task> tasks) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            writeLines(new DigestOutputStream(OutputStream.nullOutputStream(), sha), tasks);
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("hashing in memory cannot fail", e);
+        }
+    }
+
+    /** Writes one JSON line per example; the stream stays open. */
+    private static void writeLines(OutputStream out, List<Task> tasks) throws IOException {
+        Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+        for (Task t : tasks) {
+            for (Example e : t.examples()) {
+                WRITER.toJson(toJson(e), w);
+                w.write('\n');
             }
-            w.flush();
-        });
+        }
+        w.flush();
     }
 
     /**
@@ -128,8 +207,8 @@ public final class JsonlTasks {
      * @param folder the folder
      * @return the suite
      * @throws IOException if a file cannot be read
-     * @throws TaskFileException if the training file is missing, a file is invalid, or a held-out
-     *     task is also a training task
+     * @throws TaskFileException if the training file is missing, a file is invalid, a held-out
+     *     example has no answer choices, or a held-out task is also a training task
      */
     public static TaskSuite readSuite(Path folder) throws IOException {
         Path train = folder.resolve(TRAINING_FILE);
@@ -138,7 +217,7 @@ public final class JsonlTasks {
                     "not found; a suite folder holds " + TRAINING_FILE + " and optionally " + HELDOUT_FILE);
         }
         Path heldout = folder.resolve(HELDOUT_FILE);
-        List<Task> heldoutTasks = Files.exists(heldout) ? read(heldout) : List.of();
+        List<Task> heldoutTasks = Files.exists(heldout) ? read(heldout, true) : List.of();
         try {
             return new TaskSuite(read(train), heldoutTasks);
         } catch (IllegalArgumentException e) {

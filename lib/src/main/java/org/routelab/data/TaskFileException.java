@@ -1,9 +1,10 @@
 package org.routelab.data;
 
 import java.nio.file.Path;
+import org.routelab.util.UserError;
 
 /** A task file whose content cannot be used: the message names the file and the 1-based line. */
-public final class TaskFileException extends RuntimeException {
+public final class TaskFileException extends RuntimeException implements UserError {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;

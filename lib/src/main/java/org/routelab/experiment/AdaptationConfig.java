@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.util.ConfigException;
+import org.routelab.util.ConfigValues;
 
 /**
  * The few-shot phase of an experiment: for every held-out task and seed, adapt the multi-task outcome on
@@ -41,30 +42,21 @@ public record AdaptationConfig(AdaptationVariant variant, int shots, int steps, 
         if (variant == null || loss == null) {
             throw new ConfigException(variant == null ? "variant" : "loss", "must be given");
         }
-        if (shots < 1) {
-            throw new ConfigException("shots", "must be >= 1, got " + shots);
-        }
-        if (steps < 1) {
-            throw new ConfigException("steps", "must be >= 1, got " + steps);
-        }
-        if (lr != null && (!(lr > 0) || lr.isInfinite())) {
-            throw new ConfigException("lr", "must be a positive number, got " + lr);
-        }
-        if (evaluateEvery < 0) {
-            throw new ConfigException("evaluate_every", "must be >= 0, got " + evaluateEvery);
-        }
-        if (validationExamples < 1) {
-            throw new ConfigException("validation_examples", "must be >= 1, got " + validationExamples);
-        }
+        ConfigValues.range("shots", shots, 1, ConfigValues.MAX_EXAMPLES);
+        ConfigValues.range("steps", steps, 1, ConfigValues.MAX_STEPS);
+        ConfigValues.learningRate("lr", lr);
+        ConfigValues.range("evaluate_every", evaluateEvery, 0, ConfigValues.MAX_STEPS);
+        ConfigValues.range("validation_examples", validationExamples, 1, ConfigValues.MAX_EXAMPLES);
         if (keepBest && evaluateEvery == 0) {
             throw new ConfigException("keep_best", "needs evaluate_every > 0");
         }
         // Sorted, so that equal configs write the same JSON.
         shotsPerTask = Collections.unmodifiableMap(new TreeMap<>(shotsPerTask == null ? Map.of() : shotsPerTask));
         shotsPerTask.forEach((task, k) -> {
-            if (k == null || k < 1) {
-                throw new ConfigException("shots_per_task." + task, "must be >= 1, got " + k);
+            if (k == null) {
+                throw new ConfigException("shots_per_task." + task, "must be an integer");
             }
+            ConfigValues.range("shots_per_task." + task, k, 1, ConfigValues.MAX_EXAMPLES);
         });
     }
 

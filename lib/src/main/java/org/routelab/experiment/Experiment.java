@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +37,7 @@ import org.routelab.util.ConfigException;
  * remaining examples by rank classification. Results are the median over seeds per task and their mean.
  * Setting the multi-task steps to 0 measures the same few-shot training from a fresh adapter.
  *
- * <p>Build one from a config ({@link #of}) or with {@link #builder()}, whose every option has the built-in
+ * <p>Build one from a config ({@link #of(ExperimentConfig)}) or with {@link #builder()}, whose every option has the built-in
  * default (SkillComp and the built-in backbone), so {@code Experiment.builder().method("poly").build().run()}
  * works as is.
  */
@@ -101,8 +99,18 @@ public final class Experiment {
     }
 
     /** Returns a builder with the built-in defaults ({@link ExperimentConfig#DEFAULT}). */
-    public static Builder builder() {
-        return new Builder();
+    public static ExperimentBuilder builder() {
+        return new ExperimentBuilder();
+    }
+
+    /** An experiment of a config with a given suite and intuition encoder (the builder's). */
+    static Experiment of(ExperimentConfig config, TaskSuite suite, RoutingInputs.Encoder intuitionEncoder) {
+        return new Experiment(config, suite, intuitionEncoder);
+    }
+
+    /** Returns the experiment's tasks. */
+    TaskSuite suite() {
+        return suite;
     }
 
     /** Returns the experiment's config. */
@@ -182,7 +190,8 @@ public final class Experiment {
      */
     public ExperimentResult run(Path outputDir) {
         long start = System.nanoTime();
-        try (Workbench bench = open()) {
+        try (RunFolder lock = outputDir == null ? null : RunFolder.lock(outputDir);
+                Workbench bench = open()) {
             Multitask multitask = multitask(bench, outputDir);
             AdaptationVariant v = config.adaptation().variant();
             ExperimentResult result = AdaptationPhase.run(bench, config, suite, multitask, v, name(v), start);
@@ -228,29 +237,58 @@ public final class Experiment {
     }
 
     /**
-     * Runs multi-task training only (the command line's {@code train}), keeping checkpoints, the
-     * metrics log and the final adapters in {@code outputDir/multitask}.
+     * Runs multi-task training only, keeping checkpoints, the metrics log and the final adapters in
+     * {@code outputDir/multitask}, holding the folder's lock meanwhile.
      *
      * @param outputDir the run folder
      * @return the loss of every training step, including those run before a resume (empty without
      *     multi-task training)
+     * @throws RunFolderException if another process holds the folder
      */
     public List<Float> train(Path outputDir) {
-        Objects.requireNonNull(outputDir, "outputDir");
-        try (Workbench bench = open()) {
-            return multitask(bench, outputDir).losses();
+        try (RunFolder folder = RunFolder.lock(Objects.requireNonNull(outputDir, "outputDir"))) {
+            return train(folder);
         }
     }
 
     /**
-     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}), starting from
-     * the adapters that {@link #train} left in {@code outputDir/multitask}; writes the results there.
+     * Runs multi-task training only (the command line's {@code train}) in an opened run folder.
+     *
+     * @param folder the run folder, opened for {@link RunFolder.Command#TRAIN}
+     * @return the loss of every training step, including those run before a resume (empty without
+     *     multi-task training)
+     */
+    public List<Float> train(RunFolder folder) {
+        try (Workbench bench = open()) {
+            return multitask(bench, folder.path()).losses();
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only, starting from the adapters that {@link #train}
+     * left in {@code outputDir/multitask}; writes the results there, holding the folder's lock meanwhile.
      *
      * @param outputDir the run folder
      * @return the measurements
-     * @throws IllegalStateException if multi-task training is configured but has not finished there
+     * @throws RunFolderException if multi-task training is configured but has not finished there, or
+     *     another process holds the folder
      */
     public ExperimentResult adapt(Path outputDir) {
+        try (RunFolder folder = RunFolder.lock(outputDir)) {
+            return adapt(folder);
+        }
+    }
+
+    /**
+     * Runs few-shot adaptation and evaluation only (the command line's {@code adapt}) in an opened
+     * run folder; see {@link #adapt(Path)}.
+     *
+     * @param folder the run folder, opened for {@link RunFolder.Command#ADAPT}
+     * @return the measurements
+     * @throws RunFolderException if multi-task training is configured but has not finished there
+     */
+    public ExperimentResult adapt(RunFolder folder) {
+        Path outputDir = folder.path();
         long start = System.nanoTime();
         try (Workbench bench = open()) {
             Multitask multitask = finished(bench, outputDir);
@@ -406,282 +444,5 @@ public final class Experiment {
             }
         }
         return out;
-    }
-
-    /**
-     * Options of an experiment: each call changes the {@link ExperimentConfig} it builds (unset ones keep
-     * {@link ExperimentConfig#DEFAULT}), checked by the config binder when {@link #build} is called.
-     */
-    public static final class Builder {
-        /** The changes, as the JSON object they would be in a run config. */
-        private final ObjectNode changes = ConfigBinding.MAPPER.createObjectNode();
-        private TaskSuite suite;
-        private RoutingInputs.Encoder intuitionEncoder = RoutingInputs.Encoder.BACKBONE;
-
-        private Builder() {}
-
-        private Builder set(String dottedPath, Object value) {
-            ObjectNode node = changes;
-            String[] keys = dottedPath.split("\\.");
-            for (int i = 0; i < keys.length - 1; i++) {
-                node = node.has(keys[i]) ? (ObjectNode) node.get(keys[i]) : node.putObject(keys[i]);
-            }
-            node.set(keys[keys.length - 1], ConfigBinding.MAPPER.valueToTree(value));
-            return this;
-        }
-
-        /**
-         * Sets the label shown in tables.
-         *
-         * @param name the label
-         * @return this builder
-         */
-        public Builder name(String name) {
-            return set("name", name);
-        }
-
-        /**
-         * Uses a Hugging Face model folder instead of the built-in backbone.
-         *
-         * @param folder the folder ({@code config.json}, weights, {@code tokenizer.json})
-         * @return this builder
-         */
-        public Builder backbone(Path folder) {
-            return set("backbone", folder.toString());
-        }
-
-        /**
-         * Uses another task suite (e.g. one read with {@code JsonlTasks.readSuite}); the config then says
-         * {@link ExperimentConfig#IN_MEMORY}.
-         *
-         * @param suite training and held-out tasks
-         * @return this builder
-         */
-        public Builder suite(TaskSuite suite) {
-            this.suite = Objects.requireNonNull(suite, "suite");
-            return set("suite", ExperimentConfig.IN_MEMORY);
-        }
-
-        /**
-         * Sets the method with its options.
-         *
-         * @param config the method configuration
-         * @return this builder
-         */
-        public Builder method(MethodConfig config) {
-            changes.set("method", config.toJson());
-            return this;
-        }
-
-        /**
-         * Sets the method by name with the papers' default options.
-         *
-         * @param name e.g. {@code poly}, {@code mhr}, {@code tensorpoly-2}
-         * @return this builder
-         */
-        public Builder method(String name) {
-            return method(MethodConfig.defaults(name));
-        }
-
-        /**
-         * Starts from an adapter written by PEFT ({@code adapter_config.json} and {@code
-         * adapter_model.safetensors}, LORA or POLY) instead of multi-task training: the method, its sizes
-         * and its projections come from the adapter (replacing {@link #method}), and the same adaptation
-         * and evaluation follow. Use the adapter's base model as {@link #backbone}.
-         *
-         * @param peftFolder the adapter folder
-         * @return this builder
-         */
-        public Builder adapters(Path peftFolder) {
-            return set("adapters", peftFolder.toString());
-        }
-
-        /**
-         * Sets the multi-task training length; 0 skips it (few-shot training from a fresh adapter).
-         *
-         * @param steps the number of updates
-         * @return this builder
-         */
-        public Builder multitaskSteps(int steps) {
-            return set("multitask.steps", steps);
-        }
-
-        /**
-         * Sets the batch size of multi-task training and the largest of adaptation.
-         *
-         * @param size examples per batch
-         * @return this builder
-         */
-        public Builder batchSize(int size) {
-            return set("multitask.batch_size", size);
-        }
-
-        /**
-         * Sets the multi-task learning rates (by default the method's and {@link
-         * org.routelab.method.LearningRates#ROUTING}); the routing rate also serves adaptation.
-         *
-         * @param adapters the experts' learning rate
-         * @param routing the routing logits' learning rate
-         * @return this builder
-         */
-        public Builder learningRates(float adapters, float routing) {
-            return set("multitask.lr", adapters).set("multitask.routing_lr", routing);
-        }
-
-        /**
-         * Adapts to and scores the validation tasks instead of the held-out test tasks (to choose settings).
-         *
-         * @param split test or validation
-         * @return this builder
-         */
-        public Builder split(Split split) {
-            return set("split", Objects.requireNonNull(split, "split"));
-        }
-
-        /**
-         * Sets the adaptation variant.
-         *
-         * @param variant full, -z or -mu
-         * @return this builder
-         */
-        public Builder variant(AdaptationVariant variant) {
-            return set("adaptation.variant", Objects.requireNonNull(variant, "variant"));
-        }
-
-        /**
-         * Sets the few-shot adaptation.
-         *
-         * @param shots examples per held-out task ({@code k})
-         * @param steps updates
-         * @param learningRate the experts' learning rate
-         * @return this builder
-         */
-        public Builder adaptation(int shots, int steps, float learningRate) {
-            return adaptation(shots, steps).set("adaptation.lr", learningRate);
-        }
-
-        /**
-         * Sets the few-shot adaptation, keeping the learning rate (by default the method's).
-         *
-         * @param shots examples per held-out task ({@code k})
-         * @param steps updates
-         * @return this builder
-         */
-        public Builder adaptation(int shots, int steps) {
-            return set("adaptation.shots", shots).set("adaptation.steps", steps);
-        }
-
-        /**
-         * Gives some held-out tasks their own number of shots (the papers use 50 for Winogrande, 70
-         * for StoryCloze and 20 for H-SWAG); the others keep the adaptation's {@code shots}.
-         *
-         * @param shots shots by held-out task name (positive)
-         * @return this builder
-         */
-        public Builder shotsPerTask(Map<String, Integer> shots) {
-            return set("adaptation.shots_per_task", shots);
-        }
-
-        /**
-         * Sets the adaptation loss.
-         *
-         * @param loss LM or T-Few
-         * @return this builder
-         */
-        public Builder adaptationLoss(AdaptationLoss loss) {
-            return set("adaptation.loss", Objects.requireNonNull(loss, "loss"));
-        }
-
-        /**
-         * Evaluates during adaptation: every {@code every} steps (and after the last), the accuracy on
-         * {@code examples} validation examples taken from the held-out task's non-shot examples (they
-         * are then left out of the test set). With {@code keepBest}, the test set is scored with the
-         * weights of the best evaluation (the best-validation protocol); otherwise with the last.
-         *
-         * @param every steps between evaluations (positive)
-         * @param examples validation examples per task (positive)
-         * @param keepBest whether to keep the best-validation weights
-         * @return this builder
-         */
-        public Builder validation(int every, int examples, boolean keepBest) {
-            if (every <= 0) {
-                throw new ConfigException("adaptation.evaluate_every", "must be >= 1 to validate, got " + every);
-            }
-            return set("adaptation.evaluate_every", every).set("adaptation.validation_examples", examples)
-                    .set("adaptation.keep_best", keepBest);
-        }
-
-        /**
-         * Sets where the arrays live; by default the engine's default device (the first GPU when there
-         * is one, else the CPU).
-         *
-         * @param device e.g. {@code Device.cpu()} or {@code Device.gpu(0)}
-         * @return this builder
-         */
-        public Builder device(Device device) {
-            return set("device", device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu");
-        }
-
-        /**
-         * Sets how often multi-task training writes a checkpoint when the run has an output folder.
-         *
-         * @param steps steps between checkpoints (positive)
-         * @return this builder
-         */
-        public Builder checkpointEvery(int steps) {
-            return set("multitask.checkpoint_every", steps);
-        }
-
-        /**
-         * Keeps copies of the trained parameters every {@code steps} steps of multi-task training
-         * ({@link ExperimentResult#multitaskSnapshots}), e.g. to draw the routers' trajectories. They
-         * live on the Java heap, so mind the parameters' size times the number of snapshots. A run that
-         * resumes from a checkpoint has snapshots of the steps it ran itself only.
-         *
-         * @param steps steps between snapshots (positive)
-         * @return this builder
-         */
-        public Builder snapshotEvery(int steps) {
-            if (steps <= 0) {
-                throw new ConfigException("multitask.snapshot_every", "must be >= 1 to take snapshots, got " + steps);
-            }
-            return set("multitask.snapshot_every", steps);
-        }
-
-        /**
-         * Sets the few-shot seeds.
-         *
-         * @param seeds the seeds (the papers use 0, 1024, 42)
-         * @return this builder
-         */
-        public Builder seeds(Integer... seeds) {
-            return set("seeds", List.of(seeds));
-        }
-
-        /**
-         * Sets the sentence encoder of a per-example prior, e.g. T-REX's intuition (default: the frozen
-         * backbone). Not part of the config.
-         *
-         * @param encoder the encoder
-         * @return this builder
-         */
-        public Builder intuitionEncoder(RoutingInputs.Encoder encoder) {
-            this.intuitionEncoder = Objects.requireNonNull(encoder, "encoder");
-            return this;
-        }
-
-        /**
-         * Returns the experiment.
-         *
-         * @throws ConfigException naming the first value the config binder refuses
-         */
-        public Experiment build() {
-            ExperimentConfig config = ExperimentConfig.fromJson(changes, "");
-            if (suite == null) {
-                Experiment fromConfig = Experiment.of(config);
-                return new Experiment(fromConfig.config, fromConfig.suite, intuitionEncoder);
-            }
-            return new Experiment(config, suite, intuitionEncoder);
-        }
     }
 }

@@ -12,7 +12,7 @@ import org.routelab.util.ConfigException;
 
 /**
  * One experiment, all of it: an immutable record that binds to and from JSON (the {@code run.json} of
- * the command line without its {@code output}, what {@link Experiment.Builder} produces in notebooks, and
+ * the command line without its {@code output}, what {@link ExperimentBuilder} produces in notebooks, and
  * what sweeps copy with overrides). {@link #DEFAULT} is the one set of defaults; {@link #fromJson} binds a
  * JSON object onto it (omitted keys keep their defaults; unknown keys, wrong types and bad values are
  * refused naming the key's path), and {@link #with} changes one value by its path, e.g. {@code
@@ -69,8 +69,8 @@ public record ExperimentConfig(String description, String name, String backbone,
 
     /** The built-in default: LoRA on SkillComp and the built-in backbone, the default protocol. */
     public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, Split.TEST, AUTO,
-            List.of(0, 1024, 42), MethodConfig.defaults("lora"), MultitaskConfig.DEFAULT, AdaptationConfig.DEFAULT,
-            null);
+            List.of(0, 1024, 42), MethodConfig.defaults(MethodConfig.DEFAULT_METHOD), MultitaskConfig.DEFAULT,
+            AdaptationConfig.DEFAULT, null);
 
     /** Validates the values, naming the key of the first bad one. */
     public ExperimentConfig {
@@ -104,12 +104,7 @@ public record ExperimentConfig(String description, String name, String backbone,
     }
 
     private static boolean validDevice(String name) {
-        try {
-            Device.fromName(name);
-            return name.matches("cpu|gpu|gpu:\\d+");
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return name.matches("cpu|gpu|gpu:\\d{1,4}");
     }
 
     /** Returns the JSON object of this config (keys as in the class comment). */
@@ -197,7 +192,11 @@ public record ExperimentConfig(String description, String name, String backbone,
 
     /** Returns the device, or null for the engine's default. */
     public Device deviceOrDefault() {
-        return device.equals(AUTO) ? null : Device.fromName(device);
+        if (device.equals(AUTO)) {
+            return null;
+        }
+        return device.equals("cpu") ? Device.cpu()
+                : device.equals("gpu") ? Device.gpu() : Device.gpu(Integer.parseInt(device.substring(4)));
     }
 
     /** Returns the experts' multi-task learning rate: the config's, or the method's. */

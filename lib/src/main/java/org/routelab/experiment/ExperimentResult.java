@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.notebook.DisplayParts;
 import org.routelab.notebook.NotebookRenderable;
-import org.routelab.analysis.AdapterWeights;
 
 /**
  * What an experiment measured: held-out accuracy per task and seed, the method's parameter counts
@@ -26,7 +26,7 @@ import org.routelab.analysis.AdapterWeights;
  *     such as routing maps ({@link AdapterWeights#EMPTY} without multi-task training, or when read
  *     from a run folder that has no {@code multitask/adapters.safetensors})
  * @param multitaskSnapshots the same parameters at earlier steps, when the experiment asked for
- *     snapshots ({@code Experiment.Builder.snapshotEvery}); never persisted
+ *     snapshots ({@code ExperimentBuilder.snapshotEvery}); never persisted
  */
 public record ExperimentResult(String name, String method, SeedAggregate scores, List<Integer> seeds,
         long trainableMultitask, long trainableAdaptation, List<Float> multitaskLosses, List<AdaptationCurve> adaptation,

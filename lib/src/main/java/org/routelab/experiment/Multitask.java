@@ -13,13 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.checkpoint.SafetensorsFile;
 import org.routelab.backbone.checkpoint.SafetensorsWriter;
 import org.routelab.nn.Parameter;
 import org.routelab.train.MetricsLog;
 import org.routelab.util.AtomicFiles;
-import org.routelab.analysis.AdapterWeights;
 
 /**
  * The outcome of multi-task training: the trained parameters (experts and routers), the loss curve,
@@ -32,7 +32,8 @@ record Multitask(Map<String, NDArray> weights, List<Float> losses, long trainabl
     static final Multitask NONE = new Multitask(Map.of(), List.of(), 0, List.of());
     /** The trained parameters' file in the multi-task folder of a run. */
     static final String WEIGHTS = "adapters.safetensors";
-    private static final String SUMMARY = "multitask.json";
+    /** The summary, written last: its presence marks finished training. */
+    static final String SUMMARY = "multitask.json";
 
     /** Copies a trained model's trainable parameters into {@code manager}. */
     static Multitask of(LanguageModel model, List<Float> losses, List<AdapterWeights> snapshots, NDManager manager) {

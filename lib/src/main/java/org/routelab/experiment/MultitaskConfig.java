@@ -1,7 +1,7 @@
 package org.routelab.experiment;
 
 import org.routelab.method.LearningRates;
-import org.routelab.util.ConfigException;
+import org.routelab.util.ConfigValues;
 
 /**
  * The multi-task phase of an experiment: mixed-task batches over all training tasks.
@@ -33,25 +33,13 @@ public record MultitaskConfig(int steps, int batchSize, Float lr, float routingL
     public static final MultitaskConfig DEFAULT = new MultitaskConfig(DEFAULT_STEPS, DEFAULT_BATCH_SIZE, null,
             LearningRates.ROUTING, DEFAULT_CHECKPOINT_EVERY, 0);
 
-    /** Validates the values, naming the key of the first bad one. */
+    /** Validates the values against their sane ranges, naming the key of the first bad one. */
     public MultitaskConfig {
-        if (steps < 0) {
-            throw new ConfigException("steps", "must be >= 0, got " + steps);
-        }
-        if (batchSize < 1) {
-            throw new ConfigException("batch_size", "must be >= 1, got " + batchSize);
-        }
-        if (lr != null && (!(lr > 0) || lr.isInfinite())) {
-            throw new ConfigException("lr", "must be a positive number, got " + lr);
-        }
-        if (!(routingLr > 0) || Float.isInfinite(routingLr)) {
-            throw new ConfigException("routing_lr", "must be a positive number, got " + routingLr);
-        }
-        if (checkpointEvery < 1) {
-            throw new ConfigException("checkpoint_every", "must be >= 1, got " + checkpointEvery);
-        }
-        if (snapshotEvery < 0) {
-            throw new ConfigException("snapshot_every", "must be >= 0, got " + snapshotEvery);
-        }
+        ConfigValues.range("steps", steps, 0, ConfigValues.MAX_STEPS);
+        ConfigValues.range("batch_size", batchSize, 1, ConfigValues.MAX_EXAMPLES);
+        ConfigValues.learningRate("lr", lr);
+        ConfigValues.learningRate("routing_lr", routingLr);
+        ConfigValues.range("checkpoint_every", checkpointEvery, 1, Integer.MAX_VALUE);
+        ConfigValues.range("snapshot_every", snapshotEvery, 0, Integer.MAX_VALUE);
     }
 }

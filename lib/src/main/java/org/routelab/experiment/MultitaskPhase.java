@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.StepBatches;
 import org.routelab.data.TaskBatch;
@@ -20,7 +21,6 @@ import org.routelab.train.MetricsLog;
 import org.routelab.train.Trainer;
 import org.routelab.train.TrainerConfig;
 import org.routelab.train.TrainingObjective;
-import org.routelab.analysis.AdapterWeights;
 
 /**
  * The multi-task phase: the method's adapters trained on all training tasks at once, in mixed-task
@@ -80,10 +80,10 @@ final class MultitaskPhase {
      * @param runDir the run folder
      * @param manager where the weights go
      * @return the outcome
-     * @throws IllegalStateException if it has not finished there
+     * @throws RunFolderException if it has not finished there
      */
     static Multitask read(Path runDir, NDManager manager) {
-        return Multitask.read(runDir.resolve(DIR), manager).orElseThrow(() -> new IllegalStateException(
+        return Multitask.read(runDir.resolve(DIR), manager).orElseThrow(() -> new RunFolderException(
                 "no finished multi-task training in " + runDir.resolve(DIR) + "; run train first"));
     }
 

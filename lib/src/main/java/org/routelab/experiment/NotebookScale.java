@@ -170,7 +170,7 @@ public enum NotebookScale {
      *
      * @return a builder
      */
-    public Experiment.Builder experiment() {
+    public ExperimentBuilder experiment() {
         return Experiment.builder()
                 .suite(suite())
                 .multitaskSteps(multitaskSteps)

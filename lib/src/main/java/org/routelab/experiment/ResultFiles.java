@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.util.AtomicFiles;
-import org.routelab.analysis.AdapterWeights;
 
 /**
  * The result files of a run folder: {@code results.json} (everything an {@link ExperimentResult}

@@ -77,13 +77,16 @@ final class Workbench implements AutoCloseable {
             int routedTasks) {
         Path folder = config.backbone().equals(ExperimentConfig.BUILTIN) ? BuiltinBackbone.folder()
                 : Path.of(config.backbone());
+        MethodConfig method = config.method().withTasks(routedTasks);
+        Preflight.check(method, folder, config.deviceOrDefault());
         NDManager manager = NDManager.newBaseManager(config.deviceOrDefault());
         TextTokenizer tokenizer = null;
         try {
             tokenizer = TextTokenizer.load(folder);
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer);
+            List<EncodedExample> training = encoder.encodeTraining(suite);
+            Preflight.checkLengths(suite, training, encoder, Preflight.maxTokens(folder));
             LanguageModel model = LanguageModel.load(folder, manager, DataType.FLOAT32);
-            MethodConfig method = config.method().withTasks(routedTasks);
-            List<EncodedExample> training = new ExampleEncoder(tokenizer).encodeTraining(suite);
             RoutingInputs routing = RoutingInputs.prepare(method.routing(), model, training, intuitionEncoder);
             return new Workbench(manager, model, tokenizer, method, training, routing);
         } catch (RuntimeException e) {

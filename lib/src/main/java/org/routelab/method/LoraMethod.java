@@ -65,6 +65,12 @@ public final class LoraMethod {
             return Set.of(AdaptationVariant.FULL);
         }
 
+        /** The larger of A {@code [in, r]} and B {@code [r, out]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.rank() * Math.max(inFeatures, outFeatures);
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank();

@@ -68,6 +68,18 @@ public interface Method<O extends Record> {
     }
 
     /**
+     * Returns the number of elements of the largest tensor the adapter of one projection holds or
+     * computes (its experts, or an intermediate product), so that sizes that cannot fit are refused
+     * before a model is loaded. Exceeding {@code long} is allowed: the count is a double.
+     *
+     * @param options the method's options
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @return the element count
+     */
+    double largestTensor(O options, int inFeatures, int outFeatures);
+
+    /**
      * Returns the options that matter for tables, e.g. {@code r=1;S=8;q=64}.
      *
      * @param options the method's options

@@ -22,6 +22,7 @@ import org.routelab.routing.RouterSharing;
 import org.routelab.routing.TaskRouter;
 import org.routelab.util.ConfigBinding;
 import org.routelab.util.ConfigException;
+import org.routelab.util.ConfigValues;
 
 /**
  * A method with its options and what every method shares: how many training tasks the routers know,
@@ -47,6 +48,9 @@ import org.routelab.util.ConfigException;
  */
 public record MethodConfig(Method<?> method, Record options, int tasks, Granularity granularity,
         RouterOptions router, boolean randomRouting, String modules, String layers) {
+    /** The method of a config that names none: the papers' single-adapter baseline. */
+    public static final String DEFAULT_METHOD = "lora";
+
     /** The keys every method shares in JSON, besides the method's options. */
     private static final Set<String> SHARED_KEYS =
             Set.of("name", "granularity", "random_routing", "modules", "layers", "router");
@@ -56,6 +60,8 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         if (method == null || options == null || granularity == null || router == null) {
             throw new IllegalArgumentException("method, options, granularity and router options must be given");
         }
+        ConfigValues.regex("modules", modules);
+        ConfigValues.regex("layers", layers);
         if ((modules == null) != (layers == null)) {
             throw new IllegalArgumentException("targets must be given as both regexes (modules and layers) or"
                     + " neither (the backbone's defaults)");
@@ -267,7 +273,7 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
     }
 
     /**
-     * Binds a JSON object onto the defaults of the method it names ({@code lora} if it names none):
+     * Binds a JSON object onto the defaults of the method it names ({@link #DEFAULT_METHOD} if it names none):
      * omitted keys keep the method's defaults, unknown keys are refused.
      *
      * @param json the object, or null for LoRA's defaults
@@ -282,7 +288,7 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         JsonNode name = json == null ? null : json.get("name");
         Method<?> method;
         if (name == null || name.isNull()) {
-            method = Methods.parse("lora");
+            method = Methods.parse(DEFAULT_METHOD);
         } else if (!name.isTextual()) {
             throw new ConfigException(ConfigBinding.join(path, "name"), "must be a string, got " + name);
         } else {
@@ -306,6 +312,8 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         String layers = text(merged, "layers", path);
         try {
             return new MethodConfig(method, o, 1, g, r, random, modules, layers);
+        } catch (ConfigException e) {
+            throw new ConfigException(ConfigBinding.join(path, e.path()), e.problem());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(path, e.getMessage());
         }
@@ -325,6 +333,18 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
     /** Returns the option keys a method's options record must not use (they are shared by all methods). */
     static Set<String> sharedKeys() {
         return SHARED_KEYS;
+    }
+
+    /**
+     * Returns the number of elements of the largest tensor of this method's adapter on one projection
+     * ({@link Method#largestTensor}).
+     *
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @return the element count
+     */
+    public double largestTensor(int inFeatures, int outFeatures) {
+        return typed(method).largestTensor(options, inFeatures, outFeatures);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,7 @@
 package org.routelab.method;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +18,9 @@ public final class Methods {
     /** Methods by lower-case name and alias, in registration order (built-ins first). */
     private static final Map<String, Method<?>> BY_NAME = new LinkedHashMap<>();
     private static final List<Method<?>> ALL = new ArrayList<>();
+    /** How option names become run-config keys (as the config binder writes them). */
+    private static final PropertyNamingStrategies.SnakeCaseStrategy SNAKE_CASE =
+            new PropertyNamingStrategies.SnakeCaseStrategy();
 
     static {
         for (Method<?> m : ServiceLoader.load(Method.class, Methods.class.getClassLoader())) {
@@ -30,7 +35,8 @@ public final class Methods {
      * Registering the same instance again does nothing.
      *
      * @param method the method
-     * @throws IllegalArgumentException if another method already has one of its names
+     * @throws IllegalArgumentException if another method already has one of its names, or an option is
+     *     named like a key every method shares
      */
     public static synchronized void register(Method<?> method) {
         if (ALL.contains(method)) {
@@ -43,6 +49,13 @@ public final class Methods {
             Method<?> known = BY_NAME.get(key(n));
             if (known != null) {
                 throw new IllegalArgumentException("method name '" + n + "' is taken by " + known.name());
+            }
+        }
+        for (RecordComponent c : method.optionsType().getRecordComponents()) {
+            String key = SNAKE_CASE.translate(c.getName());
+            if (MethodConfig.sharedKeys().contains(key)) {
+                throw new IllegalArgumentException(method.name() + "'s option '" + key + "' is a key every method"
+                        + " shares in a run config; rename it");
             }
         }
         names.forEach(n -> BY_NAME.put(key(n), method));

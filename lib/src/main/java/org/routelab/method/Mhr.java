@@ -10,11 +10,11 @@ import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
-import org.routelab.nn.RandomStream;
-import org.routelab.nn.Parameter;
 
 /**
  * MHR (multi-head routing): Poly with the input and output dimensions cut into {@code q} heads, each
@@ -84,6 +84,12 @@ public final class Mhr extends RoutedAdapter {
         @Override
         public Set<AdaptationVariant> variants() {
             return Set.of(AdaptationVariant.values());
+        }
+
+        /** The larger of the experts' A {@code [q, S, in/q, r]} and B {@code [q, S, r, out/q]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.skills() * o.rank() * Math.max(inFeatures, outFeatures);
         }
 
         @Override

@@ -8,9 +8,9 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.TokenRouter;
-import org.routelab.nn.RandomStream;
 
 /**
  * MoE-LoRA (MoLoRA): E LoRA experts mixed per token by a softmax router over the layer input, with no
@@ -107,15 +107,22 @@ public final class MoeLora extends LoraMixture {
             return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
         }
 
+        /** The larger of the experts' A and B ({@code E r max(in, out)}) and the router {@code [in, E]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return Math.max((double) o.experts() * o.rank() * Math.max(inFeatures, outFeatures),
+                    (double) inFeatures * o.experts());
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";E=" + o.experts() + ";top-k=" + (o.topK() == 0 ? "all" : Integer.toString(o.topK()))
                     + ";load-balancing=" + o.loadBalancing();
         }
     }
+
     /**
-     * Creates a MoE-LoRA adapter for one projection; experts and router come from the engine's seeded
-     * generator.
+     * Creates a MoE-LoRA adapter for one projection; experts and router come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size

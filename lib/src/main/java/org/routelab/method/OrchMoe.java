@@ -7,11 +7,11 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 import org.routelab.routing.SkillAllocation;
-import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE: S LoRA skills orchestrated through T abstract tasks, with no task ids. The task router
@@ -116,12 +116,19 @@ public final class OrchMoe extends LoraMixture {
             return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
         }
 
+        /** The skills' A and B ({@code S r max(in, out)}). */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.skills() * o.rank() * Math.max(inFeatures, outFeatures);
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";S=" + o.skills() + ";abstract-tasks=" + o.abstractTasksFor(trainingTasks)
                     + ";pooling=" + o.pooling() + ";task-norm=" + o.normalisation();
         }
     }
+
     /**
      * Creates an OrchMoE adapter for one projection; parameters come from {@code random}.
      *

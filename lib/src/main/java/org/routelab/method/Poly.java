@@ -66,6 +66,12 @@ public final class Poly {
             return Set.of(AdaptationVariant.values());
         }
 
+        /** The larger of the experts' A {@code [S, in, r]} and B {@code [S, r, out]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.skills() * o.rank() * Math.max(inFeatures, outFeatures);
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";S=" + o.skills();

@@ -1,17 +1,17 @@
 package org.routelab.method;
 
-import java.util.Set;
-import org.routelab.routing.AdaptationVariant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
-import org.routelab.nn.RandomStream;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
+import org.routelab.routing.AdaptationVariant;
 
 /**
  * TLoRA: LoRA whose factors are entangled tensors of tensor rank {@code R} and order {@code N}. Leaves
@@ -50,6 +50,20 @@ public final class TLora extends Adapter {
      */
     public static final LearningRates LEARNING_RATES = new LearningRates(3e-3f, 1e-2f);
 
+    /**
+     * Returns how many elements the Kronecker product of a projection's leaves has before it is
+     * truncated: {@code R r l^N} with {@code l = ceil(max(in, out)^(1/N))} (at least {@code 2^N}).
+     *
+     * @param o the sizes
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @return the element count
+     */
+    static double kroneckerElements(Options o, int inFeatures, int outFeatures) {
+        int l = EntangledTensor.leafSize(Math.max(inFeatures, outFeatures), o.order());
+        return (double) o.tensorRank() * o.rank() * Math.pow(l, o.order());
+    }
+
     /** The method's declaration. */
     public record Spec() implements Method<Options> {
         @Override
@@ -85,6 +99,12 @@ public final class TLora extends Adapter {
         @Override
         public Set<AdaptationVariant> variants() {
             return Set.of(AdaptationVariant.FULL);
+        }
+
+        /** The Kronecker product of the {@code N} leaves before truncation: {@code R r l^N}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return kroneckerElements(o, inFeatures, outFeatures);
         }
 
         @Override

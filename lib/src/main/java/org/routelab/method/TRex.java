@@ -10,11 +10,11 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.routing.AdaptationVariant;
-import org.routelab.nn.Scalars;
-import org.routelab.routing.RankOneRouter;
-import org.routelab.nn.RandomStream;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
+import org.routelab.routing.AdaptationVariant;
+import org.routelab.routing.RankOneRouter;
 
 /**
  * T-REX: a mixture of rank-one experts. {@code A [d_in, I]} holds I rank-one down projections
@@ -130,12 +130,20 @@ public final class TRex extends Adapter {
             return Set.of(AdaptationVariant.FULL, AdaptationVariant.ROUTE_ONLY);
         }
 
+        /** The larger of the token router {@code [in, I J]} and the projections A {@code [in, I]}, B {@code [J, out]}. */
+        @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return Math.max((double) inFeatures * o.down() * o.up(),
+                    Math.max((double) inFeatures * o.down(), (double) o.up() * outFeatures));
+        }
+
         @Override
         public String describe(Options o, int trainingTasks) {
             return "I=" + o.down() + ";J=" + o.up() + ";c=" + o.priorScale() + (o.intuition() ? "" : ";no-intuition")
                     + (o.tokenRouter() ? "" : ";no-router");
         }
     }
+
     /** The parameter {@code lora_a}, held for the forward pass. */
     private final Parameter loraA;
     /** The parameter {@code lora_b}, held for the forward pass. */

@@ -1,20 +1,20 @@
 package org.routelab.method;
 
-import java.util.Set;
-import org.routelab.adapter.Adapter;
-import org.routelab.routing.AdaptationVariant;
-import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.List;
+import java.util.Set;
+import org.routelab.adapter.Adapter;
 import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
+import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
 import org.routelab.routing.UniformRouter;
-import org.routelab.nn.RandomStream;
-import org.routelab.nn.Parameter;
 
 /**
  * TensorPoly-I: TLoRA's R tensor-rank components are the experts. Each component
@@ -67,6 +67,12 @@ public final class TensorPolyI extends RoutedAdapter {
         @Override
         public Set<AdaptationVariant> variants() {
             return Set.of(AdaptationVariant.values());
+        }
+
+        /** TLoRA's Kronecker product of the leaves before truncation. */
+        @Override
+        public double largestTensor(TLora.Options o, int inFeatures, int outFeatures) {
+            return TLora.kroneckerElements(o, inFeatures, outFeatures);
         }
 
         @Override

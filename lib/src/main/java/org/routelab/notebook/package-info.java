@@ -10,6 +10,10 @@
  *
  * <p><b>Display.</b> Results choose how a notebook shows them by implementing
  * {@link org.routelab.notebook.NotebookRenderable} (a list of parts: Tablesaw tables, tablesaw-jsplot
- * figures, images, {@link org.routelab.notebook.MimeBundle}s, text).
+ * figures, images, {@link org.routelab.notebook.MimeBundle}s, text). A value of a lower package can be
+ * shown with parts a higher package draws through a {@link org.routelab.notebook.DisplayParts} provider
+ * (experiment results get their loss curves from the charts package that way, without knowing charts).
+ *
+ * <p>The package depends on no other package of the library, so every package may report progress.
  */
 package org.routelab.notebook;

@@ -9,9 +9,9 @@ import java.util.Arrays;
 import java.util.Locale;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.SequenceMask;
-import org.routelab.nn.RandomStream;
 
 /**
  * OrchMoE's task router: infers, from the layer input alone, how much each of T abstract tasks

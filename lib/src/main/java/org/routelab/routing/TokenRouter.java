@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.RandomStream;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.SequenceMask;
-import org.routelab.nn.RandomStream;
 
 /**
  * MoE-LoRA's router: a softmax over E experts for every token, {@code p(x) = softmax(x W^T)} with

@@ -1,5 +1,7 @@
 package org.routelab.train;
 
+import java.util.Optional;
+
 /**
  * Linear warm-up then linear decay to zero, the schedule of the papers: the factor grows as
  * {@code (s + 1) / W} over the first {@code W} updates, then falls as {@code (T - s) / (T - W)}.
@@ -38,5 +40,25 @@ public record LearningRateSchedule(int totalSteps, int warmupSteps) {
             return (step + 1f) / warmupSteps;
         }
         return (float) (totalSteps - step) / (totalSteps - warmupSteps);
+    }
+
+    /**
+     * Returns the first of the first {@code steps} updates whose factor differs between two
+     * schedules: none means that a run of one length, stopped after {@code steps} updates, is exactly
+     * the same as a run of the other length stopped there.
+     *
+     * @param a one schedule
+     * @param b the other
+     * @param steps how many updates to compare, from the first
+     * @return the 0-based index of the first differing update, or empty
+     */
+    public static Optional<Integer> firstDifference(LearningRateSchedule a, LearningRateSchedule b,
+            int steps) {
+        for (int s = 0; s < steps; s++) {
+            if (Float.floatToIntBits(a.factor(s)) != Float.floatToIntBits(b.factor(s))) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -1,10 +1,12 @@
 package org.routelab.train;
 
+import org.routelab.util.UserError;
+
 /**
  * A training step whose loss or gradients are NaN or infinite. The trainer throws it before the step
  * changes any weight, so the weights, and any checkpoint written before, stay finite.
  */
-public final class NonFiniteStepException extends IllegalStateException {
+public final class NonFiniteStepException extends IllegalStateException implements UserError {
     private static final long serialVersionUID = 1L;
     private final int step;
 

@@ -1,6 +1,5 @@
 package org.routelab.train;
 
-import org.routelab.nn.RandomStream;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.routelab.nn.RandomStream;
 
 /**
  * Runs training steps: forward and backward of an objective, global gradient clipping, the warm-up
@@ -20,7 +20,7 @@ import java.util.Map;
  * metrics and checkpoints. A run with an output folder that already holds a checkpoint resumes from
  * it; because every step draws from its own random stream of (seed, step) and objectives derive batches
  * from the step index, a resumed run ends with the same weights as an uninterrupted one. An
- * interrupted thread stops the run between steps, after writing a checkpoint.
+ * interrupted thread or a {@link StopRequest} stops the run between steps, after writing a checkpoint.
  */
 public final class Trainer {
     private final TrainerConfig config;
@@ -49,7 +49,7 @@ public final class Trainer {
      * @param objective the loss of each step
      * @param listener told about every completed step (progress display)
      * @return the losses of the steps this call ran and where the last checkpoint is
-     * @throws TrainingInterruptedException if the thread was interrupted between steps
+     * @throws TrainingInterruptedException if the thread was interrupted or a stop requested between steps
      */
     public Result run(TrainingObjective objective, StepListener listener) {
         Map<String, ParameterGroupSlot> slots = slots();
@@ -73,9 +73,9 @@ public final class Trainer {
             List<Float> losses = new ArrayList<>();
             long runStart = System.nanoTime();
             for (int step = start; step < config.steps(); step++) {
-                if (Thread.interrupted()) {
+                if (Thread.interrupted() || StopRequest.isRequested()) {
                     Path saved = checkpoints == null ? null : save(checkpoints, step, trainable, optimizer);
-                    throw new TrainingInterruptedException(step, saved);
+                    throw new TrainingInterruptedException(step, config.steps(), saved);
                 }
                 long t0 = System.nanoTime();
                 float loss;

@@ -29,6 +29,10 @@ import org.routelab.util.AtomicFiles;
  */
 public final class TrainingCheckpoint {
     private static final String LATEST = "latest";
+    private static final String TRAINER_STATE = "trainer.json";
+    /** What a user can do about a checkpoint that cannot be read. */
+    private static final String RECOVERY = "point " + LATEST + " at an older step-NNNNNNN folder to resume from it,"
+            + " or start over (--restart moves the run aside)";
 
     private final Path root;
 
@@ -70,7 +74,7 @@ public final class TrainingCheckpoint {
             SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), optimizer.state());
             JsonObject state = trainerState.deepCopy();
             state.addProperty("step", step);
-            AtomicFiles.writeString(tmp.resolve("trainer.json"), state.toString());
+            AtomicFiles.writeString(tmp.resolve(TRAINER_STATE), state.toString());
             if (Files.exists(target)) {
                 deleteTree(target);
             }
@@ -101,12 +105,32 @@ public final class TrainingCheckpoint {
         }
         try {
             Path dir = root.resolve(Files.readString(pointer).trim());
-            if (!Files.isRegularFile(dir.resolve("trainer.json"))) {
-                throw new CheckpointException(pointer + " names " + dir + ", which holds no trainer.json");
+            if (!Files.isRegularFile(dir.resolve(TRAINER_STATE))) {
+                throw new CheckpointException(pointer + " names " + dir + ", which holds no " + TRAINER_STATE
+                        + "; " + RECOVERY);
             }
             return Optional.of(dir);
         } catch (IOException e) {
-            throw new CheckpointException("cannot read " + pointer + ": " + e.getMessage(), e);
+            throw unreadable(pointer, e);
+        }
+    }
+
+    /**
+     * Returns how many steps the newest checkpoint completed, if there is one.
+     *
+     * @return the {@code step} of the newest checkpoint's {@code trainer.json}
+     * @throws CheckpointException naming the file and what to do when it cannot be read
+     */
+    public Optional<Integer> completedSteps() {
+        Optional<Path> latest = latest();
+        if (latest.isEmpty()) {
+            return Optional.empty();
+        }
+        Path file = latest.get().resolve(TRAINER_STATE);
+        try {
+            return Optional.of(JsonParser.parseString(Files.readString(file)).getAsJsonObject().get("step").getAsInt());
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(file, e);
         }
     }
 
@@ -142,10 +166,16 @@ public final class TrainingCheckpoint {
                 }
                 optimizer.loadState(state);
             }
-            return JsonParser.parseString(Files.readString(dir.resolve("trainer.json"))).getAsJsonObject();
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read checkpoint " + dir + ": " + e.getMessage(), e);
+            return JsonParser.parseString(Files.readString(dir.resolve(TRAINER_STATE))).getAsJsonObject();
+        } catch (CheckpointException e) {
+            throw new CheckpointException(e.getMessage() + "; " + RECOVERY, e);
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(dir, e);
         }
+    }
+
+    private static CheckpointException unreadable(Path file, Exception e) {
+        return new CheckpointException("cannot read checkpoint " + file + ": " + e.getMessage() + "; " + RECOVERY, e);
     }
 
     private List<Path> list() throws IOException {

@@ -82,6 +82,7 @@ public final class ConfigBinding {
         if (given == null || given.isNull()) {
             return out;
         }
+        ConfigValues.float32(given, path);
         if (!given.isObject()) {
             throw new ConfigException(path, "must be an object, got " + given);
         }

@@ -21,8 +21,8 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
-import org.routelab.testing.Sgd;
 import org.routelab.nn.RandomStream;
+import org.routelab.testing.Sgd;
 
 class LoraTest {
     private static final float LR = 0.1f;

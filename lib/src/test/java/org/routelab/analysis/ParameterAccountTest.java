@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
-import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.method.Methods;
 

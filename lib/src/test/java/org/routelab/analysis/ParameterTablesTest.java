@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
-import org.routelab.method.Method;
 import org.routelab.method.MethodConfig;
 import org.routelab.routing.AdaptationVariant;
 import tech.tablesaw.api.StringColumn;

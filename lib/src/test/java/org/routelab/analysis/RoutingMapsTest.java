@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.RoutingMaps.RouterWeights;
 
 class RoutingMapsTest {
     private static final String Q = "encoder.block.0.layer.0.SelfAttention.q.adapter";

@@ -9,12 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.analysis.Clustering;
 import org.routelab.analysis.RoutingMaps.RouterWeights;
 import org.routelab.analysis.Similarity;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.experiment.AdaptationCurve;
-import org.routelab.analysis.AdapterWeights;
 import org.routelab.experiment.ExperimentResult;
 import tech.tablesaw.plotly.components.Figure;
 

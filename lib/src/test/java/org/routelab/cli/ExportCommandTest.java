@@ -64,7 +64,7 @@ class ExportCommandTest {
 
         Path merged = dir.resolve("merged");
         assertEquals(2, run(err, "export", "--run", runDir.toString(), "--format", "merged", "--out", merged.toString()));
-        assertTrue(err.toString().contains("routelab export: ") && err.toString().contains("mixture"), err.toString());
+        assertTrue(err.toString().contains("routelab: ") && err.toString().contains("mixture"), err.toString());
         assertFalse(err.toString().contains("\tat "), "no stack trace: " + err);
         assertEquals(0, run(err, "export", "--run", runDir.toString(), "--format", "merged", "--mixture", "mu",
                 "--out", merged.toString()), err.toString());

@@ -106,7 +106,8 @@ class JsonlTasksTest {
         assertTrue(missing.getMessage().contains(JsonlTasks.TRAINING_FILE + ": not found"), missing.getMessage());
 
         Files.writeString(dir.resolve(JsonlTasks.TRAINING_FILE), GOOD + "\n");
-        Files.writeString(dir.resolve(JsonlTasks.HELDOUT_FILE), GOOD + "\n");
+        Files.writeString(dir.resolve(JsonlTasks.HELDOUT_FILE),
+                "{\"task\": \"t\", \"input\": \"x\", \"target\": \"y\", \"answer_choices\": [\"y\", \"n\"]}\n");
         TaskFileException overlap = assertThrows(TaskFileException.class, () -> JsonlTasks.readSuite(dir));
         assertTrue(overlap.getMessage().contains(JsonlTasks.HELDOUT_FILE), overlap.getMessage());
         assertTrue(overlap.getMessage().contains("held-out task 't' is also a training task"), overlap.getMessage());
@@ -142,5 +143,53 @@ class JsonlTasksTest {
         assertTrue(heldId.getMessage().contains("held out"), heldId.getMessage());
         assertThrows(IllegalArgumentException.class, () -> s.task("nowhere"));
         assertThrows(IllegalArgumentException.class, () -> s.trainingTask(2));
+    }
+
+    @Test
+    void invalidUtf8IsReportedOnItsOwnLine() throws IOException {
+        // Long lines before the bad one: a buffered decoder reads ahead and used to blame an earlier line.
+        String padded = "{\"task\": \"t\", \"input\": \"" + "x ".repeat(2000) + "\", \"target\": \"y\"}\n";
+        for (int bad : new int[] {7, 200}) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            for (int line = 1; line < bad; line++) {
+                bytes.writeBytes(padded.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            bytes.writeBytes("{\"task\": \"t\", \"input\": \"caf".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes.write(0xE9); // Latin-1 e-acute: not UTF-8
+            bytes.writeBytes("\", \"target\": \"y\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes.writeBytes(padded.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Path file = dir.resolve("bad" + bad + ".jsonl");
+            Files.write(file, bytes.toByteArray());
+            TaskFileException e = assertThrows(TaskFileException.class, () -> JsonlTasks.read(file));
+            assertEquals(bad, e.line(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(file + ":" + bad + ": not valid UTF-8"), e.getMessage());
+        }
+    }
+
+    @Test
+    void linesOverTheLimitAreErrorsNamingTheLine() throws IOException {
+        Path file = dir.resolve("long.jsonl");
+        String longLine = "{\"task\": \"t\", \"input\": \"" + "x".repeat(JsonlTasks.MAX_LINE_BYTES) + "\", \"target\": \"y\"}";
+        Files.writeString(file, GOOD + "\n" + GOOD + "\n" + longLine + "\n" + GOOD + "\n");
+        TaskFileException e = assertThrows(TaskFileException.class, () -> JsonlTasks.read(file));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains("longer than " + JsonlTasks.MAX_LINE_BYTES + " bytes"), e.getMessage());
+        // Just under the limit reads fine, also without a final newline and with Windows line ends.
+        String fits = "{\"task\": \"t\", \"input\": \"" + "x".repeat(JsonlTasks.MAX_LINE_BYTES - 100) + "\", \"target\": \"y\"}";
+        Files.writeString(file, GOOD + "\r\n" + fits);
+        assertEquals(2, JsonlTasks.read(file).get(0).size());
+    }
+
+    @Test
+    void heldOutExamplesWithoutAnswerChoicesAreErrorsNamingTheLine() throws IOException {
+        Path folder = dir.resolve("nochoices");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve(JsonlTasks.TRAINING_FILE), GOOD + "\n");
+        String scored = "{\"task\": \"h\", \"input\": \"x\", \"target\": \"y\", \"answer_choices\": [\"y\", \"n\"]}";
+        Files.writeString(folder.resolve(JsonlTasks.HELDOUT_FILE), scored + "\n" + scored + "\n"
+                + "{\"task\": \"h\", \"input\": \"x\", \"target\": \"y\"}\n");
+        TaskFileException e = assertThrows(TaskFileException.class, () -> JsonlTasks.readSuite(folder));
+        assertTrue(e.getMessage().startsWith(folder.resolve(JsonlTasks.HELDOUT_FILE) + ":3: no answer_choices"),
+                e.getMessage());
     }
 }

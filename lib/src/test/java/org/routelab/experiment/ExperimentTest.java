@@ -21,12 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.routing.AdaptationVariant;
-import org.routelab.analysis.AdapterWeights;
 
 class ExperimentTest {
     private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4, SkillFamily.SEQUENCE);
@@ -49,7 +49,7 @@ class ExperimentTest {
         }
     }
 
-    private static Experiment.Builder tiny(String method) {
+    private static ExperimentBuilder tiny(String method) {
         return Experiment.builder().backbone(backbone).suite(SkillComp.generate(SMALL, 5).suite()).method(method)
                 .multitaskSteps(3).batchSize(8).adaptation(8, 2, 1e-2f).seeds(0, 1);
     }

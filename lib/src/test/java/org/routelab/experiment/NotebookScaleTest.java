@@ -52,12 +52,14 @@ class NotebookScaleTest {
         assertTrue(NotebookScale.DEFAULT.describe().startsWith("default: "), NotebookScale.DEFAULT.describe());
     }
 
+    /** The full scale's builder makes the built-in default protocol (the phases' configs and seeds). */
     @Test
-    void fullScaleIsTheExperimentDefaults() {
-        assertEquals(ExperimentConfig.DEFAULT.seeds(), NotebookScale.FULL.seeds());
-        assertEquals(MultitaskConfig.DEFAULT_STEPS, NotebookScale.FULL.multitaskSteps());
-        assertEquals(AdaptationConfig.DEFAULT_STEPS, NotebookScale.FULL.adaptSteps());
-        assertEquals(MultitaskConfig.DEFAULT_BATCH_SIZE, NotebookScale.FULL.batchSize());
+    void fullScaleBuildsTheDefaultProtocol() {
+        ExperimentConfig full = NotebookScale.FULL.experiment().method("lora").build().config();
+        assertEquals(ExperimentConfig.DEFAULT.multitask(), full.multitask());
+        assertEquals(ExperimentConfig.DEFAULT.adaptation(), full.adaptation());
+        assertEquals(ExperimentConfig.DEFAULT.seeds(), full.seeds());
+        assertEquals(ExperimentConfig.IN_MEMORY, full.suite());
         assertTrue(NotebookScale.SMOKE.multitaskSteps() < NotebookScale.DEFAULT.multitaskSteps());
     }
 }

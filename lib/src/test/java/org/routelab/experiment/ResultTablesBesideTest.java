@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.routelab.analysis.AdapterWeights;
 import org.routelab.eval.SeedAggregate;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
-import org.routelab.analysis.AdapterWeights;
 
 class ResultTablesBesideTest {
     private static ExperimentResult result(String name, double accuracy) {

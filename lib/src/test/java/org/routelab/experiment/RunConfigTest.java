@@ -77,6 +77,10 @@ class RunConfigTest {
     void badValuesAreRejectedWithTheirPath() throws IOException {
         assertTrue(error("{\"output\": \"x\", \"method\": {\"name\": \"polly\"}}").contains("method.name: unknown method 'polly'"));
         assertTrue(error("{\"output\": \"x\", \"multitask\": {\"steps\": -1}}").contains("multitask.steps: must be >= 0"));
+        // Without a GPU, "gpu" used to fail at the first tensor with a raw CUDA error.
+        int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+        String gpu = error("{\"output\": \"x\", \"device\": \"gpu:" + gpus + "\"}");
+        assertTrue(gpu.contains("device: gpu:" + gpus + ", but "), gpu);
         assertTrue(error("{\"output\": \"x\", \"multitask\": {\"lr\": \"big\"}}").contains("multitask.lr: must be"));
         assertTrue(error("{\"output\": \"x\", \"adaptation\": {\"variant\": \"q\"}}").contains("adaptation.variant"));
         assertTrue(error("{\"output\": \"x\", \"adaptation\": {\"keep_best\": true}}")
@@ -86,5 +90,56 @@ class RunConfigTest {
         assertTrue(error("{\"seeds\": [0]}").contains("output: is missing"));
         assertTrue(error("[1]").contains("must be a JSON object"));
         assertTrue(error("{\"output\": ").contains("not valid JSON"));
+    }
+
+    @Test
+    void numbersAreCheckedAsWrittenWithoutWrappingOrRounding() throws IOException {
+        // 2^32 + 1 used to train 1 step, 1e20 to start 1,661,992,960 steps, 2^31 to read as -2^31.
+        String wrapped = error("{\"output\": \"x\", \"multitask\": {\"steps\": 4294967297}}");
+        assertTrue(wrapped.contains("run.json: multitask.steps: Numeric value (4294967297) out of range of int"), wrapped);
+        String absurd = error("{\"output\": \"x\", \"multitask\": {\"steps\": 2000000000}}");
+        assertTrue(absurd.contains("run.json: multitask.steps: must be at most 100000000, got 2000000000"), absurd);
+        String exponent = error("{\"output\": \"x\", \"multitask\": {\"steps\": 1e20}}");
+        assertTrue(exponent.contains("multitask.steps: must be an integer, got 1.0E20"), exponent);
+        String decimal = error("{\"output\": \"x\", \"adaptation\": {\"shots\": 8.0}}");
+        assertTrue(decimal.contains("adaptation.shots: must be an integer, got 8.0"), decimal);
+        String seed = error("{\"output\": \"x\", \"seeds\": [2147483648]}");
+        assertTrue(seed.contains("seeds[0]: Numeric value (2147483648) out of range of int"), seed);
+        // A learning rate that is 0 or infinite as a 32-bit float, or absurdly large.
+        String tiny = error("{\"output\": \"x\", \"multitask\": {\"lr\": 1e-50}}");
+        assertTrue(tiny.contains("multitask.lr: got 1.0E-50, which is 0 as a 32-bit float"), tiny);
+        String huge = error("{\"output\": \"x\", \"adaptation\": {\"lr\": 1e39}}");
+        assertTrue(huge.contains("adaptation.lr: got 1.0E39, beyond the largest 32-bit float"), huge);
+        String large = error("{\"output\": \"x\", \"adaptation\": {\"lr\": 1000}}");
+        assertTrue(large.contains("adaptation.lr: must be a positive number up to 100.0, got 1000.0"), large);
+        assertEquals(100_000_000, RunConfig.read(config("{\"output\": \"x\", \"multitask\": {\"steps\": 100000000}}"),
+                null).settings().values().get("multitask.steps").asInt());
+    }
+
+    @Test
+    void namesAndDataAreCheckedAgainstWhatExists() throws IOException {
+        // SkillComp's default held-out tasks are pairs like swap_ab+swap_cd; a misspelt one was ignored.
+        String task = error("{\"output\": \"x\", \"adaptation\": {\"shots_per_task\": {\"winogrande\": 50}}}");
+        assertTrue(task.contains("adaptation.shots_per_task.winogrande: no held-out task 'winogrande'; the held-out"
+                + " tasks are: "), task);
+        String shots = error("{\"output\": \"x\", \"adaptation\": {\"shots\": 100000}}");
+        assertTrue(shots.contains("adaptation.shots: 100000 shots leave 0 of held-out task '"), shots);
+        String regex = error("{\"output\": \"x\", \"method\": {\"modules\": \"[SelfAttention\", \"layers\": \"q|v\"}}");
+        assertTrue(regex.contains("method.modules: /[SelfAttention/ is not a valid regular expression"), regex);
+    }
+
+    @Test
+    void settingsHoldEveryResultDecidingKeyWithItsDefault() throws IOException {
+        RunSettings s = RunConfig.read(config("{\"output\": \"x\", \"name\": \"n\", \"method\": {\"name\": \"mhr\"},"
+                + " \"multitask\": {\"checkpoint_every\": 7}}"), null).settings();
+        assertEquals(0.03f, s.values().get("multitask.lr").floatValue());
+        assertEquals(64, s.values().get("method.heads").asInt());
+        assertEquals(32, s.values().get("adaptation.shots").asInt());
+        assertTrue(s.values().get("data.training").asText().startsWith("sha256:"));
+        for (String ignored : new String[] {"name", "output", "device", "multitask.checkpoint_every"}) {
+            assertTrue(!s.values().containsKey(ignored), ignored + " does not change results");
+        }
+        assertEquals(RunSettings.Phase.ADAPTATION, RunSettings.phaseOf("seeds"));
+        assertEquals(RunSettings.Phase.MULTITASK, RunSettings.phaseOf("method.name"));
     }
 }

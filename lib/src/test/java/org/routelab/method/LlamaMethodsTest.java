@@ -30,9 +30,9 @@ import org.routelab.eval.SequenceScores;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Module;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.Granularity;
 import org.routelab.testing.Sgd;
-import org.routelab.nn.RandomStream;
 
 /** Adapters and every routed method on the decoder-only backbone, through the same injection as on T5. */
 class LlamaMethodsTest {

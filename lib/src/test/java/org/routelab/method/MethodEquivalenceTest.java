@@ -19,9 +19,9 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
-import org.routelab.nn.RandomStream;
 
 /** The special cases where one method must reduce to another. */
 class MethodEquivalenceTest {

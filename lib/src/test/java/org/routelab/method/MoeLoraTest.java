@@ -17,9 +17,9 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.nn.SequenceMask;
 import org.routelab.routing.TokenRouter;
-import org.routelab.nn.RandomStream;
 
 class MoeLoraTest {
     @Test

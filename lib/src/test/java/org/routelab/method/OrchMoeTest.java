@@ -22,12 +22,12 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.nn.SequenceMask;
-import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.InputTaskRouter.Normalisation;
 import org.routelab.routing.InputTaskRouter.Pooling;
+import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
-import org.routelab.nn.RandomStream;
 
 class OrchMoeTest {
     private static final int D = 6;

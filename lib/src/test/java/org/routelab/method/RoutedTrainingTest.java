@@ -24,16 +24,15 @@ import org.routelab.adapter.AdaptedLinear;
 import org.routelab.adapter.AdapterInjector;
 import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
-import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.testing.Sgd;
-import org.routelab.nn.RandomStream;
 
 /** Training routed methods: what each variant trains, memory across steps, reproducibility, sharing. */
 class RoutedTrainingTest {

@@ -18,8 +18,8 @@ import org.routelab.adapter.LoraConfig;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
-import org.routelab.routing.RankOneRouter;
 import org.routelab.nn.RandomStream;
+import org.routelab.routing.RankOneRouter;
 
 class TRexTest {
     private static final int D_IN = 6;

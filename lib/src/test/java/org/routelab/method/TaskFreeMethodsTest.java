@@ -23,9 +23,9 @@ import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
+import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.testing.Sgd;
-import org.routelab.nn.RandomStream;
 
 /** What MoE-LoRA, OrchMoE and T-REX share: no task ids, training, adaptation variants, padding, checkpoints. */
 class TaskFreeMethodsTest {

@@ -104,6 +104,11 @@ class ToyMethodTest {
         }
 
         @Override
+        public double largestTensor(Options o, int inFeatures, int outFeatures) {
+            return (double) o.rank() * Math.max(inFeatures, outFeatures);
+        }
+
+        @Override
         public String describe(Options o, int trainingTasks) {
             return "r=" + o.rank() + ";scale=" + o.scale();
         }

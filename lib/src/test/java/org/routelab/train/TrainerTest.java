@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +108,34 @@ class TrainerTest {
         assertTrue(lines.get(0).contains("\"lr_adapter\""), lines.get(0));
     }
 
+    @Test
+    void aStopRequestCheckpointsAtTheNextStepBoundaryAndATornMetricsLineIsDroppedOnResume() throws IOException {
+        Map<String, float[]> uninterrupted = trainToEnd(dir.resolve("c"), -1);
+        Path out = dir.resolve("d");
+        TrainingInterruptedException e;
+        try {
+            e = assertThrows(TrainingInterruptedException.class, () -> trainToEnd(out, 2, StopRequest::request));
+        } finally {
+            StopRequest.clear();
+        }
+        assertEquals(3, e.completedSteps());
+        assertTrue(e.getMessage().contains("checkpoint " + out.resolve("checkpoints/step-0000003")
+                + " written; the same command resumes at step 4"), e.getMessage());
+        // A full disk cut the next record short: resuming drops it and ends as the uninterrupted run.
+        Files.writeString(out.resolve(MetricsLog.FILE), "{\"step\":4,\"loss\":2.71", StandardOpenOption.APPEND);
+        Map<String, float[]> resumed = trainToEnd(out, -1);
+        uninterrupted.forEach((k, v) -> assertArrayEquals(v, resumed.get(k), 0f, k));
+        assertEquals(6, MetricsLog.losses(out.resolve(MetricsLog.FILE)).size());
+        // A broken line before the last one cannot be a cut-short write: an error naming the line and the way out.
+        List<String> lines = new ArrayList<>(Files.readAllLines(out.resolve(MetricsLog.FILE)));
+        lines.set(1, "{\"step\":2,");
+        Files.write(out.resolve(MetricsLog.FILE), lines);
+        var broken = assertThrows(org.routelab.backbone.checkpoint.CheckpointException.class,
+                () -> MetricsLog.losses(out.resolve(MetricsLog.FILE)));
+        assertTrue(broken.getMessage().startsWith(out.resolve(MetricsLog.FILE) + " line 2: not a step record")
+                && broken.getMessage().contains("delete that line"), broken.getMessage());
+    }
+
     /**
      * A step whose loss is NaN (from step 5) or whose gradients are infinite stops the run before it
      * changes a weight: the weights are those after the last good step, and so is the last checkpoint.
@@ -152,6 +181,11 @@ class TrainerTest {
 
     /** Trains 6 steps with AdamW and dropout, checkpointing every 2; interrupts during step {@code stopAt}. */
     private static Map<String, float[]> trainToEnd(Path out, int stopAt) {
+        return trainToEnd(out, stopAt, () -> Thread.currentThread().interrupt());
+    }
+
+    /** Trains as above; runs {@code stop} during step {@code stopAt}. */
+    private static Map<String, float[]> trainToEnd(Path out, int stopAt, Runnable stop) {
         try (NDManager m = NDManager.newBaseManager()) {
             T5Model model = model(m);
             TrainerConfig config = new TrainerConfig(6, TrainerConfig.OptimizerKind.ADAMW, 0.2, 1f, 0.01f, 2, 2, 5);
@@ -159,7 +193,7 @@ class TrainerTest {
             TrainingObjective base = objective(model);
             trainer.run((step, scope, random) -> {
                 if (step == stopAt) {
-                    Thread.currentThread().interrupt();
+                    stop.run();
                 }
                 return base.loss(step, scope, random);
             }, Trainer.StepListener.NONE);

@@ -1,10 +1,12 @@
 package org.routelab.backbone.checkpoint;
 
+import org.routelab.util.UserError;
+
 /**
  * A checkpoint file or folder that cannot be read, written or matched to a model. The message names
  * the file and, where one is involved, the tensor.
  */
-public class CheckpointException extends RuntimeException {
+public class CheckpointException extends RuntimeException implements UserError {
     private static final long serialVersionUID = 1L;
 
     /**

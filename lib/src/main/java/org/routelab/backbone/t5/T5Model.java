@@ -12,20 +12,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.routelab.backbone.AdapterTargets;
-import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.OutputHead;
 import org.routelab.backbone.ModelBatch;
+import org.routelab.backbone.ModelConfigException;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.checkpoint.CheckpointException;
 import org.routelab.backbone.checkpoint.HfCheckpoint;
 import org.routelab.nn.Embedding;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Linear;
-import org.routelab.nn.Pooling;
 import org.routelab.nn.Parameter;
-import org.routelab.nn.Scalars;
+import org.routelab.nn.Pooling;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
 
 /**
  * A T5 encoder-decoder language model ({@code T5ForConditionalGeneration}) with Hugging Face
