@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Routed adapters on frozen language models.",
         subcommands = {TrainCommand.class, AdaptCommand.class, EvalCommand.class, ExportCommand.class, CompareCommand.class,
-            BenchCommand.class, ParamsCommand.class, DoctorCommand.class, BackboneCommand.class})
+            SweepCommand.class, TuneCommand.class, BenchCommand.class, ParamsCommand.class, DoctorCommand.class,
+            BackboneCommand.class})
 public final class RouteLab implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

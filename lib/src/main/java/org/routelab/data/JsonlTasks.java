@@ -64,6 +64,8 @@ public final class JsonlTasks {
     public static final String TRAINING_FILE = "train.jsonl";
     /** The held-out split of a suite folder (absent when there are no held-out tasks). */
     public static final String HELDOUT_FILE = "heldout.jsonl";
+    /** Validation tasks: held out from training and disjoint from the test tasks, for choosing settings. */
+    public static final String VALIDATION_FILE = "validation.jsonl";
     /** The longest line a task file may hold, in bytes (1 MiB); a longer one is an error naming its line. */
     public static final int MAX_LINE_BYTES = 1 << 20;
 
@@ -221,6 +223,18 @@ public final class JsonlTasks {
         } catch (IllegalArgumentException e) {
             throw new TaskFileException(heldout, 0, e.getMessage(), e);
         }
+    }
+
+    /**
+     * Reads a suite folder's validation tasks ({@value #VALIDATION_FILE}).
+     *
+     * @param folder the folder
+     * @return the tasks, or an empty list when the folder has none
+     * @throws IOException if the file cannot be read
+     */
+    public static List<Task> readValidation(Path folder) throws IOException {
+        Path file = folder.resolve(VALIDATION_FILE);
+        return Files.exists(file) ? read(file) : List.of();
     }
 
     /**

@@ -71,7 +71,9 @@ public final class Experiment {
      */
     public static Experiment of(ExperimentConfig config) {
         if (config.suite().equals(ExperimentConfig.SKILLCOMP)) {
-            return new Experiment(config, SkillComp.generate(config.suiteSeed()).suite(), RoutingInputs.Encoder.BACKBONE);
+            SkillComp data = SkillComp.generate(config.suiteSeed());
+            return new Experiment(config, split(config, data.suite(), data.validation(), "SkillComp"),
+                    RoutingInputs.Encoder.BACKBONE);
         }
         if (config.suite().equals(ExperimentConfig.IN_MEMORY)) {
             throw new ConfigException("suite", "an in-memory suite cannot be rebuilt from a config; give the suite"
@@ -81,13 +83,24 @@ public final class Experiment {
         TaskSuite suite;
         Map<String, Integer> shots;
         try {
-            suite = JsonlTasks.readSuite(folder);
+            suite = split(config, JsonlTasks.readSuite(folder), JsonlTasks.readValidation(folder), folder.toString());
             shots = new LinkedHashMap<>(manifestShots(folder.resolve("suite.json")));
         } catch (IOException e) {
             throw new ConfigException("suite", "cannot read " + folder + ": " + e.getMessage());
         }
         shots.putAll(config.adaptation().shotsPerTask());
         return new Experiment(config.with("adaptation.shots_per_task", shots), suite, RoutingInputs.Encoder.BACKBONE);
+    }
+
+    /** The suite whose held-out tasks are the config's split: its test tasks, or its validation tasks. */
+    private static TaskSuite split(ExperimentConfig config, TaskSuite suite, List<Task> validation, String where) {
+        if (config.split() == Split.TEST) {
+            return suite;
+        }
+        if (validation.isEmpty()) {
+            throw new ConfigException("split", where + " has no validation tasks");
+        }
+        return new TaskSuite(suite.training(), validation);
     }
 
     /** Returns a builder with the built-in defaults ({@link ExperimentConfig#DEFAULT}). */

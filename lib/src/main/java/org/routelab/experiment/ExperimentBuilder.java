@@ -133,6 +133,16 @@ public final class ExperimentBuilder {
     }
 
     /**
+     * Adapts to and scores the validation tasks instead of the held-out test tasks (to choose settings).
+     *
+     * @param split test or validation
+     * @return this builder
+     */
+    public ExperimentBuilder split(Split split) {
+        return set("split", Objects.requireNonNull(split, "split"));
+    }
+
+    /**
      * Sets the adaptation variant.
      *
      * @param variant full, -z or -mu

@@ -25,12 +25,13 @@ import org.routelab.util.ConfigException;
  *   "backbone": "builtin",               or a Hugging Face model folder
  *   "suite": "skillcomp",                or a suite folder (train.jsonl, heldout.jsonl)
  *   "suite_seed": 0,                     SkillComp's seed
+ *   "split": "test",                     few-shot tasks: test (held out) or validation (for tuning)
  *   "device": "auto",                    auto (GPU when present), cpu, gpu or gpu:N
  *   "seeds": [0, 1024, 42],
  *   "method": {"name": "lora", "granularity": "layer", "random_routing": false, "modules": null,
  *              "layers": null, "router": {"sampling": "GUMBEL_SIGMOID", "temperature": 1.0,
  *              "straight_through": false}, ...the method's options, e.g. "rank": 1, "alpha": 1},
- *   "multitask": {"steps": 100, "batch_size": 64, "lr": null, "routing_lr": 1.0, "checkpoint_every": 100,
+ *   "multitask": {"steps": 100, "batch_size": 64, "lr": null, "routing_lr": 0.3, "checkpoint_every": 100,
  *                 "snapshot_every": 0, "alignment_every": 0, "alignment_examples": 8},
  *   "adaptation": {"variant": "full", "shots": 32, "steps": 10, "lr": null, "loss": "TFEW",
  *                  "evaluate_every": 0, "validation_examples": 32, "keep_best": false,
@@ -46,6 +47,7 @@ import org.routelab.util.ConfigException;
  * @param backbone {@code builtin} or a model folder
  * @param suite {@code skillcomp}, a suite folder, or {@link #IN_MEMORY} for a suite given to the builder
  * @param suiteSeed SkillComp's seed
+ * @param split the unseen tasks the few-shot phase adapts to: test or validation
  * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}
  * @param seeds the few-shot seeds (the papers' 0, 1024, 42)
  * @param method the method and its options (its number of training tasks comes from the suite)
@@ -54,7 +56,7 @@ import org.routelab.util.ConfigException;
  * @param adapters a PEFT adapter folder whose adapters replace multi-task training, or null
  */
 public record ExperimentConfig(String description, String name, String backbone, String suite, int suiteSeed,
-        String device, List<Integer> seeds, MethodConfig method, MultitaskConfig multitask,
+        Split split, String device, List<Integer> seeds, MethodConfig method, MultitaskConfig multitask,
         AdaptationConfig adaptation, String adapters) {
     /** The backbone value of the built-in backbone. */
     public static final String BUILTIN = "builtin";
@@ -66,7 +68,7 @@ public record ExperimentConfig(String description, String name, String backbone,
     public static final String AUTO = "auto";
 
     /** The built-in default: LoRA on SkillComp and the built-in backbone, the default protocol. */
-    public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, AUTO,
+    public static final ExperimentConfig DEFAULT = new ExperimentConfig(null, null, BUILTIN, SKILLCOMP, 0, Split.TEST, AUTO,
             List.of(0, 1024, 42), MethodConfig.defaults(MethodConfig.DEFAULT_METHOD), MultitaskConfig.DEFAULT,
             AdaptationConfig.DEFAULT, null);
 
@@ -77,6 +79,9 @@ public record ExperimentConfig(String description, String name, String backbone,
         }
         if (suite == null || suite.isBlank()) {
             throw new ConfigException("suite", "must be 'skillcomp' or a suite folder");
+        }
+        if (split == null) {
+            throw new ConfigException("split", "must be test or validation");
         }
         if (device == null || !(device.equals(AUTO) || validDevice(device))) {
             throw new ConfigException("device", "must be auto, cpu, gpu or gpu:N, got " + device);

@@ -1,8 +1,15 @@
 package org.routelab.experiment;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.routelab.data.JsonlTasks;
 import org.routelab.data.Task;
 import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
@@ -34,6 +41,8 @@ public enum NotebookScale {
 
     /** The environment variable naming the scale: {@code smoke}, {@code default} or {@code full}. */
     public static final String ENV = "ROUTELAB_NOTEBOOK_SCALE";
+    /** Each scale's suite, written for {@link #config()}. */
+    private static final Map<NotebookScale, Path> SUITE_FOLDERS = new ConcurrentHashMap<>();
 
     private final int multitaskSteps;
     private final int batchSize;
@@ -168,6 +177,26 @@ public enum NotebookScale {
                 .batchSize(batchSize)
                 .adaptation(AdaptationConfig.DEFAULT_SHOTS, adaptSteps)
                 .seeds(seeds.toArray(Integer[]::new));
+    }
+
+    /**
+     * Returns {@link #experiment()} as a config, for sweeps: the same sizes, with this scale's suite written
+     * once per JVM to a temporary folder (a sweep's cells rebuild their experiment from its config).
+     *
+     * @return the config
+     */
+    public ExperimentConfig config() {
+        Path folder = SUITE_FOLDERS.computeIfAbsent(this, scale -> {
+            try {
+                Path f = Files.createTempDirectory("routelab-" + scale + "-suite-");
+                JsonlTasks.writeSuite(f, scale.suite());
+                return f;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the notebook suite", e);
+            }
+        });
+        return ExperimentConfig.DEFAULT.with("suite", folder.toString()).with("multitask.steps", multitaskSteps)
+                .with("multitask.batch_size", batchSize).with("adaptation.steps", adaptSteps).with("seeds", seeds);
     }
 
     /** Returns the sizes as a one-line description for a notebook's first output. */

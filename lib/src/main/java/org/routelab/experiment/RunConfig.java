@@ -94,9 +94,7 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
             if (output == null) {
                 throw new ConfigException("output", "is missing (or pass --output DIR)");
             }
-            resolveFolder(tree, "backbone", ExperimentConfig.BUILTIN, base);
-            resolveFolder(tree, "suite", ExperimentConfig.SKILLCOMP, base);
-            resolveFolder(tree, "adapters", null, base);
+            resolveFolders(tree, base);
             ExperimentConfig config = ExperimentConfig.fromJson(tree, "");
             if (!config.backbone().equals(ExperimentConfig.BUILTIN)
                     && !Files.isRegularFile(Path.of(config.backbone()).resolve("config.json"))) {
@@ -148,11 +146,43 @@ public record RunConfig(Path file, Path output, Experiment experiment, RunSettin
         }
     }
 
-    /** Makes a folder value relative to the config file absolute, unless it names the built-in one (or none). */
-    private static void resolveFolder(ObjectNode tree, String key, String builtin, Path base) {
-        JsonNode v = tree.get(key);
-        if (v != null && v.isTextual() && !v.asText().equals(builtin) && !v.asText().equals(ExperimentConfig.IN_MEMORY)) {
-            tree.put(key, base.resolve(v.asText()).toString());
+    /**
+     * Makes the folder values of an experiment config ({@code backbone}, {@code suite}, {@code adapters})
+     * absolute against the config file's folder, unless they name the built-in ones.
+     *
+     * @param tree the experiment config as JSON, changed in place
+     * @param base the config file's folder
+     */
+    public static void resolveFolders(ObjectNode tree, Path base) {
+        for (String key : new String[] {"backbone", "suite", "adapters"}) {
+            JsonNode v = tree.get(key);
+            if (v != null && v.isTextual()) {
+                tree.set(key, resolveFolder(v, key, base));
+            }
         }
+    }
+
+    /** Returns whether a top-level key of an experiment config names a folder. */
+    public static boolean isFolderKey(String key) {
+        return key.equals("backbone") || key.equals("suite") || key.equals("adapters");
+    }
+
+    /**
+     * Returns a folder value of {@code key} made absolute against {@code base}, unless it names the built-in
+     * one.
+     *
+     * @param value the text value
+     * @param key {@code backbone}, {@code suite} or {@code adapters}
+     * @param base the config file's folder
+     * @return the value to use
+     */
+    public static JsonNode resolveFolder(JsonNode value, String key, Path base) {
+        String builtin = key.equals("backbone") ? ExperimentConfig.BUILTIN
+                : key.equals("suite") ? ExperimentConfig.SKILLCOMP : null;
+        String text = value.asText();
+        if (text.equals(builtin) || text.equals(ExperimentConfig.IN_MEMORY)) {
+            return value;
+        }
+        return ConfigBinding.MAPPER.getNodeFactory().textNode(base.resolve(text).toString());
     }
 }

@@ -16,6 +16,18 @@ public final class Progress {
 
     private static volatile ProgressListener listener = new TextProgressListener();
     private static final ThreadLocal<Deque<ProgressPhase>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+    /** Threads whose phases nobody sees (a sweep's cells: the sweep shows one display for all of them). */
+    private static final ThreadLocal<Boolean> SILENT = ThreadLocal.withInitial(() -> false);
+    private static final ProgressListener NOBODY = new ProgressListener() {
+        @Override
+        public void phaseStarted(ProgressUpdate update) {}
+
+        @Override
+        public void phaseUpdated(ProgressUpdate update) {}
+
+        @Override
+        public void phaseEnded(ProgressUpdate update) {}
+    };
 
     private Progress() {
     }
@@ -41,9 +53,27 @@ public final class Progress {
      * listener. Close the returned phase when the work ends, normally or not.
      */
     public static ProgressPhase start(String name, long total) {
-        ProgressPhase phase = new ProgressPhase(Objects.requireNonNull(name, "name"), total, listener, System::nanoTime);
+        ProgressPhase phase = new ProgressPhase(Objects.requireNonNull(name, "name"), total,
+                SILENT.get() ? NOBODY : listener, System::nanoTime);
         OPEN.get().push(phase);
         return phase;
+    }
+
+    /**
+     * Runs work whose phases report to nobody, on this thread only (interrupts are still noticed).
+     *
+     * @param work the work
+     * @param <T> its result type
+     * @return its result
+     */
+    public static <T> T silently(java.util.function.Supplier<T> work) {
+        boolean was = SILENT.get();
+        SILENT.set(true);
+        try {
+            return work.get();
+        } finally {
+            SILENT.set(was);
+        }
     }
 
     /**

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class PackageGraphTest {
     /** Bottom first. */
     static final List<String> LAYERS = List.of("util", "nn", "notebook", "backbone", "adapter", "routing",
-            "method", "interop", "data", "train", "eval", "analysis", "experiment", "charts", "cli");
+            "method", "interop", "data", "train", "eval", "analysis", "experiment", "charts", "sweep", "cli");
 
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?org\\.routelab\\.([a-z]+)\\.", Pattern.MULTILINE);
 

@@ -31,7 +31,10 @@ import org.routelab.data.TaskSuite;
  * compute the same function. In an order drawn from the seed, training tasks are first picked to
  * cover every (skill, position) pair that occurs (with the default skills: every skill in both
  * positions), then the next compositions become the held-out tasks, then the remaining training
- * tasks; held-out tasks are thus unseen combinations of skills seen in the same positions.
+ * tasks; held-out tasks are thus unseen combinations of skills seen in the same positions. The
+ * compositions left over after that are the {@link #validation() validation tasks}: unseen in training
+ * like the held-out (test) tasks and disjoint from them, for choosing settings without looking at the
+ * test tasks (adding them changed neither the training nor the held-out tasks of any seed).
  *
  * <p><b>Inputs carry no task description.</b> An input is only a sequence of distinct symbols
  * ({@code "c a f b"}), so the same input has different targets under different tasks, and the task
@@ -73,12 +76,15 @@ public final class SkillComp {
     private final long seed;
     private final Map<String, List<Skill>> compositions;
     private final TaskSuite suite;
+    private final List<Task> validation;
 
-    private SkillComp(SkillCompConfig config, long seed, Map<String, List<Skill>> compositions, TaskSuite suite) {
+    private SkillComp(SkillCompConfig config, long seed, Map<String, List<Skill>> compositions, TaskSuite suite,
+            List<Task> validation) {
         this.config = config;
         this.seed = seed;
         this.compositions = compositions;
         this.suite = suite;
+        this.validation = List.copyOf(validation);
     }
 
     /**
@@ -117,18 +123,22 @@ public final class SkillComp {
         Collections.shuffle(order, new Random(mix(seed, SELECTION_SALT)));
         List<Integer> training = covering(config, pool, order);
         List<Integer> heldout = new ArrayList<>();
+        List<Integer> validation = new ArrayList<>();
         for (int i : order) {
             if (!training.contains(i)) {
                 if (heldout.size() < config.heldoutTasks()) {
                     heldout.add(i);
                 } else if (training.size() < config.trainingTasks()) {
                     training.add(i);
+                } else {
+                    validation.add(i);
                 }
             }
         }
         // Canonical order reads better (tasks sharing a first skill sit together) and keeps ids stable.
         Collections.sort(heldout);
         Collections.sort(training);
+        Collections.sort(validation);
 
         Map<String, List<Skill>> compositions = new LinkedHashMap<>();
         List<Task> trainingTasks = new ArrayList<>();
@@ -141,8 +151,13 @@ public final class SkillComp {
             heldoutTasks.add(makeTask(config, seed, pool, i, config.heldoutExamples()));
             compositions.put(name(pool.get(i)), pool.get(i));
         }
+        List<Task> validationTasks = new ArrayList<>();
+        for (int i : validation) {
+            validationTasks.add(makeTask(config, seed, pool, i, config.heldoutExamples()));
+            compositions.put(name(pool.get(i)), pool.get(i));
+        }
         return new SkillComp(config, seed, Collections.unmodifiableMap(compositions),
-                new TaskSuite(trainingTasks, heldoutTasks));
+                new TaskSuite(trainingTasks, heldoutTasks), validationTasks);
     }
 
     /** Returns the sizes. */
@@ -153,6 +168,14 @@ public final class SkillComp {
     /** Returns the seed. */
     public long seed() {
         return seed;
+    }
+
+    /**
+     * Returns the validation tasks: the distinct compositions neither trained on nor held out, with as
+     * many examples as a held-out task (empty when the config asks for every composition).
+     */
+    public List<Task> validation() {
+        return validation;
     }
 
     /** Returns the suite: training tasks in task-id order, and held-out tasks. */
@@ -255,6 +278,9 @@ public final class SkillComp {
     public void writeTo(Path folder) throws IOException {
         Files.createDirectories(folder);
         JsonlTasks.writeSuite(folder, suite);
+        if (!validation.isEmpty()) {
+            JsonlTasks.write(folder.resolve(JsonlTasks.VALIDATION_FILE), validation);
+        }
         writeTokenizer(config, folder.resolve(TOKENIZER_FILE));
     }
 

@@ -53,6 +53,25 @@ class SkillCompTest {
     }
 
     @Test
+    void validationTasksAreTheLeftoverCompositionsDisjointFromTrainingAndTest() {
+        SkillComp sc = SkillComp.generate(0);
+        // 28 distinct pairs of the 8 swaps: 20 train, 5 test, the 3 left validate
+        assertEquals(List.of("swap_ab+swap_ij", "swap_cd+swap_ef", "swap_ef+swap_gh"),
+                sc.validation().stream().map(Task::name).toList());
+        for (long seed : FewShotSampler.PAPER_SEEDS) {
+            SkillComp s = SkillComp.generate(seed);
+            Set<String> seen = new HashSet<>(s.suite().trainingNames());
+            seen.addAll(s.suite().heldoutNames());
+            for (Task v : s.validation()) {
+                assertFalse(seen.contains(v.name()), v.name() + " is also a training or test task");
+                assertEquals(SkillCompConfig.DEFAULT.heldoutExamples(), v.examples().size());
+                assertTrue(v.examples().stream().allMatch(e -> s.apply(v.name(), e.input()).equals(e.target())));
+            }
+            assertEquals(3, s.validation().size(), "seed " + seed);
+        }
+    }
+
+    @Test
     void heldoutTasksAreUnseenCombinationsOfSeenSkills() {
         for (long seed : FewShotSampler.PAPER_SEEDS) {
             SkillComp sc = SkillComp.generate(seed);
