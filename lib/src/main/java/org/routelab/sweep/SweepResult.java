@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.routelab.eval.SeedAggregate;
 import org.routelab.analysis.AdapterWeights;
+import org.routelab.analysis.GradientAlignment;
 import org.routelab.experiment.ExperimentResult;
 import org.routelab.notebook.NotebookRenderable;
 import tech.tablesaw.api.DoubleColumn;
@@ -169,7 +170,8 @@ public record SweepResult(List<String> axes, boolean seeded, List<Cell> cells, L
                 seeds.add(Integer.parseInt(seed));
             }));
             out.add(new ExperimentResult(label(c), r.method(), scores, List.copyOf(seeds), r.trainableMultitask(),
-                    r.trainableAdaptation(), r.multitaskLosses(), List.of(), r.wallSeconds(), AdapterWeights.EMPTY, List.of()));
+                    r.trainableAdaptation(), r.multitaskLosses(), List.of(), r.wallSeconds(), AdapterWeights.EMPTY,
+                    List.of(), GradientAlignment.NONE));
         }
         return out;
     }
