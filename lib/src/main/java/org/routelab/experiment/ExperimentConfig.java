@@ -160,7 +160,13 @@ public record ExperimentConfig(String description, String name, String backbone,
         JsonNode adapters = merged.get("adapters");
         if (adapters != null && adapters.isTextual()) {
             // An imported adapter decides the method: its kind, sizes and exact projections.
-            m = PeftAdapter.read(Path.of(adapters.asText())).methodConfig().withTasks(1);
+            MethodConfig imported = PeftAdapter.read(Path.of(adapters.asText())).methodConfig().withTasks(1);
+            if (methodGiven != null && !methodGiven.isNull() && !m.toJson().equals(imported.toJson())) {
+                throw new ConfigException(ConfigBinding.join(path, "method"), "the adapter folder "
+                        + adapters.asText() + " decides the method (" + imported.toJson()
+                        + "); leave 'method' out or remove 'adapters'");
+            }
+            m = imported;
         }
         merged.set("method", m.toJson());
         return ConfigBinding.convert(merged, ExperimentConfig.class, path);

@@ -1,6 +1,7 @@
 package org.routelab.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -19,6 +20,7 @@ import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.interop.AdapterExport;
 import org.routelab.interop.ExportFormat;
+import org.routelab.util.ConfigException;
 
 /** A notebook result exports to PEFT, and the adapter brought back in scores exactly as the trained model did. */
 class ExperimentInteropTest {
@@ -56,6 +58,9 @@ class ExperimentInteropTest {
 
         Experiment imported = Experiment.builder().backbone(backbone).suite(suite).adapters(out)
                 .adaptation(8, 1, 1e-2f).seeds(0).build();
+        ConfigException other = assertThrows(ConfigException.class, () -> Experiment.builder().backbone(backbone)
+                .suite(suite).method("tlora").adapters(out).build());
+        assertTrue(other.getMessage().contains("decides the method"), other.getMessage());
         Map<String, Double> original = trained.evaluateTraining(null, 6);
         Map<String, Double> again = imported.evaluateTraining(null, 6);
         assertEquals(original, again);
