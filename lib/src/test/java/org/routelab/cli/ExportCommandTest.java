@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,12 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.experiment.BuiltinBackbone;
+import org.routelab.testing.SavedBackbones;
 import picocli.CommandLine;
 
 /** train writes run.json into its folder; export --run reads it; a PEFT adapter runs through adapt. */
@@ -38,14 +36,7 @@ class ExportCommandTest {
 
     @Test
     void trainExportAndAdaptAnImportedAdapter() throws IOException {
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.LLAMA.config(SMALL), m,
-                    DataType.FLOAT32);
-            model.initialize(3);
-            model.save(dir.resolve("llama"), tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.LLAMA, SMALL, dir.resolve("llama"));
         JsonlTasks.writeSuite(dir.resolve("suite"), SkillComp.generate(SMALL, 5).suite());
         Path config = dir.resolve("poly.json");
         Files.writeString(config, "{\"output\": \"runs/poly\", \"backbone\": \"llama\", \"suite\": \"suite\","

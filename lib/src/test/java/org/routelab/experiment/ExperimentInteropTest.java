@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.data.TaskSuite;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
@@ -21,6 +18,7 @@ import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.interop.AdapterExport;
 import org.routelab.interop.ExportFormat;
 import org.routelab.util.ConfigException;
+import org.routelab.testing.SavedBackbones;
 
 /** A notebook result exports to PEFT, and the adapter brought back in scores exactly as the trained model did. */
 class ExperimentInteropTest {
@@ -35,14 +33,7 @@ class ExperimentInteropTest {
     @BeforeAll
     static void smallLlama() throws IOException {
         backbone = dir.resolve("llama");
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.LLAMA.config(SMALL), m,
-                    DataType.FLOAT32);
-            model.initialize(3);
-            model.save(backbone, tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.LLAMA, SMALL, backbone);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.analysis.AdapterWeights;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.routing.AdaptationVariant;
+import org.routelab.testing.SavedBackbones;
 
 class ExperimentTest {
     private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4, SkillFamily.SEQUENCE);
@@ -39,14 +38,7 @@ class ExperimentTest {
     @BeforeAll
     static void smallBackbone() throws IOException {
         backbone = dir.resolve("backbone");
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m,
-                    DataType.FLOAT32);
-            model.initialize(3);
-            model.save(backbone, tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.T5, SMALL, backbone);
     }
 
     private static ExperimentBuilder tiny(String method) {

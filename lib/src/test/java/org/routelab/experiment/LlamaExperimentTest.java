@@ -3,17 +3,15 @@ package org.routelab.experiment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
+import org.routelab.testing.SavedBackbones;
 
 /** The experiment pipeline on a decoder-only backbone: a saved tiny Llama folder, as a user's checkpoint would be. */
 class LlamaExperimentTest {
@@ -28,14 +26,7 @@ class LlamaExperimentTest {
     @BeforeAll
     static void smallLlama() throws IOException {
         backbone = dir.resolve("llama");
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.LLAMA.config(SMALL), m,
-                    DataType.FLOAT32);
-            model.initialize(3);
-            model.save(backbone, tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.LLAMA, SMALL, backbone);
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.routelab.analysis.IntuitionMap;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.data.EncodedExample;
@@ -31,6 +30,7 @@ import org.routelab.method.MethodConfig;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
+import org.routelab.testing.SavedBackbones;
 
 class RoutingInputsTest {
     private static final SkillCompConfig SMALL = new SkillCompConfig(12, 4, 2, 8, 2, 24, 40, 4, 5, 4, SkillFamily.SEQUENCE);
@@ -42,13 +42,7 @@ class RoutingInputsTest {
     @Test
     void intuitionMapCountsEveryTrainingExampleAndRepeats() throws Exception {
         Path backbone = dir.resolve("backbone");
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m, DataType.FLOAT32);
-            model.initialize(3);
-            model.save(backbone, tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.T5, SMALL, backbone);
         TaskSuite suite = SkillComp.generate(SMALL, 5).suite();
         MethodConfig trex = MethodConfig.defaults("trex").with("down", 2).with("up", 3);
         IntuitionMap map = RoutingInputs.intuitionMap(backbone, suite, trex);

@@ -2,8 +2,6 @@ package org.routelab.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -11,11 +9,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.routelab.analysis.RoutingMaps;
 import org.routelab.analysis.Similarity;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
 import org.routelab.data.skillcomp.SkillFamily;
 import org.routelab.method.MethodConfig;
+import org.routelab.testing.SavedBackbones;
 
 /**
  * The pipeline learns routing: after multi-task training on SkillComp (swaps, whose inputs do not say
@@ -33,14 +31,7 @@ class RoutingLearnsTest {
     @Test
     void polyRoutesTasksThatShareASkillMoreAlike() throws IOException {
         Path backbone = dir.resolve("backbone");
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m,
-                    DataType.FLOAT32);
-            model.initialize(3);
-            model.save(backbone, tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.T5, SMALL, backbone);
         SkillComp skillcomp = SkillComp.generate(SMALL, 1);
         ExperimentResult r = Experiment.builder().backbone(backbone).suite(skillcomp.suite())
                 .method(MethodConfig.defaults("poly").with("skills", SKILLS))

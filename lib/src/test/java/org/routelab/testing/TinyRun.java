@@ -1,11 +1,8 @@
 package org.routelab.testing;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
 import org.routelab.data.skillcomp.SkillCompConfig;
@@ -33,14 +30,7 @@ public final class TinyRun {
     public static void write(Path dir) throws IOException {
         Path backbone = dir.resolve("backbone");
         if (!Files.exists(backbone.resolve("config.json"))) {
-            Path tokenizer = dir.resolve("tokenizer.json");
-            SkillComp.writeTokenizer(SMALL, tokenizer);
-            try (NDManager m = NDManager.newBaseManager()) {
-                LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m,
-                        DataType.FLOAT32);
-                model.initialize(3);
-                model.save(backbone, tokenizer);
-            }
+            SavedBackbones.write(BuiltinBackbone.Architecture.T5, SMALL, backbone);
         }
         Path suite = dir.resolve("suite");
         if (!Files.exists(suite.resolve(JsonlTasks.TRAINING_FILE))) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
-import org.routelab.backbone.LanguageModel;
 import org.routelab.cli.RouteLab;
 import org.routelab.data.JsonlTasks;
 import org.routelab.data.skillcomp.SkillComp;
@@ -36,6 +33,7 @@ import org.routelab.method.MethodConfig;
 import org.routelab.method.Methods;
 import org.routelab.method.RoutingNeeds;
 import org.routelab.routing.AdaptationVariant;
+import org.routelab.testing.SavedBackbones;
 import picocli.CommandLine;
 
 /**
@@ -120,14 +118,7 @@ class ToyMethodTest {
     @BeforeAll
     static void registerAndWriteTheFiles() throws IOException {
         Methods.register(new ScaledLora());
-        Path tokenizer = dir.resolve("tokenizer.json");
-        SkillComp.writeTokenizer(SMALL, tokenizer);
-        try (NDManager m = NDManager.newBaseManager()) {
-            LanguageModel model = LanguageModel.create(BuiltinBackbone.Architecture.T5.config(SMALL), m,
-                    DataType.FLOAT32);
-            model.initialize(3);
-            model.save(dir.resolve("backbone"), tokenizer);
-        }
+        SavedBackbones.write(BuiltinBackbone.Architecture.T5, SMALL, dir.resolve("backbone"));
         JsonlTasks.writeSuite(dir.resolve("suite"), SkillComp.generate(SMALL, 5).suite());
     }
 
