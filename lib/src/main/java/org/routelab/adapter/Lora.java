@@ -50,7 +50,12 @@ public final class Lora extends Adapter implements MergeableAdapter {
         if (ctx.training() && config.dropout() > 0f) {
             in = ctx.random().dropout(x, config.dropout());
         }
-        return Scalars.mul(in.matMul(loraA.array()).matMul(loraB.array()), scaling());
+        // The scale is applied to the rank-r product x A, the smallest tensor of the pass.
+        NDArray down = in.matMul(loraA.array());
+        if (scaling() != 1f) {
+            down = Scalars.mul(down, scaling());
+        }
+        return down.matMul(loraB.array());
     }
 
     @Override

@@ -36,7 +36,7 @@ import org.routelab.train.TrainingObjective;
  */
 public final class BuiltinBackbone {
     /** Changes whenever the pretraining procedure changes, so old cache entries are not reused. */
-    private static final int PROCEDURE_VERSION = 2;
+    private static final int PROCEDURE_VERSION = 3;
 
     private static final int D_MODEL = 64;
     private static final int LAYERS = 3;

@@ -2,8 +2,12 @@ package org.routelab.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -61,12 +65,12 @@ public final class RandomStream {
      * @return the array
      */
     public NDArray uniform(NDManager manager, float low, float high, Shape shape, DataType dataType) {
-        float[] v = new float[Math.toIntExact(shape.size())];
         double width = (double) high - low;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (low + width * random.nextDouble());
-        }
-        return typed(manager.create(v, shape), dataType);
+        return draw(manager, shape, dataType, (out, n) -> {
+            for (int i = 0; i < n; i++) {
+                out.put(i, (float) (low + width * random.nextDouble()));
+            }
+        });
     }
 
     /**
@@ -80,11 +84,11 @@ public final class RandomStream {
      * @return the array
      */
     public NDArray normal(NDManager manager, float mean, float std, Shape shape, DataType dataType) {
-        float[] v = new float[Math.toIntExact(shape.size())];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (mean + std * random.nextGaussian());
-        }
-        return typed(manager.create(v, shape), dataType);
+        return draw(manager, shape, dataType, (out, n) -> {
+            for (int i = 0; i < n; i++) {
+                out.put(i, (float) (mean + std * random.nextGaussian()));
+            }
+        });
     }
 
     /**
@@ -99,17 +103,82 @@ public final class RandomStream {
         if (rate == 0f) {
             return x;
         }
-        NDManager m = x.getManager();
-        Shape shape = x.getShape();
-        float[] keep = new float[Math.toIntExact(shape.size())];
-        float scale = 1f / (1f - rate);
-        for (int i = 0; i < keep.length; i++) {
-            keep[i] = random.nextDouble() < rate ? 0f : scale;
-        }
-        return x.mul(typed(m.create(keep, shape), x.getDataType()));
+        return x.mul(dropoutMask(x.getManager(), x.getShape(), rate, x.getDataType()));
     }
 
-    private static NDArray typed(NDArray a, DataType dataType) {
-        return a.getDataType() == dataType ? a : a.toType(dataType, false);
+    /**
+     * Returns an inverted-dropout mask: 0 with probability {@code rate}, else {@code 1 / (1 - rate)}. Each
+     * value compares 32 random bits with {@code rate * 2^32}, two values per drawn long. One product with
+     * it is the whole of dropout, forward and backward (cheaper than a boolean mask and a separate scale).
+     *
+     * @param manager where the array lives
+     * @param shape the shape
+     * @param rate the drop probability, in {@code [0, 1)}
+     * @param dataType the mask's data type
+     * @return the mask
+     */
+    public NDArray dropoutMask(NDManager manager, Shape shape, float rate, DataType dataType) {
+        long threshold = Math.round(rate * 0x1p32);
+        float scale = 1f / (1f - rate);
+        return draw(manager, shape, dataType, (out, n) -> {
+            for (int i = 0; i < n; i += 2) {
+                long bits = random.nextLong();
+                out.put(i, (bits & 0xFFFFFFFFL) >= threshold ? scale : 0f);
+                if (i + 1 < n) {
+                    out.put(i + 1, (bits >>> 32) >= threshold ? scale : 0f);
+                }
+            }
+        });
+    }
+
+    /** Writes the next {@code n} values of a draw into {@code out[0, n)}. */
+    @FunctionalInterface
+    private interface Values {
+        void write(FloatBuffer out, int n);
+    }
+
+    /** Values a thread's scratch buffer holds (4 MB); larger draws go through it in chunks. */
+    private static final int SCRATCH_VALUES = 1 << 20;
+
+    /**
+     * Draws float values into this thread's scratch buffer and copies them into an array of their own.
+     * An array made from a direct buffer would share its memory, and a fresh Java direct buffer per draw
+     * is freed only when the garbage collector gets to it (hundreds of MB of dropout masks a step).
+     */
+    private static NDArray draw(NDManager manager, Shape shape, DataType dataType, Values values) {
+        int n = Math.toIntExact(shape.size());
+        NDArray out;
+        if (n <= SCRATCH_VALUES) {
+            out = copyOfScratch(manager, values, n).reshape(shape);
+        } else {
+            out = manager.create(new Shape(n), DataType.FLOAT32);
+            for (int from = 0; from < n; from += SCRATCH_VALUES) {
+                int chunk = Math.min(SCRATCH_VALUES, n - from);
+                try (NDArray part = copyOfScratch(manager, values, chunk)) {
+                    out.set(new NDIndex("{}:{}", from, from + chunk), part);
+                }
+            }
+            out = out.reshape(shape);
+        }
+        return dataType == DataType.FLOAT32 ? out : out.toType(dataType, false);
+    }
+
+    private static NDArray copyOfScratch(NDManager manager, Values values, int n) {
+        ByteBuffer bytes = Scratch.get();
+        values.write(bytes.asFloatBuffer(), n);
+        try (NDArray shared = manager.create(bytes.slice(0, n * Float.BYTES).order(ByteOrder.nativeOrder()),
+                new Shape(n), DataType.FLOAT32)) {
+            return shared.duplicate();
+        }
+    }
+
+    /** A per-thread direct buffer values are drawn into, made on first use. */
+    private static final class Scratch {
+        private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(
+                () -> ByteBuffer.allocateDirect(SCRATCH_VALUES * Float.BYTES).order(ByteOrder.nativeOrder()));
+
+        static ByteBuffer get() {
+            return BUFFER.get();
+        }
     }
 }

@@ -3,9 +3,9 @@ package org.routelab.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.Map;
-import org.routelab.nn.Parameter;
+import java.util.Set;
 
 /**
  * Adafactor (Shazeer and Stern, 2018) as the papers train with it: an explicit learning rate (no
@@ -20,12 +20,12 @@ public final class Adafactor implements Optimizer {
     private static final float CLIP_THRESHOLD = 1f;
     private static final double DECAY_RATE = -0.8;
 
-    private final NDManager manager;
+    private static final String ROWS = "/exp_avg_sq_row";
+    private static final String COLUMNS = "/exp_avg_sq_col";
+    private static final String FULL = "/exp_avg_sq";
+
+    private final StackedState state;
     private final float weightDecay;
-    private final Map<String, NDArray> rows = new LinkedHashMap<>();
-    private final Map<String, NDArray> columns = new LinkedHashMap<>();
-    private final Map<String, NDArray> full = new LinkedHashMap<>();
-    private final Map<String, NDArray> steps = new LinkedHashMap<>();
 
     /**
      * Creates the optimiser.
@@ -34,29 +34,28 @@ public final class Adafactor implements Optimizer {
      * @param weightDecay decoupled weight decay (0 in the papers)
      */
     public Adafactor(NDManager parent, float weightDecay) {
-        this.manager = parent.newSubManager();
+        this.state = new StackedState(parent, Set.of(ROWS, COLUMNS, FULL));
         this.weightDecay = weightDecay;
     }
 
     @Override
-    public void update(String name, Parameter parameter, NDArray gradient, float learningRate) {
-        NDArray p = parameter.array();
-        Shape shape = p.getShape();
-        boolean factored = shape.dimension() >= 2;
-        NDArray stepArray = steps.computeIfAbsent(name, k -> manager.zeros(new Shape()));
-        stepArray.addi(1f);
-        double beta2t = 1.0 - Math.pow(stepArray.getFloat(), DECAY_RATE);
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray g = gradient.duplicate();
+    public void update(ParameterStack stack, NDArray gradients, float learningRate) {
+        Shape shape = stack.memberShape();
+        int d = shape.dimension();
+        boolean factored = d >= 2;
+        double beta2t = 1.0 - Math.pow(state.advance(stack), DECAY_RATE);
+        long[] perMember = new long[d + 1]; // [members, 1, ...]: one value per member, broadcast over it
+        Arrays.fill(perMember, 1);
+        perMember[0] = stack.size();
+        try (NDManager scope = gradients.getManager().newSubManager()) {
+            NDArray g = gradients.duplicate();
             g.attach(scope);
             NDArray squared = g.square().addi(EPS1);
             NDArray update;
             if (factored) {
-                int d = shape.dimension();
-                NDArray row = rows.computeIfAbsent(name, k -> manager.zeros(shape.slice(0, d - 1), p.getDataType()));
-                NDArray col = columns.computeIfAbsent(name,
-                        k -> manager.zeros(new Shape(concat(shape.slice(0, d - 2).getShape(), shape.get(d - 1))),
-                                p.getDataType()));
+                NDArray row = state.get(ROWS, stack, shape.slice(0, d - 1), stack.dataType());
+                NDArray col = state.get(COLUMNS, stack,
+                        new Shape(concat(shape.slice(0, d - 2).getShape(), shape.get(d - 1))), stack.dataType());
                 row.muli((float) beta2t).addi(squared.mean(new int[] {-1}).muli((float) (1 - beta2t)));
                 col.muli((float) beta2t).addi(squared.mean(new int[] {-2}).muli((float) (1 - beta2t)));
                 // v ~ row * col / mean(row): the rank-one reconstruction of the second moment.
@@ -68,45 +67,40 @@ public final class Adafactor implements Optimizer {
                 colFactor = colFactor.sqrt().expandDims(-2);
                 update = g.div(rowFactor.mul(colFactor));
             } else {
-                NDArray v = full.computeIfAbsent(name, k -> manager.zeros(shape, p.getDataType()));
+                NDArray v = state.get(FULL, stack, shape, stack.dataType());
                 v.muli((float) beta2t).addi(squared.muli((float) (1 - beta2t)));
                 NDArray denom = v.duplicate();
                 denom.attach(scope);
                 update = g.div(denom.sqrt());
             }
-            float rms = (float) Math.sqrt(update.square().mean().getFloat());
-            update.divi(Math.max(1f, rms / CLIP_THRESHOLD)).muli(learningRate);
+            // Each member's update is clipped to unit RMS on its own, without reading the RMS back.
+            NDArray rms = update.square().reshape(stack.size(), -1).mean(new int[] {1}).sqrt().reshape(perMember);
+            update.divi(rms.divi(CLIP_THRESHOLD).maximum(1f)).muli(learningRate);
             if (weightDecay != 0f) {
-                p.muli(1f - learningRate * weightDecay);
+                stack.scale(1f - learningRate * weightDecay);
             }
-            p.subi(update);
+            stack.subtract(update);
         }
     }
 
     private static long[] concat(long[] head, long last) {
-        long[] out = java.util.Arrays.copyOf(head, head.length + 1);
+        long[] out = Arrays.copyOf(head, head.length + 1);
         out[head.length] = last;
         return out;
     }
 
     @Override
     public Map<String, NDArray> state() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        rows.forEach((k, a) -> out.put(k + "/exp_avg_sq_row", a));
-        columns.forEach((k, a) -> out.put(k + "/exp_avg_sq_col", a));
-        full.forEach((k, a) -> out.put(k + "/exp_avg_sq", a));
-        steps.forEach((k, a) -> out.put(k + "/step", a));
-        return out;
+        return state.export();
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        OptimizerState.restore(state, manager, Map.of("/exp_avg_sq_row", rows, "/exp_avg_sq_col", columns,
-                "/exp_avg_sq", full, "/step", steps));
+    public void loadState(Map<String, NDArray> saved) {
+        state.load(saved);
     }
 
     @Override
     public void close() {
-        manager.close();
+        state.close();
     }
 }

@@ -2,23 +2,22 @@ package org.routelab.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.routelab.nn.Parameter;
+import java.util.Set;
 
 /**
  * AdamW (Loshchilov and Hutter): Adam moments with bias correction and weight decay decoupled from
  * the gradient, {@code p -= lr * (m_hat / (sqrt(v_hat) + eps) + wd * p)}, as {@code torch.optim.AdamW}.
  */
 public final class AdamW implements Optimizer {
-    private final NDManager manager;
+    private static final String FIRST = "/exp_avg";
+    private static final String SECOND = "/exp_avg_sq";
+
+    private final StackedState state;
     private final float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
-    private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
-    private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
-    private final Map<String, NDArray> steps = new LinkedHashMap<>();
 
     /**
      * Creates the optimiser.
@@ -30,7 +29,7 @@ public final class AdamW implements Optimizer {
      * @param weightDecay decoupled weight decay (0.01 in PyTorch; 0 in the papers' adapters)
      */
     public AdamW(NDManager parent, float beta1, float beta2, float eps, float weightDecay) {
-        this.manager = parent.newSubManager();
+        this.state = new StackedState(parent, Set.of(FIRST, SECOND));
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -49,15 +48,12 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public void update(String name, Parameter parameter, NDArray gradient, float learningRate) {
-        NDArray p = parameter.array();
-        NDArray m = firstMoments.computeIfAbsent(name, k -> manager.zeros(p.getShape(), p.getDataType()));
-        NDArray v = secondMoments.computeIfAbsent(name, k -> manager.zeros(p.getShape(), p.getDataType()));
-        NDArray stepArray = steps.computeIfAbsent(name, k -> manager.zeros(new ai.djl.ndarray.types.Shape()));
-        stepArray.addi(1f);
-        int step = (int) stepArray.getFloat();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray g = gradient.duplicate();
+    public void update(ParameterStack stack, NDArray gradients, float learningRate) {
+        NDArray m = state.get(FIRST, stack, stack.memberShape(), stack.dataType());
+        NDArray v = state.get(SECOND, stack, stack.memberShape(), stack.dataType());
+        int step = state.advance(stack);
+        try (NDManager scope = gradients.getManager().newSubManager()) {
+            NDArray g = gradients.duplicate();
             g.attach(scope);
             m.muli(beta1).addi(g.mul(1f - beta1));
             v.muli(beta2).addi(g.square().muli(1f - beta2));
@@ -70,29 +66,24 @@ public final class AdamW implements Optimizer {
             update.attach(scope);
             update.divi(denom).muli((float) (learningRate / correction1));
             if (weightDecay != 0f) {
-                p.muli(1f - learningRate * weightDecay);
+                stack.scale(1f - learningRate * weightDecay);
             }
-            p.subi(update);
+            stack.subtract(update);
         }
     }
 
     @Override
     public Map<String, NDArray> state() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        firstMoments.forEach((k, a) -> out.put(k + "/exp_avg", a));
-        secondMoments.forEach((k, a) -> out.put(k + "/exp_avg_sq", a));
-        steps.forEach((k, a) -> out.put(k + "/step", a));
-        return out;
+        return state.export();
     }
 
     @Override
-    public void loadState(Map<String, NDArray> state) {
-        OptimizerState.restore(state, manager, Map.of(
-                "/exp_avg", firstMoments, "/exp_avg_sq", secondMoments, "/step", steps));
+    public void loadState(Map<String, NDArray> saved) {
+        state.load(saved);
     }
 
     @Override
     public void close() {
-        manager.close();
+        state.close();
     }
 }

@@ -2,26 +2,25 @@ package org.routelab.train;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Map;
-import org.routelab.nn.Parameter;
 
 /**
- * An optimiser that updates parameters in place from their gradients, keeping its per-parameter
- * state (moments, step counts) in its own arrays so that checkpoints can save and restore it.
+ * An optimiser that updates parameters in place from their gradients, a {@link ParameterStack} at a
+ * time, keeping its state (moments, step counts) in its own arrays so that checkpoints can save and
+ * restore it per parameter.
  */
 public interface Optimizer extends AutoCloseable {
     /**
-     * Applies one update to a parameter.
+     * Applies one update to every member of a stack.
      *
-     * @param name the parameter's path (the key of its state)
-     * @param parameter the parameter, updated in place
-     * @param gradient its gradient (read only)
+     * @param stack the parameters, updated in place
+     * @param gradients their gradients stacked {@code [members, ...]} (read only)
      * @param learningRate the learning rate for this step
      */
-    void update(String name, Parameter parameter, NDArray gradient, float learningRate);
+    void update(ParameterStack stack, NDArray gradients, float learningRate);
 
     /**
      * Returns the state to checkpoint, as named arrays (e.g. {@code name/exp_avg}); owned by the
-     * optimiser.
+     * optimiser and valid until the next call.
      *
      * @return the state arrays
      */

@@ -2,7 +2,11 @@ package org.routelab.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -25,6 +29,7 @@ import org.routelab.nn.RandomStream;
 public final class Trainer {
     private final TrainerConfig config;
     private final List<ParameterGroup> groups;
+    private final List<ParameterStack> stacks;
     private final Path outputDir;
 
     /**
@@ -41,6 +46,7 @@ public final class Trainer {
         if (trainable().isEmpty()) {
             throw new IllegalArgumentException("nothing to train: every parameter group is empty");
         }
+        this.stacks = ParameterStack.of(this.groups);
     }
 
     /**
@@ -52,7 +58,6 @@ public final class Trainer {
      * @throws TrainingInterruptedException if the thread was interrupted or a stop requested between steps
      */
     public Result run(TrainingObjective objective, StepListener listener) {
-        Map<String, ParameterGroupSlot> slots = slots();
         Map<String, org.routelab.nn.Parameter> trainable = trainable();
         NDManager manager = trainable.values().iterator().next().array().getManager();
         LearningRateSchedule schedule = LearningRateSchedule.withWarmupFraction(config.steps(), config.warmupFraction());
@@ -81,17 +86,13 @@ public final class Trainer {
                 float loss;
                 long tokens;
                 try (NDManager scope = manager.newSubManager()) {
+                    TrainingObjective.StepLoss l;
                     try (StepGradients gc = new StepGradients()) {
-                        TrainingObjective.StepLoss l = objective.loss(step, scope, RandomStream.of(config.seed(), step));
-                        loss = l.loss().getFloat();
-                        tokens = l.tokens();
-                        // Checked before backward and update: a bad step must not touch the weights.
-                        if (!Float.isFinite(loss)) {
-                            throw new NonFiniteStepException(step + 1, "the loss is " + loss);
-                        }
+                        l = objective.loss(step, scope, RandomStream.of(config.seed(), step));
                         gc.backward(l.loss());
                     }
-                    update(step, slots, optimizer, schedule.factor(step), scope);
+                    tokens = l.tokens();
+                    loss = update(step, l.loss(), optimizer, schedule.factor(step), scope);
                 }
                 losses.add(loss);
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -114,24 +115,32 @@ public final class Trainer {
         }
     }
 
-    private void update(int step, Map<String, ParameterGroupSlot> slots, Optimizer optimizer, float factor,
-            NDManager scope) {
-        Map<String, NDArray> gradients = new LinkedHashMap<>();
-        for (ParameterGroupSlot slot : slots.values()) {
-            NDArray g = slot.parameter.array().getGradient();
-            g.attach(scope);
-            gradients.put(slot.name, g);
+    /**
+     * Clips and applies a step's gradients, a parameter stack at a time; returns the loss. The loss and
+     * the gradients' norm come back from the engine together, the step's one read: a non-finite value
+     * stops the run before any weight changes.
+     */
+    private float update(int step, NDArray lossArray, Optimizer optimizer, float factor, NDManager scope) {
+        List<NDArray> gradients = new ArrayList<>(stacks.size());
+        for (ParameterStack stack : stacks) {
+            gradients.add(stack.takeGradients(scope));
         }
-        double norm = GradientClipping.globalNorm(gradients.values());
-        if (!Double.isFinite(norm)) {
-            throw new NonFiniteStepException(step + 1, "the gradients' norm is " + norm);
+        NDArray norm = GradientClipping.norm(gradients);
+        double[] read = NDArrays.stack(new NDList(lossArray.toType(DataType.FLOAT64, false).reshape(new Shape()), norm))
+                .toDoubleArray();
+        float loss = (float) read[0];
+        if (!Float.isFinite(loss)) {
+            throw new NonFiniteStepException(step + 1, "the loss is " + loss);
         }
-        GradientClipping.clip(gradients.values(), norm, config.maxGradNorm());
-        for (ParameterGroupSlot slot : slots.values()) {
-            NDArray g = gradients.get(slot.name);
-            optimizer.update(slot.name, slot.parameter, g, slot.learningRate * factor);
-            g.muli(0f); // gradients accumulate across backward passes: zero them for the next step
+        if (!Double.isFinite(read[1])) {
+            throw new NonFiniteStepException(step + 1, "the gradients' norm is " + read[1]);
         }
+        GradientClipping.clip(gradients, read[1], config.maxGradNorm());
+        for (int i = 0; i < stacks.size(); i++) {
+            ParameterStack stack = stacks.get(i);
+            optimizer.update(stack, gradients.get(i), stack.learningRate() * factor);
+        }
+        return loss;
     }
 
     private Path save(TrainingCheckpoint checkpoints, int step, Map<String, org.routelab.nn.Parameter> trainable,
@@ -192,16 +201,6 @@ public final class Trainer {
         }
         return out;
     }
-
-    private Map<String, ParameterGroupSlot> slots() {
-        Map<String, ParameterGroupSlot> out = new LinkedHashMap<>();
-        for (ParameterGroup g : groups) {
-            g.parameters().forEach((name, p) -> out.put(name, new ParameterGroupSlot(name, p, g.learningRate())));
-        }
-        return out;
-    }
-
-    private record ParameterGroupSlot(String name, org.routelab.nn.Parameter parameter, float learningRate) {}
 
     /**
      * What a run did.

@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.routelab.nn.Module;
@@ -75,6 +81,48 @@ class OptimizersTest {
     }
 
     @Test
+    void aStackOfParametersMovesAsEachParameterAlone() {
+        stackMatchesSingles(m -> AdamW.withWeightDecay(m, 0.1f));
+        stackMatchesSingles(m -> new Adafactor(m, 0.01f));
+    }
+
+    /** Three 3x2 parameters updated as one stack end where each ends when updated alone, state included. */
+    private static void stackMatchesSingles(Function<NDManager, Optimizer> factory) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[][] starts = {{1, 2, 3, 4, 5, 6}, {0, 0, 0, 0, 0, 0}, {-1, 0.5f, 2, -3, 0.1f, 7}};
+            List<Holder> stacked = new ArrayList<>();
+            List<Holder> alone = new ArrayList<>();
+            Map<String, Parameter> group = new LinkedHashMap<>();
+            for (int i = 0; i < starts.length; i++) {
+                stacked.add(new Holder(m.create(starts[i], new Shape(3, 2))));
+                alone.add(new Holder(m.create(starts[i], new Shape(3, 2))));
+                group.put("p" + i, stacked.get(i).p());
+            }
+            List<ParameterStack> stacks = ParameterStack.of(List.of(new ParameterGroup("g", 0.05f, group)));
+            assertEquals(1, stacks.size());
+            assertEquals(List.of("p0", "p1", "p2"), stacks.get(0).names());
+            try (Optimizer together = factory.apply(m); Optimizer single = factory.apply(m)) {
+                for (int step = 0; step < 3; step++) {
+                    NDArray[] gradients = new NDArray[starts.length];
+                    for (int i = 0; i < starts.length; i++) {
+                        gradients[i] = m.randomNormal(new Shape(3, 2)).mul(i + 1);
+                        single.update(ParameterStack.of("p" + i, alone.get(i).p(), 0.05f), gradients[i].expandDims(0), 0.05f);
+                    }
+                    together.update(stacks.get(0), NDArrays.stack(new NDList(gradients)), 0.05f);
+                }
+                for (int i = 0; i < starts.length; i++) {
+                    assertArrayEquals(alone.get(i).p().array().toFloatArray(), stacked.get(i).p().array().toFloatArray(),
+                            1e-6f);
+                }
+                Map<String, NDArray> a = single.state();
+                Map<String, NDArray> b = together.state();
+                assertEquals(a.keySet(), b.keySet());
+                a.forEach((k, v) -> assertArrayEquals(v.toFloatArray(), b.get(k).toFloatArray(), 1e-6f, k));
+            }
+        }
+    }
+
+    @Test
     void restoredStateContinuesExactly() {
         check(m -> AdamW.withWeightDecay(m, 0.1f));
         check(m -> new Adafactor(m, 0f));
@@ -113,6 +161,10 @@ class OptimizersTest {
     }
 
     private static void step(Optimizer opt, Holder h, NDArray gradient, float lr) {
-        opt.update("p", h.p(), gradient, lr);
+        try (NDManager scope = gradient.getManager().newSubManager()) {
+            NDArray stacked = gradient.expandDims(0);
+            stacked.attach(scope);
+            opt.update(ParameterStack.of("p", h.p(), lr), stacked, lr);
+        }
     }
 }
