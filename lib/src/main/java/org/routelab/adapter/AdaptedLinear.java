@@ -52,7 +52,16 @@ public final class AdaptedLinear extends Linear {
             }
             return base;
         }
-        return merged ? base : base.add(adapter().delta(x, ctx));
+        if (merged) {
+            return base;
+        }
+        NDArray delta = adapter().delta(x, ctx);
+        NDArray out = base.add(delta);
+        // Autograd keeps what backward needs; freeing the handles now, not at the end of the step,
+        // keeps the step's peak memory to what it needs (as Python's reference counting does).
+        base.close();
+        delta.close();
+        return out;
     }
 
     /** Folds the adapter into {@code W0}; the forward pass then skips the adapter. */

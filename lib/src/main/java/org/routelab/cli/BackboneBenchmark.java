@@ -47,6 +47,11 @@ final class BackboneBenchmark implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "1", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
     private int rank;
 
+    @Option(names = "--modes", split = ",", defaultValue = "full,lora",
+            description = "Fully trainable (full) and frozen with LoRA (lora); run one alone for its own peak"
+                    + " memory, as a later run starts from what the earlier one left (default: ${DEFAULT-VALUE}).")
+    private List<String> modes;
+
     @Mixin
     private SyntheticBatch batch;
 
@@ -58,19 +63,25 @@ final class BackboneBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "# engine %s, device %s, batch %d x (%d + %d) tokens, %d steps%n",
                 Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), batch.size, batch.sourceLength,
                 batch.targetLength, steps);
+        for (String mode : modes) {
+            if (!mode.equals("full") && !mode.equals("lora")) {
+                throw new IllegalArgumentException("--modes takes full and lora, not '" + mode + "'");
+            }
+        }
         System.out.println("config,mode,params,trainable,median_step_ms,p90_step_ms,tokens_per_s,rss_mb_at_"
-                + earlyStep + ",rss_mb_at_" + steps + ",heap_mb_at_" + earlyStep + ",heap_mb_at_" + steps
+                + earlyStep + ",rss_mb_at_" + steps + ",peak_rss_mb,heap_mb_at_" + earlyStep + ",heap_mb_at_" + steps
                 + ",native_growth_mb");
         for (String name : configs) {
             ConfigJson config = ParamsCommand.readBackbone(name);
-            for (String mode : List.of("full", "lora-r" + rank)) {
-                run(name, config, mode);
+            for (String mode : modes) {
+                run(name, config, mode.equals("full") ? "full" : "lora-r" + rank);
             }
         }
         return 0;
     }
 
     private void run(String name, ConfigJson config, String mode) throws IOException {
+        Memory.resetPeak();
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(config, manager, DataType.FLOAT32);
             model.initialize(0);
@@ -109,29 +120,45 @@ final class BackboneBenchmark implements Callable<Integer> {
             double median = timed[timed.length / 2];
             double p90 = timed[(int) (timed.length * 0.9)];
             double tokensPerSecond = batch.tokens() / (median / 1000);
-            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d,%d,%d%n", name, mode,
+            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d,%d,%d,%d%n", name, mode,
                     model.parameterCount(), model.trainableParameterCount(), median, p90, tokensPerSecond,
-                    early.residentMb, end.residentMb, early.heapMb, end.heapMb,
+                    early.residentMb, end.residentMb, end.peakMb, early.heapMb, end.heapMb,
                     (end.residentMb - end.heapMb) - (early.residentMb - early.heapMb));
         }
     }
 
 
     /**
-     * Resident memory of the process and committed Java heap, after a collection: resident memory
-     * minus heap is what native allocations (PyTorch tensors) and the JVM's own areas hold, so its
+     * Resident memory of the process, its peak and committed Java heap, after a collection: resident
+     * memory minus heap is what native allocations (PyTorch tensors) and the JVM's own areas hold, so its
      * growth across steps shows native leaks apart from the heap's lazy growth.
      */
-    private record Memory(long residentMb, long heapMb) {
+    private record Memory(long residentMb, long peakMb, long heapMb) {
         static Memory read() throws IOException {
             System.gc();
             long heap = Runtime.getRuntime().totalMemory() >> 20;
+            long resident = -1;
+            long peak = -1;
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:")) {
-                    return new Memory(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024, heap);
+                    resident = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                } else if (line.startsWith("VmHWM:")) {
+                    peak = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }
-            throw new IOException("no VmRSS line in /proc/self/status");
+            if (resident < 0 || peak < 0) {
+                throw new IOException("no VmRSS or VmHWM line in /proc/self/status");
+            }
+            return new Memory(resident, peak, heap);
+        }
+
+        /** Starts the peak anew from the current resident size (Linux: {@code clear_refs} value 5). */
+        static void resetPeak() {
+            try {
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            } catch (IOException | SecurityException e) {
+                // Not Linux or not allowed: the peak then covers the whole process.
+            }
         }
     }
 }

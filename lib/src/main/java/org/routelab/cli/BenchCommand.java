@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks that print speed and memory figures.",
-        subcommands = {BackboneBenchmark.class, RoutingBenchmark.class, SweepBenchmark.class})
+        subcommands = {BackboneBenchmark.class, StepBenchmark.class, RoutingBenchmark.class, SweepBenchmark.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -139,7 +139,7 @@ final class RoutingBenchmark implements Callable<Integer> {
      * Returns T-REX priors without an embedding model: affinities in [-1, 1] drawn from a generator
      * seeded by the step, so every run and every T-REX variant sees the same ones.
      */
-    private static NDArray syntheticPriors(NDManager step, int batch, int cells, int stepIndex) {
+    static NDArray syntheticPriors(NDManager step, int batch, int cells, int stepIndex) {
         Random random = new Random(stepIndex);
         float[] values = new float[batch * cells];
         for (int i = 0; i < values.length; i++) {

@@ -3,6 +3,8 @@ package org.routelab.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Multi-head attention arithmetic shared by the backbones (projections live in the callers). */
 public final class Attention {
@@ -64,24 +66,37 @@ public final class Attention {
      */
     public static NDArray attend(
             NDArray q, NDArray k, NDArray v, float scale, NDArray bias, float dropout, ForwardContext ctx) {
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+        List<NDArray> temporaries = new ArrayList<>();
+        NDArray keysT = k.transpose(0, 1, 3, 2);
+        NDArray scores = q.matMul(keysT);
+        temporaries.add(keysT);
         if (scale != 1f) {
+            temporaries.add(scores);
             scores = Scalars.mul(scores, scale);
         }
         DataType dtype = scores.getDataType();
         if (dtype != DataType.FLOAT32) {
+            temporaries.add(scores);
             scores = scores.toType(DataType.FLOAT32, false);
         }
         if (bias != null) {
+            temporaries.add(scores);
             scores = scores.add(bias);
         }
+        temporaries.add(scores);
         NDArray probs = scores.softmax(-1);
         if (dtype != DataType.FLOAT32) {
+            temporaries.add(probs);
             probs = probs.toType(dtype, false);
         }
         if (ctx.training() && dropout > 0) {
+            temporaries.add(probs);
             probs = ctx.random().dropout(probs, dropout);
         }
-        return probs.matMul(v);
+        temporaries.add(probs);
+        NDArray out = probs.matMul(v);
+        // Autograd keeps what backward needs; the handles are freed now rather than with the step.
+        temporaries.forEach(NDArray::close);
+        return out;
     }
 }

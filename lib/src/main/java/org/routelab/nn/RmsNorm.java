@@ -35,11 +35,20 @@ public final class RmsNorm extends Module {
     public NDArray forward(NDArray x) {
         NDArray w = parameter("weight").array();
         NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray variance = x32.square().mean(new int[] {-1}, true);
-        NDArray normed = x32.div(Scalars.add(variance, eps).sqrt());
-        if (w.getDataType() != DataType.FLOAT32) {
-            normed = normed.toType(w.getDataType(), false);
+        NDArray squared = x32.square();
+        NDArray variance = squared.mean(new int[] {-1}, true);
+        NDArray shifted = Scalars.add(variance, eps);
+        NDArray rms = shifted.sqrt();
+        NDArray normed = x32.div(rms);
+        NDArray typed = w.getDataType() == DataType.FLOAT32 ? normed : normed.toType(w.getDataType(), false);
+        NDArray out = typed.mul(w);
+        // Autograd keeps what backward needs; the handles are freed now rather than with the step.
+        for (NDArray a : new NDArray[] {squared, variance, shifted, rms, normed, typed}) {
+            a.close();
         }
-        return normed.mul(w);
+        if (x32 != x) {
+            x32.close();
+        }
+        return out;
     }
 }

@@ -1,12 +1,7 @@
 package org.routelab.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -70,6 +65,7 @@ public final class Trainer {
             JniUtils.setGradMode(false);
         }
         try (Optimizer optimizer = newOptimizer(manager)) {
+            StepUpdate update = new StepUpdate(stacks, optimizer, config.maxGradNorm());
             Path last = checkpoints == null ? null : checkpoints.latest().orElse(null);
             int start = last == null ? 0 : TrainingCheckpoint.restore(last, trainable, optimizer).get("step").getAsInt();
             if (outputDir != null) {
@@ -92,7 +88,7 @@ public final class Trainer {
                         gc.backward(l.loss());
                     }
                     tokens = l.tokens();
-                    loss = update(step, l.loss(), optimizer, schedule.factor(step), scope);
+                    loss = update.apply(step, l.loss(), schedule.factor(step), scope);
                 }
                 losses.add(loss);
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -113,34 +109,6 @@ public final class Trainer {
                 metrics.close();
             }
         }
-    }
-
-    /**
-     * Clips and applies a step's gradients, a parameter stack at a time; returns the loss. The loss and
-     * the gradients' norm come back from the engine together, the step's one read: a non-finite value
-     * stops the run before any weight changes.
-     */
-    private float update(int step, NDArray lossArray, Optimizer optimizer, float factor, NDManager scope) {
-        List<NDArray> gradients = new ArrayList<>(stacks.size());
-        for (ParameterStack stack : stacks) {
-            gradients.add(stack.takeGradients(scope));
-        }
-        NDArray norm = GradientClipping.norm(gradients);
-        double[] read = NDArrays.stack(new NDList(lossArray.toType(DataType.FLOAT64, false).reshape(new Shape()), norm))
-                .toDoubleArray();
-        float loss = (float) read[0];
-        if (!Float.isFinite(loss)) {
-            throw new NonFiniteStepException(step + 1, "the loss is " + loss);
-        }
-        if (!Double.isFinite(read[1])) {
-            throw new NonFiniteStepException(step + 1, "the gradients' norm is " + read[1]);
-        }
-        GradientClipping.clip(gradients, read[1], config.maxGradNorm());
-        for (int i = 0; i < stacks.size(); i++) {
-            ParameterStack stack = stacks.get(i);
-            optimizer.update(stack, gradients.get(i), stack.learningRate() * factor);
-        }
-        return loss;
     }
 
     private Path save(TrainingCheckpoint checkpoints, int step, Map<String, org.routelab.nn.Parameter> trainable,

@@ -26,14 +26,29 @@ public final class T5DenseFeedForward extends Module {
     }
 
     NDArray forward(NDArray x, ForwardContext ctx) {
+        // Intermediates are freed as soon as they are used: autograd keeps what backward needs.
         NDArray h;
         if (config.gated()) {
-            h = config.activation().apply(proj("wi_0").forward(x, ctx)).mul(proj("wi_1").forward(x, ctx));
+            NDArray pre = proj("wi_0").forward(x, ctx);
+            NDArray gate = config.activation().apply(pre);
+            NDArray linear = proj("wi_1").forward(x, ctx);
+            h = gate.mul(linear);
+            closeAll(pre, gate, linear);
         } else {
-            h = config.activation().apply(proj("wi").forward(x, ctx));
+            NDArray pre = proj("wi").forward(x, ctx);
+            h = config.activation().apply(pre);
+            pre.close();
         }
-        h = T5Stack.dropout(h, config, ctx);
-        return proj("wo").forward(h, ctx);
+        NDArray dropped = T5Stack.dropout(h, config, ctx);
+        NDArray out = proj("wo").forward(dropped, ctx);
+        closeAll(h, dropped);
+        return out;
+    }
+
+    private static void closeAll(NDArray... arrays) {
+        for (NDArray a : arrays) {
+            a.close();
+        }
     }
 
     private Linear proj(String name) {

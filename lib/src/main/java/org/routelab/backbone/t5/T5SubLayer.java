@@ -54,6 +54,12 @@ public final class T5SubLayer extends Module {
         } else {
             out = attention().forward(normed, memory, bias, ctx, cache, layer);
         }
-        return x.add(T5Stack.dropout(out, config, ctx));
+        NDArray dropped = T5Stack.dropout(out, config, ctx);
+        NDArray sum = x.add(dropped);
+        // Autograd keeps what backward needs; the handles are freed now rather than with the step.
+        normed.close();
+        out.close();
+        dropped.close();
+        return sum;
     }
 }
