@@ -162,6 +162,10 @@ public final class TensorPolyI extends RoutedAdapter {
         return w.matMul(components).reshape(n, -1, rank, d);
     }
 
+    /**
+     * Returns TensorPoly-I with the same leaves and a fixed uniform router: an average of normalised
+     * rank components is no single product of leaves, so the -mu adapter keeps all R of them.
+     */
     @Override
     public TensorPolyI averaged() {
         NDManager manager = parameter("leaves_a").array().getManager();

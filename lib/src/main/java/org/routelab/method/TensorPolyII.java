@@ -168,6 +168,10 @@ public final class TensorPolyII extends RoutedAdapter {
         return EntangledTensor.build(mixed, d).reshape(n, rows, rank, d);
     }
 
+    /**
+     * Returns the TLoRA of tensor rank 1 whose leaves are each order's rank average: exactly the
+     * uniform mixture, with TLoRA's parameter count.
+     */
     @Override
     public TLora averaged() {
         NDManager manager = parameter("leaves_a").array().getManager();
