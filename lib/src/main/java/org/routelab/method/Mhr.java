@@ -161,6 +161,12 @@ public final class Mhr extends RoutedAdapter {
         return List.of(Mhr.class, inFeatures, outFeatures, rank, skills, heads);
     }
 
+    /** The experts of the larger factor ({@code S r max(in, out)}); each example's mixture is S times smaller. */
+    @Override
+    protected double factorElements() {
+        return (double) skills * rank * Math.max(inFeatures, outFeatures);
+    }
+
     @Override
     protected List<Parameter> factorParameters() {
         return List.of(loraA, loraB);

@@ -138,6 +138,12 @@ public final class TensorPolyI extends RoutedAdapter {
         return List.of(TensorPolyI.class, inFeatures, outFeatures, rank, tensorRank, order);
     }
 
+    /** The Kronecker products of the larger factor ({@code R r l^N}). */
+    @Override
+    protected double factorElements() {
+        return TLora.kroneckerElements(new TLora.Options(rank, tensorRank, order), inFeatures, outFeatures);
+    }
+
     @Override
     protected List<Parameter> factorParameters() {
         return List.of(leavesA, leavesB);

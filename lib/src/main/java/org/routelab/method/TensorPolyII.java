@@ -142,6 +142,12 @@ public final class TensorPolyII extends RoutedAdapter {
         return List.of(TensorPolyII.class, inFeatures, outFeatures, rank, tensorRank, order);
     }
 
+    /** The Kronecker products of the larger factor, one per example: {@code R r l^N} at a batch of R. */
+    @Override
+    protected double factorElements() {
+        return TLora.kroneckerElements(new TLora.Options(rank, tensorRank, order), inFeatures, outFeatures);
+    }
+
     @Override
     protected List<Parameter> factorParameters() {
         return List.of(leavesA, leavesB);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -22,9 +23,17 @@ import org.routelab.nn.Parameter;
  * <p>A group is found without registration: it is the adapters that asked for their factors in the
  * previous pass, in the order they asked. An adapter new to a group computes alone for one pass and
  * joins at the next; one that was removed, switched to another router or closed drops out at the next
- * pass. A pass is recognised by the bank's routing weights, a new array in every pass.
+ * pass. A pass is recognised by the bank's routing weights, a new array in every pass. A group whose
+ * intermediates would outgrow the caches is computed in consecutive batches.
  */
 final class FactorBank {
+    /**
+     * The most elements (1 MiB of float32) the adapters batched in one operation may compute each:
+     * beyond a cache's size a batched operation streams through memory, and on t5-small batching all
+     * of TensorPoly-I's Kronecker products at once was slower than building them layer by layer.
+     */
+    private static final double BATCH_ELEMENTS = 1 << 18;
+
     private final Map<Object, Group> groups = new HashMap<>();
 
     /**
@@ -121,9 +130,13 @@ final class FactorBank {
             for (int i = 0; i < slots.length; i++) {
                 slots[i] = slot(members.get(i));
             }
-            List<NDList> all = compute(members, slots, weights);
-            for (int i = 0; i < slots.length; i++) {
-                computed.put(members.get(i), all.get(i));
+            int batch = (int) Math.max(1, Math.min(slots.length, BATCH_ELEMENTS / members.get(0).factorElements()));
+            for (int from = 0; from < slots.length; from += batch) {
+                int to = Math.min(slots.length, from + batch);
+                List<NDList> all = compute(members.subList(from, to), Arrays.copyOfRange(slots, from, to), weights);
+                for (int i = from; i < to; i++) {
+                    computed.put(members.get(i), all.get(i - from));
+                }
             }
         }
 

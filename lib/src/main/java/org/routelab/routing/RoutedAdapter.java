@@ -96,6 +96,15 @@ public abstract class RoutedAdapter extends Adapter {
      */
     protected abstract Object factorKey();
 
+    /**
+     * Returns the elements of the largest tensor one adapter's share of {@link #factors} computes (e.g.
+     * its Kronecker products), so that a batch of adapters is cut where its intermediates would
+     * outgrow the processor's caches.
+     *
+     * @return the element count
+     */
+    protected abstract double factorElements();
+
     /** Returns the parameters the factors are computed from, in the order {@link #factors} reads them. */
     protected abstract List<Parameter> factorParameters();
 
