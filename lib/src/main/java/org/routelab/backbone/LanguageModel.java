@@ -27,7 +27,7 @@ public abstract class LanguageModel extends Module {
 
     /**
      * Loads a Hugging Face model folder, choosing the architecture from {@code config.json}'s
-     * {@code model_type}.
+     * {@code model_type}, and fits the engine's threads to the model's size ({@link ComputeThreads}).
      *
      * @param folder the model folder ({@code config.json}, safetensors weights)
      * @param manager owns the parameters
@@ -36,13 +36,14 @@ public abstract class LanguageModel extends Module {
      * @throws ModelConfigException if {@code config.json} is missing, malformed or of an unknown type
      */
     public static LanguageModel load(Path folder, NDManager manager, DataType dataType) {
-        return Backbones.load(folder, manager, dataType);
+        return ComputeThreads.fit(Backbones.load(folder, manager, dataType));
     }
 
     /**
      * Builds the architecture a configuration describes, choosing it by {@code model_type}; the
      * weights are allocated but not filled (see {@link #initialize}), so a model built only to count
-     * parameters costs almost no memory.
+     * parameters costs almost no memory. Like {@link #load}, it fits the engine's threads to the
+     * model's size ({@link ComputeThreads}).
      *
      * @param config the {@code config.json} fields, e.g. of a {@link #preset}
      * @param manager owns the parameters
@@ -51,7 +52,7 @@ public abstract class LanguageModel extends Module {
      * @throws ModelConfigException if the configuration is invalid or of an unknown type, naming the field
      */
     public static LanguageModel create(ConfigJson config, NDManager manager, DataType dataType) {
-        return Backbones.create(config, manager, dataType);
+        return ComputeThreads.fit(Backbones.create(config, manager, dataType));
     }
 
     /** Returns the names of the built-in presets of every architecture ({@code t5-small}, {@code qwen2-0.5b}, ...). */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.routelab.backbone.ComputeThreads;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
@@ -68,7 +69,7 @@ final class BackboneBenchmark implements Callable<Integer> {
                 throw new IllegalArgumentException("--modes takes full and lora, not '" + mode + "'");
             }
         }
-        System.out.println("config,mode,params,trainable,median_step_ms,p90_step_ms,tokens_per_s,rss_mb_at_"
+        System.out.println("config,mode,threads,params,trainable,median_step_ms,p90_step_ms,tokens_per_s,rss_mb_at_"
                 + earlyStep + ",rss_mb_at_" + steps + ",peak_rss_mb,heap_mb_at_" + earlyStep + ",heap_mb_at_" + steps
                 + ",native_growth_mb");
         for (String name : configs) {
@@ -84,6 +85,7 @@ final class BackboneBenchmark implements Callable<Integer> {
         Memory.resetPeak();
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(config, manager, DataType.FLOAT32);
+            int threads = ComputeThreads.current();
             model.initialize(0);
             if (mode.equals("full")) {
                 model.setTrainable(true);
@@ -120,7 +122,7 @@ final class BackboneBenchmark implements Callable<Integer> {
             double median = timed[timed.length / 2];
             double p90 = timed[(int) (timed.length * 0.9)];
             double tokensPerSecond = batch.tokens() / (median / 1000);
-            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d,%d,%d,%d%n", name, mode,
+            System.out.printf(Locale.ROOT, "%s,%s,%d,%d,%d,%.1f,%.1f,%.0f,%d,%d,%d,%d,%d,%d%n", name, mode, threads,
                     model.parameterCount(), model.trainableParameterCount(), median, p90, tokensPerSecond,
                     early.residentMb, end.residentMb, end.peakMb, early.heapMb, end.heapMb,
                     (end.residentMb - end.heapMb) - (early.residentMb - early.heapMb));

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.routelab.backbone.ComputeThreads;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.backbone.ModelBatch;
@@ -87,12 +88,13 @@ final class StepBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--steps and --profiled-steps must be at least 1, --warmup at least 0");
         }
         ConfigJson backbone = ParamsCommand.readBackbone(config);
-        System.out.printf(Locale.ROOT, "# engine %s, device %s, %d intra-op thread(s), %s, %s, batch %d x (%d + %d)"
-                        + " tokens, %d tasks mixed per batch%n", Engine.getInstance().getEngineName(),
-                Engine.getInstance().defaultDevice(), JniUtils.getNumThreads(), config, method, batch.size,
-                batch.sourceLength, batch.targetLength, tasks);
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
+            int threads = ComputeThreads.current();
+            System.out.printf(Locale.ROOT, "# engine %s, device %s, %d intra-op thread(s), %s, %s, batch %d x (%d + %d)"
+                            + " tokens, %d tasks mixed per batch%n", Engine.getInstance().getEngineName(),
+                    Engine.getInstance().defaultDevice(), threads, config, method, batch.size,
+                    batch.sourceLength, batch.targetLength, tasks);
             model.initialize(0);
             MethodConfig methodConfig = MethodConfig.defaults(method).withTasks(tasks);
             methodConfig.inject(model, RandomStream.of(0), DataType.FLOAT32);
