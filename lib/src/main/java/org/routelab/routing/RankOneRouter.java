@@ -131,15 +131,16 @@ public final class RankOneRouter extends InputRouter {
         if (!intuition) {
             return routed(Scalars.mul(h, down * up), x);
         }
-        NDArray prior = prior(ctx, batch, x).reshape(batch, down, up);
+        // c * prior [B, I, J] is the same in every layer of the pass: made once
+        NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
+                () -> Scalars.mul(prior(ctx, batch, x), priorScale).reshape(batch, down, up));
         if (!tokenRouter) {
-            return Scalars.mul(h, priorScale).matMul(prior);
+            return h.matMul(prior);
         }
         NDArray sharpened = sharpenedOmega(x.getManager());
         NDArray omega = Activation.sigmoid(sharpened);
         NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
-        return routed(h.mul(Scalars.mul(omega, down * up)), x)
-                .add(h.mul(Scalars.mul(notOmega, priorScale)).matMul(prior));
+        return routed(h.mul(Scalars.mul(omega, down * up)), x).add(h.mul(notOmega).matMul(prior));
     }
 
     /** Returns {@code 100 w_omega}, whose sigmoid is {@code omega} and whose negation's is {@code 1 - omega}. */
