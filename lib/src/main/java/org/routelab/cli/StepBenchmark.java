@@ -79,6 +79,9 @@ final class StepBenchmark implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "15", description = "Operations listed (default: ${DEFAULT-VALUE}).")
     private int top;
 
+    @Option(names = "--trace", description = "Keep the profiler's Chrome trace in this file (chrome://tracing, Perfetto).")
+    private Path traceFile;
+
     @Mixin
     private SyntheticBatch batch;
 
@@ -115,7 +118,7 @@ final class StepBenchmark implements Callable<Integer> {
                     }
                 }
                 double stepMs = printPhases(phases, model, stacks);
-                Path trace = Files.createTempFile("routelab-step-", ".json");
+                Path trace = traceFile != null ? traceFile.toAbsolutePath() : Files.createTempFile("routelab-step-", ".json");
                 try {
                     JniUtils.startProfile(false, true, false);
                     for (int s = 0; s < profiledSteps; s++) {
@@ -126,7 +129,9 @@ final class StepBenchmark implements Callable<Integer> {
                     printOperations(profile);
                     printLowerBound(profile, stepMs, manager);
                 } finally {
-                    Files.deleteIfExists(trace);
+                    if (traceFile == null) {
+                        Files.deleteIfExists(trace);
+                    }
                 }
             }
         }
