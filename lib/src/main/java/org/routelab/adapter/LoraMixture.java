@@ -69,9 +69,13 @@ public abstract class LoraMixture extends Adapter {
     protected final NDArray mix(NDArray x, NDArray weights) {
         NDManager scope = x.getManager();
         Shape s = x.getShape();
-        NDArray a = StepScope.view(loraA, scope).transpose(1, 0, 2).reshape(inFeatures, (long) experts * rank);
-        NDArray b = StepScope.view(loraB, scope).reshape((long) experts * rank, outFeatures);
-        NDArray h = x.matMul(a).reshape(s.get(0), s.get(1), experts, rank).mul(weights.expandDims(3));
-        return h.reshape(s.get(0), s.get(1), (long) experts * rank).matMul(b);
+        long ranks = (long) experts * rank;
+        // A's E*r columns as the rows of one projection, B's as one matrix: two products for all experts
+        NDArray a = rank == 1 ? StepScope.view(loraA, scope, experts, inFeatures)
+                : StepScope.view(loraA, scope).transpose(0, 2, 1).reshape(ranks, inFeatures);
+        NDArray h = ai.djl.nn.core.Linear.linear(x, a).singletonOrThrow();
+        NDArray weighted = rank == 1 ? h.mul(weights)
+                : h.reshape(s.get(0), s.get(1), experts, rank).mul(weights.expandDims(3)).reshape(s.get(0), s.get(1), ranks);
+        return weighted.matMul(StepScope.view(loraB, scope, ranks, outFeatures));
     }
 }

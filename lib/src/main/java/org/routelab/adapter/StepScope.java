@@ -21,7 +21,20 @@ public final class StepScope {
      * @return a view sharing the parameter's storage, closed with {@code scope}
      */
     public static NDArray view(Parameter p, NDManager scope) {
-        NDArray v = p.array().reshape(p.shape());
+        return view(p, scope, p.shape().getShape());
+    }
+
+    /**
+     * Returns a view of a parameter in another shape of the same size, owned by the step scope: the
+     * reshape a forward pass needs and the view in one operation.
+     *
+     * @param p the parameter
+     * @param scope the step scope
+     * @param shape the view's shape
+     * @return a view sharing the parameter's storage, closed with {@code scope}
+     */
+    public static NDArray view(Parameter p, NDManager scope, long... shape) {
+        NDArray v = p.array().reshape(shape);
         v.attach(scope);
         return v;
     }

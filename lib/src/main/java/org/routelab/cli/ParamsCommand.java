@@ -4,14 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.routelab.analysis.ParameterAccount;
 import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.ConfigJson;
 import org.routelab.backbone.LanguageModel;
+import org.routelab.experiment.BuiltinBackbone;
 import org.routelab.method.MethodConfig;
 import org.routelab.routing.Granularity;
 import org.routelab.util.ConfigBinding;
@@ -109,8 +112,16 @@ final class ParamsCommand implements Callable<Integer> {
         return text;
     }
 
-    /** Reads a preset name, a config.json or a model folder, of any architecture. */
+    /**
+     * Reads a preset name, {@code builtin} or {@code builtin-llama} (the built-in backbones' shapes, with
+     * the default SkillComp vocabulary), a config.json or a model folder, of any architecture.
+     */
     static ConfigJson readBackbone(String name) {
+        for (BuiltinBackbone.Architecture a : BuiltinBackbone.Architecture.values()) {
+            if (name.equals(builtinName(a))) {
+                return a.config(BuiltinBackbone.Recipe.DEFAULT.data());
+            }
+        }
         Path path = Path.of(name);
         if (Files.isDirectory(path)) {
             return ConfigJson.read(path.resolve("config.json"));
@@ -118,11 +129,20 @@ final class ParamsCommand implements Callable<Integer> {
         return Files.exists(path) ? ConfigJson.read(path) : LanguageModel.preset(name);
     }
 
-    /** The preset names, for the help text. */
+    /** The name that selects a built-in backbone's shape: {@code builtin} (T5) or {@code builtin-llama}. */
+    private static String builtinName(BuiltinBackbone.Architecture a) {
+        return a == BuiltinBackbone.Architecture.T5 ? "builtin" : "builtin-" + a.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The preset names and the built-in backbones' names, for the help text. */
     static final class Presets implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return LanguageModel.presets().iterator();
+            List<String> names = new ArrayList<>(LanguageModel.presets());
+            for (BuiltinBackbone.Architecture a : BuiltinBackbone.Architecture.values()) {
+                names.add(builtinName(a));
+            }
+            return names.iterator();
         }
     }
 }

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
 final class RoutingBenchmark implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "t5-small",
-            description = "Preset or config.json path (default: ${DEFAULT-VALUE}).")
+            description = "Preset, builtin (the built-in backbone's shape) or config.json path (default: ${DEFAULT-VALUE}).")
     private String config;
 
     @Option(names = "--methods", split = ",",

@@ -1,9 +1,11 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.Lora;
@@ -150,21 +152,44 @@ public final class Mhr extends RoutedAdapter {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDManager scope = x.getManager();
-        NDArray w = routingWeights(x, ctx);
-        long rows = w.getShape().get(0);
+        NDList f = mixedFactors(x, ctx);
+        return lowRank(x, f.get(0), f.get(1));
+    }
+
+    @Override
+    protected Object factorKey() {
+        return List.of(Mhr.class, inFeatures, outFeatures, rank, skills, heads);
+    }
+
+    /** The experts of the larger factor ({@code S r max(in, out)}); each example's mixture is S times smaller. */
+    @Override
+    protected double factorElements() {
+        return (double) skills * rank * Math.max(inFeatures, outFeatures);
+    }
+
+    @Override
+    protected List<Parameter> factorParameters() {
+        return List.of(loraA, loraB);
+    }
+
+    /** Each head mixes its own slice of A and of B; the heads are then laid side by side. */
+    @Override
+    protected NDList factors(NDArray weights, NDList parameters) {
+        Shape s = weights.getShape();
+        long n = s.get(0);
+        long rows = s.get(1);
         int inHead = inFeatures / heads;
         int outHead = outFeatures / heads;
-        NDArray perHead = w.transpose(1, 0, 2);
-        NDArray a = perHead.matMul(StepScope.view(loraA, scope).reshape(heads, skills, (long) inHead * rank))
-                .reshape(heads, rows, inHead, rank)
-                .transpose(1, 0, 2, 3)
-                .reshape(rows, inFeatures, rank);
-        NDArray b = perHead.matMul(StepScope.view(loraB, scope).reshape(heads, skills, (long) rank * outHead))
-                .reshape(heads, rows, rank, outHead)
-                .transpose(1, 2, 0, 3)
-                .reshape(rows, rank, outFeatures);
-        return perRank(lowRank(x, a, b), rank);
+        NDArray perHead = weights.transpose(0, 2, 1, 3); // [n, q, B', S]
+        NDArray a = perRank(perHead, rank).matMul(parameters.get(0).reshape(n, heads, skills, (long) inHead * rank))
+                .reshape(n, heads, rows, inHead, rank)
+                .transpose(0, 2, 1, 3, 4)
+                .reshape(n, rows, inFeatures, rank);
+        NDArray b = perHead.matMul(parameters.get(1).reshape(n, heads, skills, (long) rank * outHead))
+                .reshape(n, heads, rows, rank, outHead)
+                .transpose(0, 2, 3, 1, 4)
+                .reshape(n, rows, rank, outFeatures);
+        return new NDList(a, b);
     }
 
     /**

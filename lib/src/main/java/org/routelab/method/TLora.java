@@ -158,6 +158,8 @@ public final class TLora extends Adapter {
         NDManager scope = x.getManager();
         NDArray a = EntangledTensor.build(StepScope.view(leavesA, scope), inFeatures).sum(new int[] {0});
         NDArray b = EntangledTensor.build(StepScope.view(leavesB, scope), outFeatures).sum(new int[] {0});
-        return Scalars.mul(x.matMul(a.transpose()).matMul(b), 1f / rank);
+        // 1/r meets the rank-r intermediate, not the d_out-sized update
+        NDArray h = x.matMul(a.transpose());
+        return (rank == 1 ? h : Scalars.mul(h, 1f / rank)).matMul(b);
     }
 }

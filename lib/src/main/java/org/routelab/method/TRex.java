@@ -183,10 +183,10 @@ public final class TRex extends Adapter {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        NDArray g = router().mixing(x, ctx); // [B, L', I, J]
         NDArray h = x.matMul(StepScope.view(loraA, scope)); // [B, L, I]
-        NDArray u = h.expandDims(3).mul(g).sum(new int[] {2}); // [B, L, J]
+        NDArray u = router().mix(h, x, ctx); // [B, L, J]
         NDArray beta = Activation.sigmoid(Scalars.mul(StepScope.view(wBeta, scope), RankOneRouter.GATE_SHARPNESS));
-        return u.matMul(StepScope.view(loraB, scope)).mul(beta);
+        // the gate scales the J-sized mixture rather than the d_out-sized update
+        return u.mul(beta).matMul(StepScope.view(loraB, scope));
     }
 }

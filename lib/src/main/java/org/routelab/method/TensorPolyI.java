@@ -1,8 +1,10 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
@@ -127,18 +129,43 @@ public final class TensorPolyI extends RoutedAdapter {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDArray w = routingWeights(x, ctx);
-        long rows = w.getShape().get(0);
-        NDArray flat = w.reshape(rows, tensorRank);
-        NDArray a = mix(flat, leavesA, inFeatures, x.getManager()).transpose(0, 2, 1);
-        NDArray b = mix(flat, leavesB, outFeatures, x.getManager());
-        return perRank(lowRank(x, a, b), rank);
+        NDList f = mixedFactors(x, ctx);
+        return lowRank(x, f.get(0), f.get(1));
     }
 
-    /** Builds the R components of one factor and mixes them per example: {@code [B', r, d]}. */
-    private NDArray mix(NDArray w, Parameter leaves, int d, NDManager scope) {
-        NDArray components = EntangledTensor.build(StepScope.view(leaves, scope), d);
-        return w.matMul(components.reshape(tensorRank, (long) rank * d)).reshape(w.getShape().get(0), rank, d);
+    @Override
+    protected Object factorKey() {
+        return List.of(TensorPolyI.class, inFeatures, outFeatures, rank, tensorRank, order);
+    }
+
+    /** The Kronecker products of the larger factor ({@code R r l^N}). */
+    @Override
+    protected double factorElements() {
+        return TLora.kroneckerElements(new TLora.Options(rank, tensorRank, order), inFeatures, outFeatures);
+    }
+
+    @Override
+    protected List<Parameter> factorParameters() {
+        return List.of(leavesA, leavesB);
+    }
+
+    /** The R products of every adapter's leaves are built in one go, then mixed per example. */
+    @Override
+    protected NDList factors(NDArray weights, NDList parameters) {
+        long n = weights.getShape().get(0);
+        NDArray flat = weights.reshape(n, -1, tensorRank); // [n, B', R]
+        NDArray a = mix(perRank(flat, rank), parameters.get(0), inFeatures).transpose(0, 1, 3, 2);
+        NDArray b = mix(flat, parameters.get(1), outFeatures);
+        return new NDList(a, b);
+    }
+
+    /** Mixes the built components of stacked leaves {@code [n, N, R, r, l]}: {@code [n, B', r, d]}. */
+    private NDArray mix(NDArray w, NDArray leaves, int d) {
+        long n = w.getShape().get(0);
+        Shape s = leaves.getShape();
+        NDArray perOrder = leaves.transpose(1, 0, 2, 3, 4).reshape(order, n * tensorRank, rank, s.get(4));
+        NDArray components = EntangledTensor.build(perOrder, d).reshape(n, tensorRank, (long) rank * d);
+        return w.matMul(components).reshape(n, -1, rank, d);
     }
 
     /**

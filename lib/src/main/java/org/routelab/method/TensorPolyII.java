@@ -1,8 +1,10 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
@@ -131,19 +133,45 @@ public final class TensorPolyII extends RoutedAdapter {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDArray perOrder = routingWeights(x, ctx).transpose(1, 0, 2);
-        NDArray a = mix(perOrder, leavesA, inFeatures, x.getManager()).transpose(0, 2, 1);
-        NDArray b = mix(perOrder, leavesB, outFeatures, x.getManager());
-        return perRank(lowRank(x, a, b), rank);
+        NDList f = mixedFactors(x, ctx);
+        return lowRank(x, f.get(0), f.get(1));
     }
 
-    /** Mixes each order's leaves per example, then builds the product: {@code [B', r, d]}. */
-    private NDArray mix(NDArray perOrder, Parameter leaves, int d, NDManager scope) {
-        NDArray view = StepScope.view(leaves, scope);
-        long leaf = view.getShape().get(3);
-        long rows = perOrder.getShape().get(1);
-        NDArray mixed = perOrder.matMul(view.reshape(order, tensorRank, rank * leaf)).reshape(order, rows, rank, leaf);
-        return EntangledTensor.build(mixed, d);
+    @Override
+    protected Object factorKey() {
+        return List.of(TensorPolyII.class, inFeatures, outFeatures, rank, tensorRank, order);
+    }
+
+    /** The Kronecker products of the larger factor, one per example: {@code R r l^N} at a batch of R. */
+    @Override
+    protected double factorElements() {
+        return TLora.kroneckerElements(new TLora.Options(rank, tensorRank, order), inFeatures, outFeatures);
+    }
+
+    @Override
+    protected List<Parameter> factorParameters() {
+        return List.of(leavesA, leavesB);
+    }
+
+    /** Every adapter's leaves are mixed per order and example, then built in one go. */
+    @Override
+    protected NDList factors(NDArray weights, NDList parameters) {
+        NDArray perOrder = weights.transpose(2, 0, 1, 3); // [N, n, B', R]
+        // the layer normalisations undo any scale of the leaves: 1/r meets the built factor
+        NDArray a = perRank(mix(perOrder, parameters.get(0), inFeatures), rank).transpose(0, 1, 3, 2);
+        NDArray b = mix(perOrder, parameters.get(1), outFeatures);
+        return new NDList(a, b);
+    }
+
+    /** Mixes stacked leaves {@code [n, N, R, r, l]} per order and example, then builds: {@code [n, B', r, d]}. */
+    private NDArray mix(NDArray perOrder, NDArray leaves, int d) {
+        Shape w = perOrder.getShape();
+        long n = w.get(1);
+        long rows = w.get(2);
+        long leaf = leaves.getShape().get(4);
+        NDArray mixed = perOrder.matMul(leaves.transpose(1, 0, 2, 3, 4).reshape(order, n, tensorRank, rank * leaf))
+                .reshape(order, n * rows, rank, leaf);
+        return EntangledTensor.build(mixed, d).reshape(n, rows, rank, d);
     }
 
     /**

@@ -150,20 +150,26 @@ public final class InputTaskRouter extends InputRouter {
         long d = xf.getShape().get(2);
         NDArray bias = SequenceMask.attentionBias(mask, xf);
         NDArray scores = Scalars.mul(xf.matMul(xf.transpose(0, 2, 1)), (float) (1.0 / Math.sqrt(d))).add(bias);
-        NDArray residual = scores.softmax(2).matMul(xf).add(xf);
+        NDArray attention = scores.softmax(2);
+        NDArray pool;
         switch (pooling) {
             case NONE:
-                return residual;
+                return attention.matMul(xf).add(xf);
             case MEAN:
                 // softmax of the bias alone: uniform over the positions each token may see
-                return bias.softmax(2).matMul(residual);
+                pool = bias.softmax(2);
+                break;
             case FIRST:
                 NDArray real = SequenceMask.realTokens(mask, xf);
-                NDArray first = real.mul(real.cumSum(1).eq(xf.getManager().create(1f)).toType(DataType.FLOAT32, false));
-                return first.expandDims(1).matMul(residual);
+                pool = real.mul(real.cumSum(1).eq(xf.getManager().create(1f)).toType(DataType.FLOAT32, false))
+                        .expandDims(1);
+                break;
             default:
                 throw new AssertionError(pooling);
         }
+        // pool (attention X + X) = (pool attention + pool) X: pooling the attention's rows first saves
+        // the [L, L] x [L, d] product per sequence (and its backward), the router's largest cost.
+        return pool.matMul(attention).add(pool).matMul(xf);
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String what, String name) {

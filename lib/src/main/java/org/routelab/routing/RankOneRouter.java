@@ -103,13 +103,56 @@ public final class RankOneRouter extends InputRouter {
             if (!tokenRouter) {
                 g = prior;
             } else {
-                NDArray w = StepScope.view(parameter("w_omega"), x.getManager());
-                NDArray omega = Activation.sigmoid(Scalars.mul(w, GATE_SHARPNESS));
-                NDArray notOmega = Activation.sigmoid(Scalars.mul(w, -GATE_SHARPNESS)); // 1 - omega, without cancellation
+                NDArray sharpened = sharpenedOmega(x.getManager());
+                NDArray omega = Activation.sigmoid(sharpened);
+                NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
                 g = Scalars.mul(tokenWeights(x), down * up).mul(omega).add(prior.mul(notOmega));
             }
         }
         return g.reshape(batch, -1, down, up);
+    }
+
+    /**
+     * Mixes the down projections' outputs through every token's mixing matrix, {@code u_j = sum_i h_i
+     * G_ij}, without forming {@code G}: the gates and scales meet the I-sized {@code h}, the token
+     * router's cells are summed over I once, and the prior, the same for every token of an example, is
+     * one {@code [L, I] x [I, J]} product per example. Equal to mixing with {@link #mixing} up to
+     * rounding.
+     *
+     * @param h the down projections' outputs {@code x A} {@code [B, L, I]}
+     * @param x the layer input {@code [B, L, d_in]}
+     * @param ctx the forward context (the examples' priors when the intuition is on)
+     * @return {@code u [B, L, J]}
+     * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
+     */
+    public NDArray mix(NDArray h, NDArray x, ForwardContext ctx) {
+        requireTokens(x);
+        long batch = x.getShape().get(0);
+        if (!intuition) {
+            return routed(Scalars.mul(h, down * up), x);
+        }
+        // c * prior [B, I, J] is the same in every layer of the pass: made once
+        NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
+                () -> Scalars.mul(prior(ctx, batch, x), priorScale).reshape(batch, down, up));
+        if (!tokenRouter) {
+            return h.matMul(prior);
+        }
+        NDArray sharpened = sharpenedOmega(x.getManager());
+        NDArray omega = Activation.sigmoid(sharpened);
+        NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
+        return routed(h.mul(Scalars.mul(omega, down * up)), x).add(h.mul(notOmega).matMul(prior));
+    }
+
+    /** Returns {@code 100 w_omega}, whose sigmoid is {@code omega} and whose negation's is {@code 1 - omega}. */
+    private NDArray sharpenedOmega(NDManager scope) {
+        return Scalars.mul(StepScope.view(parameter("w_omega"), scope), GATE_SHARPNESS);
+    }
+
+    /** Returns {@code sum_i h_i p_ij} {@code [B, L, J]} for the token router's cells {@code p}. */
+    private NDArray routed(NDArray h, NDArray x) {
+        Shape s = h.getShape();
+        NDArray cells = tokenWeights(x).reshape(s.get(0), s.get(1), down, up);
+        return h.expandDims(3).mul(cells).sum(new int[] {2});
     }
 
     /** Returns {@code [B, 1, I*J]}: the examples' priors, checked against the batch and the cells. */

@@ -1,9 +1,12 @@
 package org.routelab.routing;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.routelab.adapter.Adapter;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
 import org.routelab.nn.Scalars;
 
 /**
@@ -86,6 +89,56 @@ public abstract class RoutedAdapter extends Adapter {
     }
 
     /**
+     * Returns what two adapters must share to have their factors computed together in one batched
+     * operation: their class and every size their factors depend on.
+     *
+     * @return a key with value equality
+     */
+    protected abstract Object factorKey();
+
+    /**
+     * Returns the elements of the largest tensor one adapter's share of {@link #factors} computes (e.g.
+     * its Kronecker products), so that a batch of adapters is cut where its intermediates would
+     * outgrow the processor's caches.
+     *
+     * @return the element count
+     */
+    protected abstract double factorElements();
+
+    /** Returns the parameters the factors are computed from, in the order {@link #factors} reads them. */
+    protected abstract List<Parameter> factorParameters();
+
+    /**
+     * Computes the per-example factors of {@code n} adapters of one {@link #factorKey} at once. The
+     * update {@code delta = x a b} carries the method's whole scale (e.g. {@code 1/r} folded into a
+     * mixing weight, the smallest tensor).
+     *
+     * @param weights the adapters' routing weights {@code [n, B', groups, experts]}
+     * @param parameters the adapters' {@link #factorParameters}, each stacked: {@code [n, ...its shape]}
+     * @return {@code a [n, B', d_in, r]} and {@code b [n, B', r, d_out]}
+     */
+    protected abstract NDList factors(NDArray weights, NDList parameters);
+
+    /**
+     * Returns this adapter's per-example factors for the batch of {@code x}: computed together with
+     * the adapters like it when its router is a task router of a {@link RouterBank}, else alone
+     * through the same batched code.
+     *
+     * @param x the projection input {@code [B, ..., d_in]}
+     * @param ctx the forward context
+     * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]}, {@code B'} 1 or {@code B}
+     */
+    protected final NDList mixedFactors(NDArray x, ForwardContext ctx) {
+        NDList f;
+        if (router instanceof TaskRouter t) {
+            f = t.bank().factors(this, ctx, x.getManager(), (int) x.getShape().get(0));
+        } else {
+            f = FactorBank.compute(List.of(this), new long[] {0}, routingWeights(x, ctx).expandDims(0)).get(0);
+        }
+        return new NDList(f.get(0).squeeze(0), f.get(1).squeeze(0));
+    }
+
+    /**
      * Returns the routing weights of the batch of {@code x}, living in {@code x}'s scope.
      *
      * @param x the projection input {@code [B, ..., d_in]}
@@ -118,13 +171,15 @@ public abstract class RoutedAdapter extends Adapter {
     }
 
     /**
-     * Divides a delta by the LoRA rank, the scale of Poly, MHR and the tensor methods (skipped at rank 1).
+     * Divides by the LoRA rank, the scale of Poly, MHR and the tensor methods, applied to the smallest
+     * tensor it can meet: the weights that mix one factor where the factor is linear in them, else the
+     * factor (skipped at rank 1).
      *
-     * @param delta the unscaled delta
+     * @param t the mixing weights of one factor, or the factor
      * @param rank the rank {@code r}
-     * @return {@code delta / r}
+     * @return {@code t / r}
      */
-    protected static NDArray perRank(NDArray delta, int rank) {
-        return rank == 1 ? delta : Scalars.mul(delta, 1f / rank);
+    protected static NDArray perRank(NDArray t, int rank) {
+        return rank == 1 ? t : Scalars.mul(t, 1f / rank);
     }
 }

@@ -19,6 +19,7 @@ import org.routelab.nn.Scalars;
  */
 public final class RouterBank {
     private final List<TaskRouter> routers = new ArrayList<>();
+    private final FactorBank factors = new FactorBank();
 
     /** Creates an empty bank; routers join it when they are created with it. */
     public RouterBank() {}
@@ -47,6 +48,20 @@ public final class RouterBank {
      */
     NDArray weights(ForwardContext ctx, NDManager scope, int batchSize) {
         return ctx.memo(this, scope, () -> compute(ctx, scope, batchSize));
+    }
+
+    /**
+     * Returns the per-example factors of an adapter routed by one of this bank's routers, computed
+     * together with the adapters like it ({@link FactorBank}).
+     *
+     * @param adapter the adapter
+     * @param ctx the forward context
+     * @param scope the step scope
+     * @param batchSize the number of examples
+     * @return {@code a [1, B', d_in, r]} and {@code b [1, B', r, d_out]}
+     */
+    NDList factors(RoutedAdapter adapter, ForwardContext ctx, NDManager scope, int batchSize) {
+        return factors.factors(adapter, this, weights(ctx, scope, batchSize));
     }
 
     private NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {

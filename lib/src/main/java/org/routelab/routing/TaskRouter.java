@@ -76,6 +76,16 @@ public final class TaskRouter extends Router {
         return numTasks;
     }
 
+    /** Returns the bank this router is computed with. */
+    RouterBank bank() {
+        return bank;
+    }
+
+    /** Returns this router's index in its bank's weights. */
+    int slot() {
+        return slot;
+    }
+
     /** Returns the training-time sampling options. */
     public RouterOptions options() {
         return options;

@@ -44,6 +44,25 @@ class MoeLoraTest {
         }
     }
 
+    /** The mixture's two products for all experts equal each expert's own update weighed, at ranks 1 and 2. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void theMixtureIsEachExpertsUpdateWeighed(int rank) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            MoeLora moe = new MoeLora(m, 6, 5, new MoeLora.Options(rank, 3, 0, 0f),
+                    RandomStream.of(4), DataType.FLOAT32);
+            moe.parameter("lora_b").set(m.randomNormal(new Shape(3, rank, 5)));
+            NDArray x = m.randomNormal(new Shape(2, 4, 6));
+            NDArray p = moe.router().probabilities(x);
+            NDArray expected = m.zeros(new Shape(2, 4, 5));
+            for (int e = 0; e < 3; e++) {
+                NDArray update = x.matMul(moe.parameter("lora_a").array().get(e)).matMul(moe.parameter("lora_b").array().get(e));
+                expected = expected.add(update.mul(p.get(":, :, " + e + ":" + (e + 1))));
+            }
+            assertArrayEquals(expected.toFloatArray(), moe.delta(x, ForwardContext.eval()).toFloatArray(), 1e-5f);
+        }
+    }
+
     @Test
     void topKKeepsExactlyKExpertsPerTokenRenormalised() {
         try (NDManager m = NDManager.newBaseManager()) {

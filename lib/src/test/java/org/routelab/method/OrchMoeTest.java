@@ -135,6 +135,72 @@ class OrchMoeTest {
         }
     }
 
+    /**
+     * The summary pools the attention before it meets X; that must equal pooling the residual X^ of
+     * every token (the per-token summary) over what each token may see, in values and in gradients.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Pooling.class, names = {"MEAN", "FIRST"})
+    void pooledSummaryEqualsPoolingTheResidual(Pooling pooling) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray padding = m.create(new long[] {1, 1, 1, 1, 1, 0, 1, 1, 1, 0}, new Shape(2, 5));
+            for (boolean causal : new boolean[] {false, true}) {
+                SequenceMask mask = causal ? SequenceMask.causal(0) : SequenceMask.bidirectional(padding);
+                // a causal stack pools a running mean per token; the first token is one row either way
+                int rows = causal && pooling == Pooling.MEAN ? 5 : 1;
+                float[] x = m.randomNormal(new Shape(2, 5, D)).toFloatArray();
+                NDArray weights = m.randomNormal(new Shape(2, rows, D));
+                float[][] values = new float[2][];
+                float[][] gradients = new float[2][];
+                for (int form = 0; form < 2; form++) {
+                    try (NDManager scope = m.newSubManager();
+                            var gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray in = scope.create(x, new Shape(2, 5, D));
+                        in.setRequiresGradient(true);
+                        NDArray pooled = form == 0 ? InputTaskRouter.summary(in, mask, pooling)
+                                : byHand(InputTaskRouter.summary(in, mask, Pooling.NONE), causal ? null : padding, pooling)
+                                        .get(":, :" + rows);
+                        values[form] = pooled.toFloatArray();
+                        gc.backward(pooled.mul(weights).sum());
+                        gradients[form] = in.getGradient().toFloatArray();
+                    }
+                }
+                assertArrayEquals(values[1], values[0], 1e-5f);
+                assertArrayEquals(gradients[1], gradients[0], 1e-5f);
+            }
+        }
+    }
+
+    /**
+     * Pools per-token rows {@code [2, 5, D]}, row t over the tokens it may see: the real ones (padding
+     * given) or those up to t (causal, padding null); the mean or the first of them.
+     */
+    private static NDArray byHand(NDArray residual, NDArray padding, Pooling pooling) {
+        NDManager m = residual.getManager();
+        boolean causal = padding == null;
+        float[] pool = new float[2 * 5 * 5];
+        float[] real = causal ? new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+                : padding.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int b = 0; b < 2; b++) {
+            for (int t = 0; t < 5; t++) {
+                int last = causal ? t : 4;
+                int count = 0;
+                int first = -1;
+                for (int s = 0; s <= last; s++) {
+                    if (real[b * 5 + s] == 1f) {
+                        count++;
+                        first = first < 0 ? s : first;
+                    }
+                }
+                for (int s = 0; s <= last; s++) {
+                    float w = pooling == Pooling.FIRST ? (s == first ? 1f : 0f) : real[b * 5 + s] / count;
+                    pool[(b * 5 + t) * 5 + s] = w;
+                }
+            }
+        }
+        return m.create(pool, new Shape(2, 5, 5)).matMul(residual);
+    }
+
     @Test
     void optionsParseAndBadValuesAreNamed() {
         assertEquals(Pooling.NONE, Pooling.parse("None"));
