@@ -161,13 +161,21 @@ public abstract class RoutedAdapter extends Adapter {
      */
     protected static NDArray lowRank(NDArray x, NDArray a, NDArray b) {
         Shape s = x.getShape();
+        NDArray x3 = s.dimension() == 3 ? x : x.reshape(s.get(0), -1, s.get(s.dimension() - 1));
+        NDArray y;
+        if (a.getShape().get(2) == 1) {
+            // Rank one: PyTorch's CPU bmm multiplies small matrices one example at a time (a select and a
+            // product each, hundreds of operations per layer); broadcast products take three.
+            y = x3.mul(a.transpose(0, 2, 1)).sum(new int[] {2}, true).mul(b);
+        } else {
+            y = x3.matMul(a).matMul(b);
+        }
         if (s.dimension() == 3) {
-            return x.matMul(a).matMul(b);
+            return y;
         }
         long[] out = s.getShape().clone();
         out[out.length - 1] = b.getShape().get(2);
-        NDArray x3 = x.reshape(s.get(0), -1, s.get(s.dimension() - 1));
-        return x3.matMul(a).matMul(b).reshape(new Shape(out));
+        return y.reshape(new Shape(out));
     }
 
     /**
