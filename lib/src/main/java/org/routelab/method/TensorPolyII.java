@@ -67,7 +67,7 @@ public final class TensorPolyII extends RoutedAdapter {
 
         @Override
         public LearningRates learningRates() {
-            return TLora.LEARNING_RATES;
+            return TensorPolyI.LEARNING_RATES;
         }
 
         @Override
