@@ -130,6 +130,7 @@ final class SparkCells {
         } finally {
             sc.sc().removeSparkListener(listener);
             sc.clearJobGroup();
+            CellProcess.closeIdle(); // in local mode the executor's cell JVMs are this JVM's
         }
     }
 

@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +86,9 @@ class SweepTest {
         assertTrue(one.failures().isEmpty(), () -> one.failures().toString());
         assertTrue(two.failures().isEmpty(), () -> two.failures().get(0).error());
         assertEquals(csv(one), csv(two));
+        // One executor thread under local[1]: its four cells ran one after another in one cell JVM.
+        assertEquals(1, cellJvms(dir.resolve("one")).size());
+        assertTrue(cellJvms(dir.resolve("two")).size() <= 2);
         assertEquals(List.of("method.name", "seed", "status", "mean_accuracy"), one.table().columnNames().subList(0, 4));
         assertEquals(2, one.summary().rowCount());
         var experiments = one.experiments();
@@ -160,5 +166,24 @@ class SweepTest {
         var out = new java.io.StringWriter();
         r.table().write().csv(out);
         return out.toString();
+    }
+
+    /** The process ids of the cell JVMs that wrote a store's cell logs. */
+    private static Set<String> cellJvms(Path store) {
+        Set<String> pids = new TreeSet<>();
+        try (var logs = Files.list(store.resolve("logs"))) {
+            for (Path log : logs.toList()) {
+                for (String line : Files.readAllLines(log)) {
+                    int at = line.indexOf(" in cell JVM ");
+                    if (line.startsWith("cell ") && at > 0) {
+                        pids.add(line.substring(at + " in cell JVM ".length()));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertTrue(!pids.isEmpty(), "no cell log names its JVM under " + store);
+        return pids;
     }
 }
