@@ -11,7 +11,6 @@ import org.routelab.adapter.Adapter;
 import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
-import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
@@ -148,12 +147,6 @@ public final class Mhr extends RoutedAdapter {
         loraA = addParameter("lora_a", random.uniform(manager, 
                 -bound, bound, new Shape(heads, skills, inFeatures / heads, rank), dataType));
         loraB = addParameter("lora_b", manager.zeros(new Shape(heads, skills, rank, outFeatures / heads), dataType));
-    }
-
-    @Override
-    public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDList f = mixedFactors(x, ctx);
-        return lowRank(x, f.get(0), f.get(1));
     }
 
     @Override

@@ -10,7 +10,6 @@ import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.EntangledTensor;
 import org.routelab.adapter.StepScope;
-import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
@@ -132,12 +131,6 @@ public final class TensorPolyI extends RoutedAdapter {
                 EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         leavesB = addParameter("leaves_b",
                 EntangledTensor.randomLeaves(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType));
-    }
-
-    @Override
-    public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDList f = mixedFactors(x, ctx);
-        return lowRank(x, f.get(0), f.get(1));
     }
 
     @Override

@@ -119,6 +119,13 @@ public abstract class RoutedAdapter extends Adapter {
      */
     protected abstract NDList factors(NDArray weights, NDList parameters);
 
+    /** {@code delta = x a b} with this adapter's per-example factors ({@link #factors}). */
+    @Override
+    public final NDArray delta(NDArray x, ForwardContext ctx) {
+        NDList f = mixedFactors(x, ctx);
+        return lowRank(x, f.get(0), f.get(1));
+    }
+
     /**
      * Returns this adapter's per-example factors for the batch of {@code x}: computed together with
      * the adapters like it when its router is a task router of a {@link RouterBank}, else alone
@@ -128,7 +135,7 @@ public abstract class RoutedAdapter extends Adapter {
      * @param ctx the forward context
      * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]}, {@code B'} 1 or {@code B}
      */
-    protected final NDList mixedFactors(NDArray x, ForwardContext ctx) {
+    private NDList mixedFactors(NDArray x, ForwardContext ctx) {
         NDList f;
         if (router instanceof TaskRouter t) {
             f = t.bank().factors(this, ctx, x.getManager(), (int) x.getShape().get(0));
@@ -159,7 +166,7 @@ public abstract class RoutedAdapter extends Adapter {
      * @param b {@code [B', r, d_out]}
      * @return {@code [B, ..., d_out]}
      */
-    protected static NDArray lowRank(NDArray x, NDArray a, NDArray b) {
+    private static NDArray lowRank(NDArray x, NDArray a, NDArray b) {
         Shape s = x.getShape();
         NDArray x3 = s.dimension() == 3 ? x : x.reshape(s.get(0), -1, s.get(s.dimension() - 1));
         NDArray y;

@@ -62,12 +62,6 @@ class FactorBankTest {
         }
 
         @Override
-        public NDArray delta(NDArray x, ForwardContext ctx) {
-            NDList f = mixedFactors(x, ctx);
-            return lowRank(x, f.get(0), f.get(1));
-        }
-
-        @Override
         public Adapter averaged() {
             throw new UnsupportedOperationException();
         }
