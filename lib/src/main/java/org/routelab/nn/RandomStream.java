@@ -149,25 +149,35 @@ public final class RandomStream {
         int n = Math.toIntExact(shape.size());
         NDArray out;
         if (n <= SCRATCH_VALUES) {
-            out = copyOfScratch(manager, values, n).reshape(shape);
+            out = copyOfScratch(manager, values, shape);
         } else {
-            out = manager.create(new Shape(n), DataType.FLOAT32);
-            for (int from = 0; from < n; from += SCRATCH_VALUES) {
-                int chunk = Math.min(SCRATCH_VALUES, n - from);
-                try (NDArray part = copyOfScratch(manager, values, chunk)) {
-                    out.set(new NDIndex("{}:{}", from, from + chunk), part);
+            try (NDArray flat = manager.create(new Shape(n), DataType.FLOAT32)) {
+                for (int from = 0; from < n; from += SCRATCH_VALUES) {
+                    int chunk = Math.min(SCRATCH_VALUES, n - from);
+                    try (NDArray part = copyOfScratch(manager, values, new Shape(chunk))) {
+                        flat.set(new NDIndex("{}:{}", from, from + chunk), part);
+                    }
+                }
+                try (NDArray view = flat.reshape(shape)) {
+                    out = view.duplicate();
                 }
             }
-            out = out.reshape(shape);
         }
-        return dataType == DataType.FLOAT32 ? out : out.toType(dataType, false);
+        if (dataType == DataType.FLOAT32) {
+            return out;
+        }
+        try (NDArray float32 = out) {
+            return float32.toType(dataType, true);
+        }
     }
 
-    private static NDArray copyOfScratch(NDManager manager, Values values, int n) {
+    /** Draws the next {@code shape.size()} values (at most {@link #SCRATCH_VALUES}) into an array of their own. */
+    private static NDArray copyOfScratch(NDManager manager, Values values, Shape shape) {
+        int n = Math.toIntExact(shape.size());
         ByteBuffer bytes = Scratch.get();
         values.write(bytes.asFloatBuffer(), n);
         try (NDArray shared = manager.create(bytes.slice(0, n * Float.BYTES).order(ByteOrder.nativeOrder()),
-                new Shape(n), DataType.FLOAT32)) {
+                shape, DataType.FLOAT32)) {
             return shared.duplicate();
         }
     }
