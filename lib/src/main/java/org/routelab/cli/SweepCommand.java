@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import org.routelab.sweep.SweepConfig;
 import org.routelab.sweep.SweepResult;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code routelab sweep}: a grid of experiments on Spark, stored cell by cell in the sweep's folder. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
@@ -14,23 +14,13 @@ import picocli.CommandLine.Option;
                 + " record lands in OUTPUT/cells as it finishes; running again runs only the missing cells. The"
                 + " table is printed and written to OUTPUT/results.csv.")
 final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "The sweep's JSON config.")
-    private Path config;
-
-    @Option(names = "--output", description = "The sweep's folder; overrides the config's \"output\".")
-    private Path output;
-
-    @Option(names = "--master", description = "Spark master URL (default: local[N], N the GPUs or the cores;"
-            + " spark-submit's when run under it).")
-    private String master;
-
-    @Option(names = "--parallelism", description = "Cells at once in embedded Spark (local[N]).")
-    private Integer parallelism;
+    @Mixin
+    private SweepOptions options;
 
     @Override
     public Integer call() {
-        SweepConfig read = SweepConfig.read(config, output);
-        SweepResult result = SweepCommands.configure(read.sweep(), master, parallelism).run();
+        SweepConfig read = options.read();
+        SweepResult result = options.configure(read.sweep()).run();
         System.out.println(result.table().printAll());
         if (result.seeded()) {
             System.out.println(result.summary().printAll());

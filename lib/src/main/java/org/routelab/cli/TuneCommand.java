@@ -6,7 +6,7 @@ import org.routelab.sweep.SweepConfig;
 import org.routelab.sweep.SweepStore;
 import org.routelab.sweep.Tuning;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code routelab tune}: choose settings per method on validation tasks, report them on test tasks. */
 @Command(name = "tune", mixinStandardHelpOptions = true,
@@ -14,22 +14,13 @@ import picocli.CommandLine.Option;
                 + " method's best point by validation accuracy, then run the chosen experiments on the test tasks."
                 + " Prints a row per method (chosen values, validation and test accuracy) and writes OUTPUT/tuning.csv.")
 final class TuneCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "A sweep config (see SweepConfig's Javadoc).")
-    private Path config;
-
-    @Option(names = "--output", description = "The tuning's folder; overrides the config's \"output\".")
-    private Path output;
-
-    @Option(names = "--master", description = "Spark master URL (default: local[N]).")
-    private String master;
-
-    @Option(names = "--parallelism", description = "Cells at once in embedded Spark (local[N]).")
-    private Integer parallelism;
+    @Mixin
+    private SweepOptions options;
 
     @Override
     public Integer call() {
-        SweepConfig read = SweepConfig.read(config, output);
-        Tuning.Result r = Tuning.run(SweepCommands.configure(read.sweep(), master, parallelism));
+        SweepConfig read = options.read();
+        Tuning.Result r = Tuning.run(options.configure(read.sweep()));
         System.out.println(r.validation().summary().printAll());
         System.out.println(r.table().printAll());
         Path file = new SweepStore(read.output()).writeTable(r.table(), "tuning.csv");
