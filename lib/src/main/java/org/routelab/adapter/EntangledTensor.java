@@ -8,6 +8,7 @@ import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
 import java.util.List;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
 
 /**
  * The entangled tensors of TLoRA and TensorPoly: a matrix {@code [r, d]} whose rows are Kronecker
@@ -102,24 +103,32 @@ public final class EntangledTensor {
     /**
      * Builds products of leaves: for each of {@code P} independent sets of leaves, the row-wise
      * Kronecker product {@code leaf_1 kron leaf_2 kron ... kron leaf_N} of each of the {@code r} rows,
-     * with the pairwise products normalised (see the class comment) and the result truncated to {@code d}.
+     * with the pairwise products normalised (see the class comment), truncated to {@code d} and times
+     * {@code scale}. The scale is the gain of the first layer normalisation, which the whole product is
+     * linear in, so that it costs no pass of its own over (possibly per-example) products.
      *
      * @param leaves {@code [N, P, r, l]}, an activation of the step scope (see {@link StepScope})
      * @param d the output size, at most {@code l^N}
+     * @param scale the factor
      * @return {@code [P, r, d]} in the leaves' manager
      */
-    public static NDArray build(NDArray leaves, int d) {
+    public static NDArray build(NDArray leaves, int d, float scale) {
         Shape s = leaves.getShape();
         List<NDArray> level = new ArrayList<>();
         for (int i = 0; i < s.get(0); i++) {
             level.add(leaves.get(i));
         }
+        float gain = scale;
         boolean pairsOfLeaves = true;
         while (level.size() > 1) {
             List<NDArray> next = new ArrayList<>();
             for (int i = 0; i + 1 < level.size(); i += 2) {
                 NDArray product = kron(level.get(i), level.get(i + 1));
-                next.add(pairsOfLeaves ? layerNorm(product) : product);
+                if (pairsOfLeaves) {
+                    product = layerNorm(product, gain);
+                    gain = 1f;
+                }
+                next.add(product);
             }
             if (level.size() % 2 == 1) {
                 next.add(level.get(level.size() - 1));
@@ -127,7 +136,7 @@ public final class EntangledTensor {
             level = next;
             pairsOfLeaves = false;
         }
-        NDArray full = level.get(0);
+        NDArray full = gain == 1f ? level.get(0) : Scalars.mul(level.get(0), gain);
         long length = full.getShape().get(2);
         if (length < d) {
             throw new IllegalArgumentException("leaves of size " + s.get(3) + " and order " + s.get(0)
@@ -143,12 +152,12 @@ public final class EntangledTensor {
         return left.expandDims(3).mul(right.expandDims(2)).reshape(l.get(0), l.get(1), length);
     }
 
-    /** Normalises each {@code [r, length]} matrix to zero mean and unit variance. */
-    private static NDArray layerNorm(NDArray x) {
-        // One fused operation; identity affine parameters, as nothing of the normalisation trains.
+    /** Normalises each {@code [r, length]} matrix to zero mean and unit variance, times {@code gain}. */
+    private static NDArray layerNorm(NDArray x, float gain) {
+        // One fused operation; constant affine parameters, as nothing of the normalisation trains.
         Shape matrix = x.getShape().slice(1);
         NDManager scope = x.getManager();
-        return LayerNorm.layerNorm(x, matrix, scope.ones(matrix, x.getDataType()), scope.zeros(matrix, x.getDataType()),
-                LAYER_NORM_EPS).singletonOrThrow();
+        return LayerNorm.layerNorm(x, matrix, scope.full(matrix, gain, x.getDataType()),
+                scope.zeros(matrix, x.getDataType()), LAYER_NORM_EPS).singletonOrThrow();
     }
 }

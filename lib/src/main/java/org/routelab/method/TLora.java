@@ -10,7 +10,6 @@ import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
-import org.routelab.nn.Scalars;
 import org.routelab.routing.AdaptationVariant;
 
 /**
@@ -156,10 +155,9 @@ public final class TLora extends Adapter {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        NDArray a = EntangledTensor.build(StepScope.view(leavesA, scope), inFeatures).sum(new int[] {0});
-        NDArray b = EntangledTensor.build(StepScope.view(leavesB, scope), outFeatures).sum(new int[] {0});
-        // 1/r meets the rank-r intermediate, not the d_out-sized update
-        NDArray h = x.matMul(a.transpose());
-        return (rank == 1 ? h : Scalars.mul(h, 1f / rank)).matMul(b);
+        // 1/r is the gain of A's layer normalisation: no pass of its own
+        NDArray a = EntangledTensor.build(StepScope.view(leavesA, scope), inFeatures, 1f / rank).sum(new int[] {0});
+        NDArray b = EntangledTensor.build(StepScope.view(leavesB, scope), outFeatures, 1f).sum(new int[] {0});
+        return x.matMul(a.transpose()).matMul(b);
     }
 }

@@ -150,21 +150,21 @@ public final class TensorPolyII extends RoutedAdapter {
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
         NDArray perOrder = weights.transpose(2, 0, 1, 3); // [N, n, B', R]
-        // the layer normalisations undo any scale of the leaves: 1/r meets the built factor
-        NDArray a = perRank(mix(perOrder, parameters.get(0), inFeatures), rank).transpose(0, 1, 3, 2);
-        NDArray b = mix(perOrder, parameters.get(1), outFeatures);
+        // the layer normalisations undo any scale of the leaves: 1/r is the gain of A's
+        NDArray a = mix(perOrder, parameters.get(0), inFeatures, 1f / rank).transpose(0, 1, 3, 2);
+        NDArray b = mix(perOrder, parameters.get(1), outFeatures, 1f);
         return new NDList(a, b);
     }
 
-    /** Mixes stacked leaves {@code [n, N, R, r, l]} per order and example, then builds: {@code [n, B', r, d]}. */
-    private NDArray mix(NDArray perOrder, NDArray leaves, int d) {
+    /** Mixes stacked leaves {@code [n, N, R, r, l]} per order and example, then builds: {@code [n, B', r, d]} times {@code scale}. */
+    private NDArray mix(NDArray perOrder, NDArray leaves, int d, float scale) {
         Shape w = perOrder.getShape();
         long n = w.get(1);
         long rows = w.get(2);
         long leaf = leaves.getShape().get(4);
         NDArray mixed = perOrder.matMul(leaves.transpose(1, 0, 2, 3, 4).reshape(order, n, tensorRank, rank * leaf))
                 .reshape(order, n * rows, rank, leaf);
-        return EntangledTensor.build(mixed, d).reshape(n, rows, rank, d);
+        return EntangledTensor.build(mixed, d, scale).reshape(n, rows, rank, d);
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -42,7 +43,7 @@ final class FactorBank {
      * @param adapter the adapter, whose router is a {@link TaskRouter} of {@code bank}
      * @param bank the router bank the weights come from
      * @param weights every router's weights {@code [routers, B', groups, experts]} of this pass
-     * @return {@code a [1, B', d_in, r]} and {@code b [1, B', r, d_out]} in the weights' scope
+     * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]} in the weights' scope
      */
     NDList factors(RoutedAdapter adapter, RouterBank bank, NDArray weights) {
         return groups.computeIfAbsent(adapter.factorKey(), k -> new Group()).factors(adapter, bank, weights);
@@ -55,7 +56,7 @@ final class FactorBank {
      * @param members the adapters
      * @param slots each adapter's router slot in {@code weights}
      * @param weights {@code [routers, B', groups, experts]}
-     * @return per adapter, in order, its {@code a [1, B', d_in, r]} and {@code b [1, B', r, d_out]}
+     * @return per adapter, in order, its {@code a [B', d_in, r]} and {@code b [B', r, d_out]}
      */
     static List<NDList> compute(List<RoutedAdapter> members, long[] slots, NDArray weights) {
         NDManager scope = weights.getManager();
@@ -78,14 +79,22 @@ final class FactorBank {
             stacked.add(s);
         }
         NDList factors = members.get(0).factors(own, stacked);
-        // one split per factor: its backward is one concatenation, where n slices would be n scatters
-        NDList a = n == 1 ? factors.subNDList(0, 1) : factors.get(0).split(n, 0);
-        NDList b = n == 1 ? factors.subNDList(1, 2) : factors.get(1).split(n, 0);
+        // one split per factor: its backward is one concatenation, where n slices would be n scatters;
+        // splitting [n B', ...] gives each adapter its [B', ...] without a squeeze of its own
+        NDList a = perAdapter(factors.get(0), n);
+        NDList b = perAdapter(factors.get(1), n);
         List<NDList> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(new NDList(a.get(i), b.get(i)));
         }
         return out;
+    }
+
+    /** Splits {@code [n, B', ...]} into {@code n} arrays {@code [B', ...]}. */
+    private static NDList perAdapter(NDArray factor, int n) {
+        Shape s = factor.getShape();
+        NDArray merged = factor.reshape(new Shape(n * s.get(1)).addAll(s.slice(2)));
+        return n == 1 ? new NDList(merged) : merged.split(n, 0);
     }
 
     /** The adapters of one kind and size, as found in the previous pass. */

@@ -136,13 +136,10 @@ public abstract class RoutedAdapter extends Adapter {
      * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]}, {@code B'} 1 or {@code B}
      */
     private NDList mixedFactors(NDArray x, ForwardContext ctx) {
-        NDList f;
         if (router instanceof TaskRouter t) {
-            f = t.bank().factors(this, ctx, x.getManager(), (int) x.getShape().get(0));
-        } else {
-            f = FactorBank.compute(List.of(this), new long[] {0}, routingWeights(x, ctx).expandDims(0)).get(0);
+            return t.bank().factors(this, ctx, x.getManager(), (int) x.getShape().get(0));
         }
-        return new NDList(f.get(0).squeeze(0), f.get(1).squeeze(0));
+        return FactorBank.compute(List.of(this), new long[] {0}, routingWeights(x, ctx).expandDims(0)).get(0);
     }
 
     /**
@@ -174,8 +171,12 @@ public abstract class RoutedAdapter extends Adapter {
             // Rank one: PyTorch's CPU bmm multiplies small matrices one example at a time (a select and a
             // product each, hundreds of operations per layer); broadcast products take three.
             y = x3.mul(a.transpose(0, 2, 1)).sum(new int[] {2}, true).mul(b);
+        } else if (a.getShape().get(0) == 1) {
+            // one pair for the batch: plain products over all tokens at once
+            y = x3.matMul(a.get(0)).matMul(b.get(0));
         } else {
-            y = x3.matMul(a).matMul(b);
+            // bmm itself: matmul would wrap it in broadcasting views that autograd records and undoes
+            y = x3.batchMatMul(a).batchMatMul(b);
         }
         if (s.dimension() == 3) {
             return y;

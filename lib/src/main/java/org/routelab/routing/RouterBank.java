@@ -58,7 +58,7 @@ public final class RouterBank {
      * @param ctx the forward context
      * @param scope the step scope
      * @param batchSize the number of examples
-     * @return {@code a [1, B', d_in, r]} and {@code b [1, B', r, d_out]}
+     * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]}
      */
     NDList factors(RoutedAdapter adapter, ForwardContext ctx, NDManager scope, int batchSize) {
         return factors.factors(adapter, this, weights(ctx, scope, batchSize));
