@@ -65,8 +65,8 @@ final class RoutingBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch.size);
         }
         ConfigJson backbone = ParamsCommand.readBackbone(config);
-        System.out.printf(Locale.ROOT, "# engine %s, device %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
-                + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), config,
+        System.out.printf(Locale.ROOT, "# engine %s, device %s, allocator %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
+                + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), NativeAllocator.describe(), config,
                 batch.size, batch.sourceLength, batch.targetLength, tasks, steps);
         System.out.println("config,method,options,trainable,median_step_ms,p90_step_ms,ratio_to_lora");
         try (NDManager manager = NDManager.newBaseManager()) {
