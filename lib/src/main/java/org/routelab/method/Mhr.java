@@ -168,21 +168,35 @@ public final class Mhr extends RoutedAdapter {
     /** Each head mixes its own slice of A and of B; the heads are then laid side by side. */
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
-        Shape s = weights.getShape();
+        Shape s = weights.getShape(); // [n, B', q, S]
         long n = s.get(0);
         long rows = s.get(1);
-        int inHead = inFeatures / heads;
         int outHead = outFeatures / heads;
-        NDArray perHead = weights.transpose(0, 2, 1, 3); // [n, q, B', S]
-        NDArray a = perRank(perHead, rank).matMul(parameters.get(0).reshape(n, heads, skills, (long) inHead * rank))
-                .reshape(n, heads, rows, inHead, rank)
-                .transpose(0, 2, 1, 3, 4)
+        NDArray a = mixHeads(perRank(weights, rank), parameters.get(0), (long) inFeatures / heads * rank)
                 .reshape(n, rows, inFeatures, rank);
-        NDArray b = perHead.matMul(parameters.get(1).reshape(n, heads, skills, (long) rank * outHead))
-                .reshape(n, heads, rows, rank, outHead)
-                .transpose(0, 2, 3, 1, 4)
-                .reshape(n, rows, rank, outFeatures);
+        NDArray b = mixHeads(weights, parameters.get(1), (long) rank * outHead);
+        b = rank == 1 ? b.reshape(n, rows, 1, outFeatures)
+                : b.reshape(n, rows, heads, rank, outHead).transpose(0, 1, 3, 2, 4).reshape(n, rows, rank, outFeatures);
         return new NDList(a, b);
+    }
+
+    /**
+     * Mixes each head's experts with its weights: {@code sum_s w[.., b, h, s] p[.., h, s, :]}.
+     *
+     * @param w the weights {@code [n, B', q, S]}
+     * @param p the stacked experts {@code [n, q, S, ...]}, {@code width} values per head and skill
+     * @param width the values per head and skill
+     * @return {@code [n, B', q, width]}
+     */
+    private NDArray mixHeads(NDArray w, NDArray p, long width) {
+        long n = w.getShape().get(0);
+        NDArray experts = p.reshape(n, heads, skills, width);
+        if (width == 1) {
+            // One value per head and skill (MHR's 64 heads on the built-in backbone): a broadcast product
+            // is 7x faster than bmm over thousands of 1-column matrices (measured; from 2 columns on, bmm wins).
+            return w.mul(experts.reshape(n, 1, heads, skills)).sum(new int[] {3}, true);
+        }
+        return w.transpose(0, 2, 1, 3).matMul(experts).transpose(0, 2, 1, 3);
     }
 
     /**

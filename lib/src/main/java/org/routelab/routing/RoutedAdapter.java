@@ -139,7 +139,7 @@ public abstract class RoutedAdapter extends Adapter {
         if (router instanceof TaskRouter t) {
             return t.bank().factors(this, ctx, x.getManager(), (int) x.getShape().get(0));
         }
-        return FactorBank.compute(List.of(this), new long[] {0}, routingWeights(x, ctx).expandDims(0)).get(0);
+        return FactorBank.compute(List.of(this), routingWeights(x, ctx).expandDims(0)).get(0);
     }
 
     /**

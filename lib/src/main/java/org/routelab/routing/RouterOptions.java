@@ -3,6 +3,7 @@ package org.routelab.routing;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
@@ -56,15 +57,51 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
      * @return allocations in {@code [0, 1]}, same shape
      */
     public NDArray allocations(NDArray logits, ForwardContext ctx) {
+        return allocations(logits, noise(logits.getManager(), logits.getShape(), logits.getDataType(), ctx), ctx);
+    }
+
+    /**
+     * Draws the noise of a training pass's allocations, {@code log u - log(1 - u)} per element, from the
+     * pass's random stream; none in evaluation or without sampling. Drawn apart from the logits so that
+     * a {@link RouterBank} can lay its routers out in any order and keep each router's noise.
+     *
+     * @param scope the step scope
+     * @param shape the logits' shape
+     * @param type the logits' data type
+     * @param ctx the pass
+     * @return the noise, or null
+     */
+    NDArray noise(NDManager scope, Shape shape, DataType type, ForwardContext ctx) {
+        if (!ctx.training() || !noisy()) {
+            return null;
+        }
+        NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, shape, type);
+        // log(u / (1 - u)) in place where it can be: MHR draws q S values per router and example
+        NDArray oneMinusU = u.neg().addi(1f);
+        NDArray noise = u.divi(oneMinusU).log();
+        oneMinusU.close();
+        u.close();
+        return noise;
+    }
+
+    /**
+     * Turns logits into allocations with noise drawn by {@link #noise} for them.
+     *
+     * @param logits the logits
+     * @param noise the noise, same shape, or null
+     * @param ctx the pass
+     * @return allocations in {@code [0, 1]}, same shape
+     */
+    NDArray allocations(NDArray logits, NDArray noise, ForwardContext ctx) {
         if (!ctx.training()) {
             return Activation.sigmoid(logits);
         }
         NDManager scope = logits.getManager();
         DataType type = logits.getDataType();
         NDArray l = logits;
-        if (noisy()) {
-            NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, l.getShape(), type);
-            l = l.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
+        if (noise != null) {
+            l = l.add(noise);
+            noise.close();
         }
         if (temperature != 1f) {
             l = Scalars.mul(l, 1f / temperature);
