@@ -1,6 +1,7 @@
 package org.routelab.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -114,16 +115,17 @@ public final class EntangledTensor {
      */
     public static NDArray build(NDArray leaves, int d, float scale) {
         Shape s = leaves.getShape();
-        List<NDArray> level = new ArrayList<>();
-        for (int i = 0; i < s.get(0); i++) {
-            level.add(leaves.get(i));
-        }
+        long sets = s.get(1);
+        long rows = s.get(2);
+        // one split, whose backward is one concatenation, where a select per leaf would scatter each
+        // leaf's gradient into zeros of the whole tensor; the products reshape the [1, P, r, l] pieces
+        List<NDArray> level = new ArrayList<>(s.get(0) == 1 ? new NDList(leaves) : leaves.split(s.get(0), 0));
         float gain = scale;
         boolean pairsOfLeaves = true;
         while (level.size() > 1) {
             List<NDArray> next = new ArrayList<>();
             for (int i = 0; i + 1 < level.size(); i += 2) {
-                NDArray product = kron(level.get(i), level.get(i + 1));
+                NDArray product = kron(level.get(i), level.get(i + 1), sets, rows);
                 if (pairsOfLeaves) {
                     product = layerNorm(product, gain);
                     gain = 1f;
@@ -136,7 +138,11 @@ public final class EntangledTensor {
             level = next;
             pairsOfLeaves = false;
         }
-        NDArray full = gain == 1f ? level.get(0) : Scalars.mul(level.get(0), gain);
+        NDArray top = level.get(0);
+        if (top.getShape().dimension() == 4) {
+            top = top.reshape(sets, rows, s.get(3)); // order 1: the leaf itself
+        }
+        NDArray full = gain == 1f ? top : Scalars.mul(top, gain);
         long length = full.getShape().get(2);
         if (length < d) {
             throw new IllegalArgumentException("leaves of size " + s.get(3) + " and order " + s.get(0)
@@ -145,11 +151,11 @@ public final class EntangledTensor {
         return length == d ? full : full.get(":, :, :{}", d);
     }
 
-    /** The row-wise Kronecker product of {@code [P, r, a]} and {@code [P, r, b]}: {@code [P, r, a * b]}. */
-    private static NDArray kron(NDArray left, NDArray right) {
-        Shape l = left.getShape();
-        long length = l.get(2) * right.getShape().get(2);
-        return left.expandDims(3).mul(right.expandDims(2)).reshape(l.get(0), l.get(1), length);
+    /** The row-wise Kronecker product of {@code P x r} rows of lengths {@code a} and {@code b}: {@code [P, r, a b]}. */
+    private static NDArray kron(NDArray left, NDArray right, long sets, long rows) {
+        long a = left.getShape().get(left.getShape().dimension() - 1);
+        long b = right.getShape().get(right.getShape().dimension() - 1);
+        return left.reshape(sets, rows, a, 1).mul(right.reshape(sets, rows, 1, b)).reshape(sets, rows, a * b);
     }
 
     /** Normalises each {@code [r, length]} matrix to zero mean and unit variance, times {@code gain}. */

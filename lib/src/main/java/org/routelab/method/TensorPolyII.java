@@ -150,13 +150,16 @@ public final class TensorPolyII extends RoutedAdapter {
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
         NDArray perOrder = weights.transpose(2, 0, 1, 3); // [N, n, B', R]
-        // the layer normalisations undo any scale of the leaves: 1/r is the gain of A's
+        // the layer normalisations undo any scale of the leaves: 1/r is the gain of A's first one
         NDArray a = mix(perOrder, parameters.get(0), inFeatures, 1f / rank).transpose(0, 1, 3, 2);
         NDArray b = mix(perOrder, parameters.get(1), outFeatures, 1f);
         return new NDList(a, b);
     }
 
-    /** Mixes stacked leaves {@code [n, N, R, r, l]} per order and example, then builds: {@code [n, B', r, d]} times {@code scale}. */
+    /**
+     * Mixes stacked leaves {@code [n, N, R, r, l]} per order and example, then builds them times
+     * {@code scale}: {@code [n, B', r, d]}.
+     */
     private NDArray mix(NDArray perOrder, NDArray leaves, int d, float scale) {
         Shape w = perOrder.getShape();
         long n = w.get(1);
