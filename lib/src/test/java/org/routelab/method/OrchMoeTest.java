@@ -201,6 +201,36 @@ class OrchMoeTest {
         return m.create(pool, new Shape(2, 5, 5)).matMul(residual);
     }
 
+    /**
+     * The feature-major mixture equals each skill's own update weighed by {@code m = w(X) phi}, in values
+     * and in the gradients of the input and of every parameter (a training pass: both forms draw the
+     * same allocation noise from equal streams).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Pooling.class, names = {"MEAN", "NONE"})
+    void theMixtureIsEachSkillsUpdateWeighed(Pooling pooling) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            OrchMoe a = adapter(m, pooling, Normalisation.SOFTMAX);
+            RandomStream values = RandomStream.of(6);
+            float[] x = values.normal(m, 0f, 1f, new Shape(2, 4, D), DataType.FLOAT32).toFloatArray();
+            NDArray weights = values.normal(m, 0f, 1f, new Shape(2, 4, 5), DataType.FLOAT32);
+            float[][] mixture = TinyMethods.valuesAndGradients(a, x, new Shape(2, 4, D), weights,
+                    in -> a.delta(in, ForwardContext.train(RandomStream.of(8)).newPass()));
+            float[][] perSkill = TinyMethods.valuesAndGradients(a, x, new Shape(2, 4, D), weights, in -> {
+                NDArray skills = a.skillWeights(in, ForwardContext.train(RandomStream.of(8)).newPass());
+                NDArray delta = null;
+                for (int s = 0; s < 3; s++) {
+                    NDArray update = in.matMul(a.parameter("lora_a").array().get(s))
+                            .matMul(a.parameter("lora_b").array().get(s)).mul(skills.get(":, :, " + s + ":" + (s + 1)));
+                    delta = delta == null ? update : delta.add(update);
+                }
+                return delta;
+            });
+            assertArrayEquals(perSkill[0], mixture[0], 1e-5f);
+            assertArrayEquals(perSkill[1], mixture[1], 1e-5f);
+        }
+    }
+
     @Test
     void optionsParseAndBadValuesAreNamed() {
         assertEquals(Pooling.NONE, Pooling.parse("None"));
