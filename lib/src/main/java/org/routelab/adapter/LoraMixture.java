@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 
@@ -63,9 +64,7 @@ public abstract class LoraMixture extends Adapter {
 
     /**
      * Projects every token onto the experts' E*r ranks, after some extra rows (a router's weight) in the
-     * same product. The result is feature-major, {@code [rows, B*L]}: PyTorch's CPU products with a
-     * handful of output columns ({@code [B*L, d] x [d, 8]}) and its softmax over a last axis of a
-     * handful are several times slower than the same work laid out with the tokens last.
+     * same product, feature-major ({@link FeatureMajor}: the faster layout for so few features).
      *
      * @param x the input {@code [B, L, d_in]}
      * @param extraRows {@code [k, d_in]} projected first (rows {@code 0..k-1} of the result), or null
@@ -73,13 +72,12 @@ public abstract class LoraMixture extends Adapter {
      */
     protected final NDArray project(NDArray x, NDArray extraRows) {
         NDManager scope = x.getManager();
-        Shape s = x.getShape();
         long ranks = (long) experts * rank;
         // A's E*r columns as the rows of one projection
         NDArray a = rank == 1 ? StepScope.view(loraA, scope, experts, inFeatures)
                 : StepScope.view(loraA, scope).transpose(0, 2, 1).reshape(ranks, inFeatures);
         NDArray rows = extraRows == null ? a : NDArrays.concat(new NDList(extraRows, a));
-        return rows.matMul(x.reshape(s.get(0) * s.get(1), inFeatures).transpose());
+        return FeatureMajor.project(rows, x);
     }
 
     /**

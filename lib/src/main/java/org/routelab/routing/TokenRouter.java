@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.routelab.adapter.StepScope;
+import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
@@ -73,7 +74,7 @@ public final class TokenRouter extends InputRouter {
      * @return {@code [B, L, E]}, each token's row summing to 1
      */
     public NDArray probabilities(NDArray x) {
-        return tokenMajor(logits(x).softmax(0), x.getShape());
+        return FeatureMajor.perToken(logits(x).softmax(0), x.getShape());
     }
 
     /**
@@ -85,13 +86,13 @@ public final class TokenRouter extends InputRouter {
      * @return {@code [B, L, E]}: the probabilities, or the top-k of each token renormalised
      */
     public NDArray weights(NDArray x, ForwardContext ctx) {
-        return tokenMajor(expertWeights(logits(x), x, ctx), x.getShape());
+        return FeatureMajor.perToken(expertWeights(logits(x), x, ctx), x.getShape());
     }
 
     /**
-     * Returns every token's expert weights from the router's logits, feature-major (see {@link
-     * org.routelab.adapter.LoraMixture#project}); in training with a load-balancing coefficient, adds
-     * the layer's load-balancing term to the pass's objective.
+     * Returns every token's expert weights from the router's logits, {@link FeatureMajor feature-major};
+     * in training with a load-balancing coefficient, adds the layer's load-balancing term to the pass's
+     * objective.
      *
      * @param logits {@code W x^T} {@code [E, B*L]}
      * @param x the layer input {@code [B, L, d_in]}
@@ -103,7 +104,8 @@ public final class TokenRouter extends InputRouter {
         NDArray p = logits.softmax(0);
         if (ctx.training() && loadBalancing > 0f) {
             NDArray real = SequenceMask.realTokens(ctx.sequence(), x);
-            ctx.addAuxiliaryLoss(Scalars.mul(loadBalancingLoss(tokenMajor(p, x.getShape()), real), loadBalancing));
+            NDArray loss = loadBalancingLoss(FeatureMajor.perToken(p, x.getShape()), real);
+            ctx.addAuxiliaryLoss(Scalars.mul(loss, loadBalancing));
         }
         if (topK == 0 || topK == experts) {
             return p;
@@ -138,12 +140,6 @@ public final class TokenRouter extends InputRouter {
 
     /** Returns {@code W x^T} {@code [E, B*L]}. */
     private NDArray logits(NDArray x) {
-        Shape s = requireTokens(x).getShape();
-        return weightRows(x.getManager()).matMul(x.reshape(s.get(0) * s.get(1), s.get(2)).transpose());
-    }
-
-    /** Turns feature-major values {@code [E, B*L]} into {@code [B, L, E]}. */
-    private static NDArray tokenMajor(NDArray byExpert, Shape xShape) {
-        return byExpert.transpose().reshape(xShape.get(0), xShape.get(1), byExpert.getShape().get(0));
+        return FeatureMajor.project(weightRows(x.getManager()), requireTokens(x));
     }
 }
