@@ -3,6 +3,7 @@ package org.routelab.routing;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
@@ -56,6 +57,21 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
      * @return allocations in {@code [0, 1]}, same shape
      */
     public NDArray allocations(NDArray logits, ForwardContext ctx) {
+        return allocations(logits, logits.getShape(), ctx);
+    }
+
+    /**
+     * Turns allocation logits into (unnormalised) allocations, drawing training noise of a larger shape
+     * that the logits broadcast to (e.g. one sample per example from logits shared by the batch, without
+     * copying the logits per example first).
+     *
+     * @param logits the logits, an activation of the step scope, broadcastable to {@code samples}
+     * @param samples the shape of the noise a training pass draws
+     * @param ctx the pass: whether it trains, and its random stream for the noise
+     * @return allocations in {@code [0, 1]}: {@code samples}' shape in a noisy training pass, the
+     *     logits' otherwise
+     */
+    public NDArray allocations(NDArray logits, Shape samples, ForwardContext ctx) {
         if (!ctx.training()) {
             return Activation.sigmoid(logits);
         }
@@ -63,8 +79,9 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
         DataType type = logits.getDataType();
         NDArray l = logits;
         if (noisy()) {
-            NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, l.getShape(), type);
-            l = l.add(u.div(scope.ones(u.getShape(), type).sub(u)).log());
+            NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, samples, type);
+            // 1 - u with a broadcast one: no array of ones per draw
+            l = l.add(u.div(scope.ones(new Shape(), type).sub(u)).log());
         }
         if (temperature != 1f) {
             l = Scalars.mul(l, 1f / temperature);

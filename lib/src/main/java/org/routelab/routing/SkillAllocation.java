@@ -40,10 +40,9 @@ public final class SkillAllocation extends Router {
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
         boolean noisy = ctx.training() && options.sampling() == RouterOptions.Sampling.GUMBEL_SIGMOID;
-        NDArray logits = StepScope.view(parameter("module_logits"), scope).expandDims(0);
-        if (noisy) {
-            logits = logits.broadcast(batchSize, groups(), experts());
-        }
-        return normalise(options.allocations(logits, ctx));
+        NDArray logits = StepScope.view(parameter("module_logits"), scope, 1, groups(), experts());
+        // one sample per example: the noise has the batch's shape and the logits broadcast to it
+        Shape samples = noisy ? new Shape(batchSize, groups(), experts()) : logits.getShape();
+        return normalise(options.allocations(logits, samples, ctx));
     }
 }
