@@ -18,10 +18,13 @@ ENV DEBIAN_FRONTEND=noninteractive \
     JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 
 # JDK (the kernel compiles cells with JShell), Maven (builds the project, resolves %maven), Python
-# for Jupyter and the data scripts, tini to forward signals and reap kernel processes.
+# for Jupyter and the data scripts, tini to forward signals and reap kernel processes, tcmalloc for
+# the launcher to preload (PyTorch's per-operation buffers; its package name has a t64 suffix since
+# Ubuntu 24.04).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jdk-headless maven python3 python3-venv \
         ca-certificates git tini \
+        "$(apt-cache show libtcmalloc-minimal4t64 >/dev/null 2>&1 && echo libtcmalloc-minimal4t64 || echo libtcmalloc-minimal4)" \
  && rm -rf /var/lib/apt/lists/*
 
 # JupyterLab and the data scripts' packages in a virtual environment (Ubuntu's Python is externally

@@ -61,8 +61,8 @@ final class BackboneBenchmark implements Callable<Integer> {
         if (steps <= earlyStep) {
             throw new IllegalArgumentException("--steps (" + steps + ") must exceed --early-step (" + earlyStep + ")");
         }
-        System.out.printf(Locale.ROOT, "# engine %s, device %s, batch %d x (%d + %d) tokens, %d steps%n",
-                Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), batch.size, batch.sourceLength,
+        System.out.printf(Locale.ROOT, "# engine %s, device %s, allocator %s, batch %d x (%d + %d) tokens, %d steps%n",
+                Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), NativeAllocator.describe(), batch.size, batch.sourceLength,
                 batch.targetLength, steps);
         for (String mode : modes) {
             if (!mode.equals("full") && !mode.equals("lora")) {

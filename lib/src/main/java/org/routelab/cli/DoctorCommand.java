@@ -79,6 +79,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         row(out, "engine", engine.getEngineName() + " " + engine.getVersion() + " (DJL " + Engine.getDjlVersion() + ")");
         row(out, "natives", LibUtils.getLibtorchPath());
+        row(out, "allocator", NativeAllocator.describe());
         row(out, "CUDA", CudaUtils.hasCuda() ? cudaVersion() : "no GPU visible to the CUDA runtime");
 
         int gpus = engine.getGpuCount();

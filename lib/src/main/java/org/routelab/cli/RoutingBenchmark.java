@@ -6,6 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +35,9 @@ import picocli.CommandLine.Option;
  * plain LoRA on the same backbone and mixed-task batches. Methods take turns step by step, so a change
  * in the machine's load affects them all alike; each reports the median over its steps. Task-free
  * methods ignore the task ids; methods that read a per-example prior (T-REX's intuition) get synthetic
- * ones (the intuition's k-means needs a corpus).
+ * ones (the intuition's k-means needs a corpus). Beside wall time it reports the process's CPU time
+ * per step (all its threads): on a machine shared with other work that is the steadier figure, though
+ * an idle machine's wall time is the one that counts.
  */
 @Command(name = "routing", mixinStandardHelpOptions = true,
         description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
@@ -65,10 +72,10 @@ final class RoutingBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch.size);
         }
         ConfigJson backbone = ParamsCommand.readBackbone(config);
-        System.out.printf(Locale.ROOT, "# engine %s, device %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
-                + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), config,
+        System.out.printf(Locale.ROOT, "# engine %s, device %s, allocator %s, %s, batch %d x (%d + %d) tokens, %d tasks mixed per batch,"
+                + " %d timed steps%n", Engine.getInstance().getEngineName(), Engine.getInstance().defaultDevice(), NativeAllocator.describe(), config,
                 batch.size, batch.sourceLength, batch.targetLength, tasks, steps);
-        System.out.println("config,method,options,trainable,median_step_ms,p90_step_ms,ratio_to_lora");
+        System.out.println("config,method,options,trainable,median_step_ms,p90_step_ms,ratio_to_lora,median_cpu_ms,cpu_ratio_to_lora");
         try (NDManager manager = NDManager.newBaseManager()) {
             List<MethodConfig> configs = new ArrayList<>();
             List<LanguageModel> models = new ArrayList<>();
@@ -86,6 +93,7 @@ final class RoutingBenchmark implements Callable<Integer> {
             }
             Random random = new Random(0);
             double[][] millis = new double[models.size()][steps];
+            double[][] cpuMillis = new double[models.size()][steps];
             for (int s = -warmup; s < steps; s++) {
                 List<long[]> inputs = batch.inputs(random, models.get(0));
                 List<long[]> targets = batch.targets(random, models.get(0));
@@ -94,22 +102,48 @@ final class RoutingBenchmark implements Callable<Integer> {
                     taskIds[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
                 }
                 for (int k = 0; k < models.size(); k++) {
+                    long cpu = processCpuNanos();
                     double ms = step(models.get(k), configs.get(k), manager, inputs, targets, taskIds, s);
                     if (s >= 0) {
                         millis[k][s] = ms;
+                        cpuMillis[k][s] = (processCpuNanos() - cpu) / 1e6;
                     }
                 }
             }
             double reference = median(millis[0]);
+            double cpuReference = median(cpuMillis[0]);
             for (int k = 0; k < models.size(); k++) {
                 double[] sorted = millis[k].clone();
                 Arrays.sort(sorted);
-                System.out.printf(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.1f,%.3f%n", config, configs.get(k).method().name(),
-                        configs.get(k).describe(), models.get(k).trainableParameterCount(), median(millis[k]),
-                        sorted[(int) (sorted.length * 0.9)], median(millis[k]) / reference);
+                System.out.printf(Locale.ROOT, "%s,%s,%s,%d,%.1f,%.1f,%.3f,%.1f,%.3f%n", config,
+                        configs.get(k).method().name(), configs.get(k).describe(), models.get(k).trainableParameterCount(),
+                        median(millis[k]), sorted[(int) (sorted.length * 0.9)], median(millis[k]) / reference,
+                        median(cpuMillis[k]), median(cpuMillis[k]) / cpuReference);
             }
         }
         return 0;
+    }
+
+    /**
+     * Returns the CPU time of all this process's threads: the kernel's per-thread nanosecond counters
+     * where Linux has them (the JVM's own figure counts clock ticks of 10 ms), else the JVM's.
+     */
+    private static long processCpuNanos() {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            long sum = 0;
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("schedstat"));
+                    sum += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+                } catch (IOException e) {
+                    // the thread ended while we listed them: its time no longer counts, before or after
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+        }
     }
 
     private static double step(LanguageModel model, MethodConfig config, NDManager manager, List<long[]> inputs,

@@ -94,9 +94,9 @@ final class StepBenchmark implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             LanguageModel model = LanguageModel.create(backbone, manager, DataType.FLOAT32);
             int threads = ComputeThreads.current();
-            System.out.printf(Locale.ROOT, "# engine %s, device %s, %d intra-op thread(s), %s, %s, batch %d x (%d + %d)"
+            System.out.printf(Locale.ROOT, "# engine %s, device %s, allocator %s, %d intra-op thread(s), %s, %s, batch %d x (%d + %d)"
                             + " tokens, %d tasks mixed per batch%n", Engine.getInstance().getEngineName(),
-                    Engine.getInstance().defaultDevice(), threads, config, method, batch.size,
+                    Engine.getInstance().defaultDevice(), NativeAllocator.describe(), threads, config, method, batch.size,
                     batch.sourceLength, batch.targetLength, tasks);
             model.initialize(0);
             MethodConfig methodConfig = MethodConfig.defaults(method).withTasks(tasks);

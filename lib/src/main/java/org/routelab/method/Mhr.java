@@ -104,6 +104,13 @@ public final class Mhr extends RoutedAdapter {
         }
     }
 
+    /**
+     * Heads whose slices are at most this wide (values per skill) are mixed by broadcast products: for
+     * them PyTorch's CPU {@code bmm} multiplies thousands of tiny matrices one at a time, and the
+     * transposes it needs copy the routing weights (MHR's 64 heads on the built-in backbone: 1 to 4).
+     */
+    private static final int BROADCAST_WIDTH = 16;
+
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
@@ -168,21 +175,33 @@ public final class Mhr extends RoutedAdapter {
     /** Each head mixes its own slice of A and of B; the heads are then laid side by side. */
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
-        Shape s = weights.getShape();
+        Shape s = weights.getShape(); // [n, B', q, S]
         long n = s.get(0);
         long rows = s.get(1);
-        int inHead = inFeatures / heads;
         int outHead = outFeatures / heads;
-        NDArray perHead = weights.transpose(0, 2, 1, 3); // [n, q, B', S]
-        NDArray a = perRank(perHead, rank).matMul(parameters.get(0).reshape(n, heads, skills, (long) inHead * rank))
-                .reshape(n, heads, rows, inHead, rank)
-                .transpose(0, 2, 1, 3, 4)
+        NDArray a = mixHeads(perRank(weights, rank), parameters.get(0), (long) inFeatures / heads * rank)
                 .reshape(n, rows, inFeatures, rank);
-        NDArray b = perHead.matMul(parameters.get(1).reshape(n, heads, skills, (long) rank * outHead))
-                .reshape(n, heads, rows, rank, outHead)
-                .transpose(0, 2, 3, 1, 4)
-                .reshape(n, rows, rank, outFeatures);
+        NDArray b = mixHeads(weights, parameters.get(1), (long) rank * outHead);
+        b = rank == 1 ? b.reshape(n, rows, 1, outFeatures)
+                : b.reshape(n, rows, heads, rank, outHead).transpose(0, 1, 3, 2, 4).reshape(n, rows, rank, outFeatures);
         return new NDList(a, b);
+    }
+
+    /**
+     * Mixes each head's experts with its weights: {@code sum_s w[.., b, h, s] p[.., h, s, :]}.
+     *
+     * @param w the weights {@code [n, B', q, S]}
+     * @param p the stacked experts {@code [n, q, S, ...]}, {@code width} values per head and skill
+     * @param width the values per head and skill
+     * @return {@code [n, B', q, width]}
+     */
+    private NDArray mixHeads(NDArray w, NDArray p, long width) {
+        long n = w.getShape().get(0);
+        NDArray experts = p.reshape(n, heads, skills, width);
+        if (width <= BROADCAST_WIDTH) {
+            return w.expandDims(4).mul(experts.expandDims(1)).sum(new int[] {3});
+        }
+        return w.transpose(0, 2, 1, 3).matMul(experts).transpose(0, 2, 1, 3);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.routelab.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Locale;
 
 /** Feed-forward activations by their Hugging Face config names. */
@@ -54,14 +55,31 @@ public enum ActivationFunction {
             case GELU:
                 return ai.djl.nn.Activation.gelu(x);
             case GELU_NEW:
-                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                NDArray cube = x.mul(x).mul(x);
-                NDArray inner = Scalars.mul(x.add(Scalars.mul(cube, 0.044715f)), (float) SQRT_2_OVER_PI);
-                return Scalars.mul(x.mul(Scalars.add(inner.tanh(), 1f)), 0.5f);
+                return geluTanh(x);
             case SILU:
                 return x.mul(ai.djl.nn.Activation.sigmoid(x));
             default:
                 throw new AssertionError(this);
         }
+    }
+
+    /**
+     * {@code 0.5 x (1 + tanh(u))} with {@code u = sqrt(2/pi) (x + 0.044715 x^3)}, computed as the equal
+     * {@code x sigmoid(2u)}, {@code 2u = x (2 sqrt(2/pi) + 2 sqrt(2/pi) 0.044715 x^2)}: six operations
+     * instead of nine (each a pass over the feed-forward's widest activation, forward and backward), the
+     * scale and shift in place on {@code x^2}, which backward does not need.
+     */
+    private static NDArray geluTanh(NDArray x) {
+        NDManager scope = x.getManager();
+        float scale = (float) (2 * SQRT_2_OVER_PI);
+        NDArray slope = x.mul(x).muli(scope.create(scale * 0.044715f)).addi(scope.create(scale));
+        NDArray twiceU = slope.mul(x);
+        NDArray gate = ai.djl.nn.Activation.sigmoid(twiceU);
+        NDArray y = x.mul(gate);
+        // autograd keeps what backward needs; the Java handles can go now
+        slope.close();
+        twiceU.close();
+        gate.close();
+        return y;
     }
 }

@@ -80,8 +80,13 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
         NDArray l = logits;
         if (noisy()) {
             NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, samples, type);
-            // 1 - u with a broadcast one: no array of ones per draw
-            l = l.add(u.div(scope.ones(new Shape(), type).sub(u)).log());
+            // log(u / (1 - u)) in place where it can be: MHR draws q S values per router and example
+            NDArray oneMinusU = u.neg().addi(1f);
+            NDArray noise = u.divi(oneMinusU).log();
+            oneMinusU.close();
+            u.close();
+            l = l.add(noise);
+            noise.close();
         }
         if (temperature != 1f) {
             l = Scalars.mul(l, 1f / temperature);
