@@ -104,13 +104,6 @@ public final class Mhr extends RoutedAdapter {
         }
     }
 
-    /**
-     * Heads whose slices are at most this wide (values per skill) are mixed by broadcast products: for
-     * them PyTorch's CPU {@code bmm} multiplies thousands of tiny matrices one at a time, and the
-     * transposes it needs copy the routing weights (MHR's 64 heads on the built-in backbone: 1 to 4).
-     */
-    private static final int BROADCAST_WIDTH = 16;
-
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
@@ -198,8 +191,10 @@ public final class Mhr extends RoutedAdapter {
     private NDArray mixHeads(NDArray w, NDArray p, long width) {
         long n = w.getShape().get(0);
         NDArray experts = p.reshape(n, heads, skills, width);
-        if (width <= BROADCAST_WIDTH) {
-            return w.expandDims(4).mul(experts.expandDims(1)).sum(new int[] {3});
+        if (width == 1) {
+            // One value per head and skill (MHR's 64 heads on the built-in backbone): a broadcast product
+            // is 7x faster than bmm over thousands of 1-column matrices (measured; from 2 columns on, bmm wins).
+            return w.mul(experts.reshape(n, 1, heads, skills)).sum(new int[] {3}, true);
         }
         return w.transpose(0, 2, 1, 3).matMul(experts).transpose(0, 2, 1, 3);
     }

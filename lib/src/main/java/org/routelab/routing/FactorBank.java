@@ -5,10 +5,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +24,11 @@ import org.routelab.nn.Parameter;
  * joins at the next; one that was removed, switched to another router or closed drops out at the next
  * pass. A pass is recognised by the bank's routing weights, a new array in every pass. A group whose
  * intermediates would outgrow the caches is computed in consecutive batches.
+ *
+ * <p>The bank lays its weights out as {@link #layout} plans: the routers of each batch side by side,
+ * so that one split of the weights hands every batch its rows (backward: one concatenation). Gathering
+ * rows instead would scatter each batch's gradient into a zero-filled copy of all the weights, which
+ * for MHR's {@code q S} weights per router and example cost more than the mixing.
  */
 final class FactorBank {
     /**
@@ -34,37 +38,103 @@ final class FactorBank {
      */
     private static final double BATCH_ELEMENTS = 1 << 18;
 
-    private final Map<Object, Group> groups = new HashMap<>();
+    private final Map<Object, Group> groups = new LinkedHashMap<>();
+    /** Each group's batches in the layout of the weights computed next, or null for slot order. */
+    private Map<Group, List<List<RoutedAdapter>>> plan;
+    private NDArray pass;
+
+    /**
+     * Plans the layout of the bank's next weights: the routers of each group's batches side by side in
+     * the order the group will compute them, then the other routers. Routers shared by several
+     * adapters (one router per model) keep slot order, and their groups gather.
+     *
+     * @param bank the bank
+     * @param routers the bank's router count
+     * @return the slot at each position of the weights
+     */
+    int[] layout(RouterBank bank, int routers) {
+        int[] order = new int[routers];
+        boolean[] placed = new boolean[routers];
+        Map<Group, List<List<RoutedAdapter>>> batches = new LinkedHashMap<>();
+        int at = 0;
+        for (Group g : groups.values()) {
+            List<List<RoutedAdapter>> cut = g.nextBatches(bank);
+            for (List<RoutedAdapter> batch : cut) {
+                for (RoutedAdapter a : batch) {
+                    int slot = slot(a);
+                    if (placed[slot]) {
+                        plan = null;
+                        return slotOrder(routers);
+                    }
+                    placed[slot] = true;
+                    order[at++] = slot;
+                }
+            }
+            batches.put(g, cut);
+        }
+        for (int slot = 0; slot < routers; slot++) {
+            if (!placed[slot]) {
+                order[at++] = slot;
+            }
+        }
+        plan = batches;
+        return order;
+    }
 
     /**
      * Returns an adapter's factors for the pass whose weights are {@code weights}.
      *
      * @param adapter the adapter, whose router is a {@link TaskRouter} of {@code bank}
      * @param bank the router bank the weights come from
-     * @param weights every router's weights {@code [routers, B', groups, experts]} of this pass
+     * @param weights every router's weights {@code [routers, B', groups, experts]} of this pass, laid out
+     *     as {@link #layout} last planned
      * @return {@code a [1, B', d_in, r]} and {@code b [1, B', r, d_out]} in the weights' scope
      */
     NDList factors(RoutedAdapter adapter, RouterBank bank, NDArray weights) {
+        if (weights != pass) {
+            newPass(bank, weights);
+        }
         return groups.computeIfAbsent(adapter.factorKey(), k -> new Group()).factors(adapter, bank, weights);
     }
 
+    /** Splits the weights once into the planned batches' rows and computes every group's factors. */
+    private void newPass(RouterBank bank, NDArray weights) {
+        pass = weights;
+        Map<Group, List<List<RoutedAdapter>>> batches = plan == null ? Map.of() : plan;
+        plan = null;
+        // where each batch after the first starts, and the routers no batch reads
+        List<Long> starts = new ArrayList<>();
+        long rows = 0;
+        for (List<List<RoutedAdapter>> cut : batches.values()) {
+            for (List<RoutedAdapter> batch : cut) {
+                if (rows > 0) {
+                    starts.add(rows);
+                }
+                rows += batch.size();
+            }
+        }
+        if (rows > 0 && rows < weights.getShape().get(0)) {
+            starts.add(rows);
+        }
+        NDList pieces = rows == 0 ? new NDList() : weights.split(starts.stream().mapToLong(Long::longValue).toArray(), 0);
+        int piece = 0;
+        for (Group g : groups.values()) {
+            List<List<RoutedAdapter>> cut = batches.getOrDefault(g, List.of());
+            g.newPass(bank, weights, cut, pieces.subNDList(piece, piece + cut.size()));
+            piece += cut.size();
+        }
+    }
+
     /**
-     * Computes the factors of several adapters of one kind and size: their parameters stacked, their
-     * weights gathered from their routers' slots, one batched mixing, split per adapter.
+     * Computes the factors of several adapters of one kind and size from their routing weights.
      *
      * @param members the adapters
-     * @param slots each adapter's router slot in {@code weights}
-     * @param weights {@code [routers, B', groups, experts]}
+     * @param own their weights {@code [members, B', groups, experts]}, in order
      * @return per adapter, in order, its {@code a [1, B', d_in, r]} and {@code b [1, B', r, d_out]}
      */
-    static List<NDList> compute(List<RoutedAdapter> members, long[] slots, NDArray weights) {
-        NDManager scope = weights.getManager();
+    static List<NDList> compute(List<RoutedAdapter> members, NDArray own) {
+        NDManager scope = own.getManager();
         int n = members.size();
-        boolean identity = slots.length == weights.getShape().get(0);
-        for (int i = 0; identity && i < n; i++) {
-            identity = slots[i] == i;
-        }
-        NDArray own = identity ? weights : weights.get(scope.create(slots));
         int count = members.get(0).factorParameters().size();
         NDList stacked = new NDList(count);
         for (int k = 0; k < count; k++) {
@@ -88,6 +158,18 @@ final class FactorBank {
         return out;
     }
 
+    private static int slot(RoutedAdapter a) {
+        return ((TaskRouter) a.router()).slot();
+    }
+
+    private static int[] slotOrder(int routers) {
+        int[] order = new int[routers];
+        for (int i = 0; i < routers; i++) {
+            order[i] = i;
+        }
+        return order;
+    }
+
     /** The adapters of one kind and size, as found in the previous pass. */
     private static final class Group {
         private NDArray pass;
@@ -98,7 +180,7 @@ final class FactorBank {
 
         NDList factors(RoutedAdapter adapter, RouterBank bank, NDArray weights) {
             if (weights != pass) {
-                newPass(bank, weights);
+                newPass(bank, weights, List.of(), new NDList());
             }
             if (asked.add(adapter)) {
                 askedOrder.add(adapter);
@@ -107,41 +189,61 @@ final class FactorBank {
             if (known != null) {
                 return known;
             }
-            return compute(List.of(adapter), new long[] {slot(adapter)}, weights).get(0);
+            return compute(List.of(adapter), rows(bank, weights, List.of(adapter))).get(0);
         }
 
-        /** Batches the adapters that asked in the previous pass and still read this bank. */
-        private void newPass(RouterBank bank, NDArray weights) {
-            pass = weights;
+        /**
+         * The adapters that asked in the previous pass and still read {@code bank}, cut into the batches
+         * this pass computes.
+         */
+        List<List<RoutedAdapter>> nextBatches(RouterBank bank) {
             List<RoutedAdapter> next = new ArrayList<>();
             for (RoutedAdapter a : askedOrder.isEmpty() ? members : askedOrder) {
                 if (a.router() instanceof TaskRouter t && t.bank() == bank && !released(a)) {
                     next.add(a);
                 }
             }
-            members = next;
+            List<List<RoutedAdapter>> batches = new ArrayList<>();
+            if (next.isEmpty()) {
+                return batches;
+            }
+            int size = (int) Math.max(1, Math.min(next.size(), BATCH_ELEMENTS / next.get(0).factorElements()));
+            for (int from = 0; from < next.size(); from += size) {
+                batches.add(next.subList(from, Math.min(next.size(), from + size)));
+            }
+            return batches;
+        }
+
+        /**
+         * Starts a pass: computes the batches the bank laid out ({@code planned}, with their rows
+         * {@code pieces}), else those of {@link #nextBatches}, gathering their rows.
+         */
+        private void newPass(RouterBank bank, NDArray weights, List<List<RoutedAdapter>> planned, NDList pieces) {
+            pass = weights;
+            List<List<RoutedAdapter>> batches = planned.isEmpty() ? nextBatches(bank) : planned;
+            members = new ArrayList<>();
+            batches.forEach(members::addAll);
             asked.clear();
             askedOrder.clear();
             computed = new IdentityHashMap<>();
-            if (members.isEmpty()) {
-                return;
-            }
-            long[] slots = new long[members.size()];
-            for (int i = 0; i < slots.length; i++) {
-                slots[i] = slot(members.get(i));
-            }
-            int batch = (int) Math.max(1, Math.min(slots.length, BATCH_ELEMENTS / members.get(0).factorElements()));
-            for (int from = 0; from < slots.length; from += batch) {
-                int to = Math.min(slots.length, from + batch);
-                List<NDList> all = compute(members.subList(from, to), Arrays.copyOfRange(slots, from, to), weights);
-                for (int i = from; i < to; i++) {
-                    computed.put(members.get(i), all.get(i - from));
+            for (int i = 0; i < batches.size(); i++) {
+                List<RoutedAdapter> batch = batches.get(i);
+                List<NDList> all = compute(batch, planned.isEmpty() ? rows(bank, weights, batch) : pieces.get(i));
+                for (int k = 0; k < batch.size(); k++) {
+                    computed.put(batch.get(k), all.get(k));
                 }
             }
         }
 
-        private static long slot(RoutedAdapter a) {
-            return ((TaskRouter) a.router()).slot();
+        /** Gathers the adapters' rows of the bank's weights (all of them when they are the whole, in order). */
+        private static NDArray rows(RouterBank bank, NDArray weights, List<RoutedAdapter> adapters) {
+            long[] positions = new long[adapters.size()];
+            boolean whole = positions.length == weights.getShape().get(0);
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = bank.position(slot(adapters.get(i)));
+                whole &= positions[i] == i;
+            }
+            return whole ? weights : weights.get(weights.getManager().create(positions));
         }
 
         private static boolean released(RoutedAdapter a) {

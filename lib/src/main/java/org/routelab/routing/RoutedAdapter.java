@@ -140,7 +140,7 @@ public abstract class RoutedAdapter extends Adapter {
         if (router instanceof TaskRouter t) {
             f = t.bank().factors(this, ctx, x.getManager(), (int) x.getShape().get(0));
         } else {
-            f = FactorBank.compute(List.of(this), new long[] {0}, routingWeights(x, ctx).expandDims(0)).get(0);
+            f = FactorBank.compute(List.of(this), routingWeights(x, ctx).expandDims(0)).get(0);
         }
         return new NDList(f.get(0).squeeze(0), f.get(1).squeeze(0));
     }

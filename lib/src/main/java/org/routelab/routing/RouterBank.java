@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
@@ -20,6 +21,8 @@ import org.routelab.nn.Scalars;
 public final class RouterBank {
     private final List<TaskRouter> routers = new ArrayList<>();
     private final FactorBank factors = new FactorBank();
+    /** Each router's index in the weights of the current pass. */
+    private int[] positionOfSlot = new int[0];
 
     /** Creates an empty bank; routers join it when they are created with it. */
     public RouterBank() {}
@@ -35,7 +38,20 @@ public final class RouterBank {
             }
         }
         routers.add(router);
+        positionOfSlot = Arrays.copyOf(positionOfSlot, routers.size());
+        positionOfSlot[routers.size() - 1] = routers.size() - 1;
         return routers.size() - 1;
+    }
+
+    /**
+     * Returns where a router's weights sit in the weights of the current pass: the bank lays them out
+     * as its {@link FactorBank} plans.
+     *
+     * @param slot the router's slot
+     * @return its index along the weights' first axis
+     */
+    int position(int slot) {
+        return positionOfSlot[slot];
     }
 
     /**
@@ -86,13 +102,28 @@ public final class RouterBank {
             }
             oneHot[i * numTasks + (int) ids[i]] = 1f;
         }
+        int[] order = factors.layout(this, routers.size());
+        long[] slots = new long[order.length];
+        boolean slotOrder = true;
         NDList all = new NDList(routers.size());
-        routers.forEach(r -> all.add(r.parameter("module_logits").array()));
+        for (int p = 0; p < order.length; p++) {
+            positionOfSlot[order[p]] = p;
+            slots[p] = order[p];
+            slotOrder &= order[p] == p;
+            all.add(routers.get(order[p]).parameter("module_logits").array());
+        }
         // The stack's receiver is a parameter: move the result into the step scope at once.
         NDArray stacked = NDArrays.stack(all);
         stacked.attach(scope);
         NDArray logits = scope.create(oneHot, new Shape(rows, numTasks)).toType(type, false).matMul(stacked);
-        NDArray w = options.allocations(logits, ctx)
+        // each router keeps the noise it has in slot order, wherever it is laid out
+        NDArray noise = options.noise(scope, logits.getShape(), type, ctx);
+        if (noise != null && !slotOrder) {
+            NDArray ordered = noise.get(scope.create(slots));
+            noise.close();
+            noise = ordered;
+        }
+        NDArray w = options.allocations(logits, noise, ctx)
                 .reshape(routers.size(), rows, first.groups(), first.experts());
         return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
     }

@@ -57,34 +57,50 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
      * @return allocations in {@code [0, 1]}, same shape
      */
     public NDArray allocations(NDArray logits, ForwardContext ctx) {
-        return allocations(logits, logits.getShape(), ctx);
+        return allocations(logits, noise(logits.getManager(), logits.getShape(), logits.getDataType(), ctx), ctx);
     }
 
     /**
-     * Turns allocation logits into (unnormalised) allocations, drawing training noise of a larger shape
-     * that the logits broadcast to (e.g. one sample per example from logits shared by the batch, without
-     * copying the logits per example first).
+     * Draws the noise of a training pass's allocations, {@code log u - log(1 - u)} per element, from the
+     * pass's random stream; none in evaluation or without sampling. Drawn apart from the logits so that
+     * a {@link RouterBank} can lay its routers out in any order and keep each router's noise.
      *
-     * @param logits the logits, an activation of the step scope, broadcastable to {@code samples}
-     * @param samples the shape of the noise a training pass draws
-     * @param ctx the pass: whether it trains, and its random stream for the noise
-     * @return allocations in {@code [0, 1]}: {@code samples}' shape in a noisy training pass, the
-     *     logits' otherwise
+     * @param scope the step scope
+     * @param shape the logits' shape
+     * @param type the logits' data type
+     * @param ctx the pass
+     * @return the noise, or null
      */
-    public NDArray allocations(NDArray logits, Shape samples, ForwardContext ctx) {
+    NDArray noise(NDManager scope, Shape shape, DataType type, ForwardContext ctx) {
+        if (!ctx.training() || !noisy()) {
+            return null;
+        }
+        NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, shape, type);
+        // log(u / (1 - u)) in place where it can be: MHR draws q S values per router and example
+        NDArray oneMinusU = u.neg().addi(1f);
+        NDArray noise = u.divi(oneMinusU).log();
+        oneMinusU.close();
+        u.close();
+        return noise;
+    }
+
+    /**
+     * Turns logits into allocations with noise drawn by {@link #noise} for them.
+     *
+     * @param logits the logits
+     * @param noise the noise, of the logits' shape or one they broadcast to (e.g. one draw per example
+     *     of logits the batch shares), or null
+     * @param ctx the pass
+     * @return allocations in {@code [0, 1]}, the noise's shape (the logits' without noise)
+     */
+    NDArray allocations(NDArray logits, NDArray noise, ForwardContext ctx) {
         if (!ctx.training()) {
             return Activation.sigmoid(logits);
         }
         NDManager scope = logits.getManager();
         DataType type = logits.getDataType();
         NDArray l = logits;
-        if (noisy()) {
-            NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, samples, type);
-            // log(u / (1 - u)) in place where it can be: MHR draws q S values per router and example
-            NDArray oneMinusU = u.neg().addi(1f);
-            NDArray noise = u.divi(oneMinusU).log();
-            oneMinusU.close();
-            u.close();
+        if (noise != null) {
             l = l.add(noise);
             noise.close();
         }

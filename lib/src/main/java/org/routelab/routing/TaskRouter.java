@@ -93,6 +93,7 @@ public final class TaskRouter extends Router {
 
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
-        return bank.weights(ctx, scope, batchSize).get(slot);
+        NDArray all = bank.weights(ctx, scope, batchSize);
+        return all.get(bank.position(slot));
     }
 }

@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.routelab.adapter.AdapterInjector;
 import org.routelab.backbone.Seq2SeqBatch;
@@ -40,24 +41,30 @@ class MethodEquivalenceTest {
         }
     }
 
-    @Test
-    void mhrHeadsMixTheirOwnSlices() {
+    /** The tiny sizes (4 heads, rank 2), and heads one value wide (16 heads of d_model 16, rank 1). */
+    @ParameterizedTest
+    @CsvSource({"4, 2", "16, 1"})
+    void mhrHeadsMixTheirOwnSlices(int heads, int rank) {
         try (NDManager m = NDManager.newBaseManager()) {
-            T5Model poly = TinyMethods.model(m, TinyMethods.config("poly"), 1);
+            T5Model poly = TinyMethods.model(m, TinyMethods.config("poly").with("rank", rank), 1);
             TinyMethods.randomiseUpFactors(poly, m);
-            T5Model mhr = TinyMethods.model(m, TinyMethods.config("mhr"), 1);
+            T5Model mhr = TinyMethods.model(m, TinyMethods.config("mhr").with("rank", rank).with("heads", heads), 1);
             TinyMethods.randomiseUpFactors(mhr, m);
             // With every head's logits equal to Poly's, MHR's per-head mixture is Poly's mixture.
             for (var e : poly.namedParameters().entrySet()) {
                 Parameter target = mhr.namedParameters().get(e.getKey());
                 NDArray v = e.getValue().array();
                 if (e.getKey().endsWith("module_logits")) {
-                    target.set(ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(v, v, v, v), 1));
-                } else if (e.getKey().endsWith("lora_a")) {
-                    target.set(v.reshape(3, 4, v.getShape().get(2) / 4, 2).transpose(1, 0, 2, 3).duplicate());
+                    NDArray[] copies = new NDArray[heads];
+                    Arrays.fill(copies, v);
+                    target.set(ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(copies), 1));
+                } else if (e.getKey().endsWith("lora_a")) { // Poly is MHR with one head: [1, S, d_in, r]
+                    long skills = v.getShape().get(1);
+                    target.set(v.reshape(skills, heads, v.getShape().get(2) / heads, rank).transpose(1, 0, 2, 3).duplicate());
                 } else if (e.getKey().endsWith("lora_b")) {
+                    long skills = v.getShape().get(1);
                     long out = v.getShape().get(3);
-                    target.set(v.reshape(3, 2, 4, out / 4).transpose(2, 0, 1, 3).duplicate());
+                    target.set(v.reshape(skills, rank, heads, out / heads).transpose(2, 0, 1, 3).duplicate());
                 }
             }
             // (Training draws independent noise per head, so only evaluation can agree.)
@@ -174,11 +181,19 @@ class MethodEquivalenceTest {
      * A model's first pass computes each adapter's factors alone; later passes compute the adapters of
      * one kind and size together (stacked parameters, one batched mixing). Both must give the same
      * logits and the same gradients of every parameter, on mixed-task batches, with a router per
-     * projection and with one router shared by all.
+     * projection and with one router shared by all, in evaluation and in training (the noise of each
+     * router must not depend on how the bank lays the routers out).
      */
     @ParameterizedTest
     @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
     void adaptersComputedTogetherEqualAdaptersComputedAlone(String method) {
+        adaptersComputedTogetherEqualAdaptersComputedAlone(method, ForwardContext::eval);
+        // Training: the same stream each pass, so each router must get the same noise in every layout.
+        adaptersComputedTogetherEqualAdaptersComputedAlone(method, () -> ForwardContext.train(RandomStream.of(3)));
+    }
+
+    private static void adaptersComputedTogetherEqualAdaptersComputedAlone(String method,
+            java.util.function.Supplier<ForwardContext> context) {
         for (Granularity granularity : new Granularity[] {Granularity.LAYER, Granularity.MODEL}) {
             try (NDManager m = NDManager.newBaseManager()) {
                 T5Model model = TinyMethods.model(m, TinyMethods.config(method).withGranularity(granularity), 6);
@@ -189,7 +204,7 @@ class MethodEquivalenceTest {
                 for (int pass = 0; pass < 3; pass++) {
                     try (NDManager scope = m.newSubManager();
                             var gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray out = model.logits(batch, ForwardContext.eval().withTaskIds(MIXED));
+                        NDArray out = model.logits(batch, context.get().withTaskIds(MIXED));
                         out.attach(scope);
                         logits[pass] = TinyT5.values(out);
                         gc.backward(out.mul(out.getManager().create(0.01f)).sum());
