@@ -1,9 +1,12 @@
 package org.routelab.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 
@@ -13,8 +16,8 @@ import org.routelab.nn.RandomStream;
  * {@code lora} method). Unlike Poly, which averages the factors (cross terms between experts), this
  * is a weighted sum of the experts' own updates, as MoE-LoRA and OrchMoE (paper eq. 2) combine them.
  * {@code A [E, d_in, r]} is kaiming-uniform per expert (fan-in {@code d_in}), {@code B [E, r, d_out]}
- * zero. The mixture is computed for all experts at once: one projection onto the E*r expert ranks,
- * a weighting, one projection back.
+ * zero. The mixture is computed for all experts at once: one projection onto the E*r expert ranks
+ * ({@link #project}), a weighting, one projection back ({@link #mix}).
  */
 public abstract class LoraMixture extends Adapter {
     private final int inFeatures;
@@ -60,22 +63,44 @@ public abstract class LoraMixture extends Adapter {
     }
 
     /**
-     * Mixes the experts' updates.
+     * Projects every token onto the experts' E*r ranks, after some extra rows (a router's weight) in the
+     * same product, feature-major ({@link FeatureMajor}: the faster layout for so few features).
      *
      * @param x the input {@code [B, L, d_in]}
-     * @param weights {@code [B, L, E]} per token, or {@code [B, 1, E]} per example
-     * @return {@code [B, L, d_out]}
+     * @param extraRows {@code [k, d_in]} projected first (rows {@code 0..k-1} of the result), or null
+     * @return {@code [k + E*r, B*L]}; the ranks in expert-major order
      */
-    protected final NDArray mix(NDArray x, NDArray weights) {
+    protected final NDArray project(NDArray x, NDArray extraRows) {
         NDManager scope = x.getManager();
-        Shape s = x.getShape();
         long ranks = (long) experts * rank;
-        // A's E*r columns as the rows of one projection, B's as one matrix: two products for all experts
+        // A's E*r columns as the rows of one projection
         NDArray a = rank == 1 ? StepScope.view(loraA, scope, experts, inFeatures)
                 : StepScope.view(loraA, scope).transpose(0, 2, 1).reshape(ranks, inFeatures);
-        NDArray h = ai.djl.nn.core.Linear.linear(x, a).singletonOrThrow();
-        NDArray weighted = rank == 1 ? h.mul(weights)
-                : h.reshape(s.get(0), s.get(1), experts, rank).mul(weights.expandDims(3)).reshape(s.get(0), s.get(1), ranks);
-        return weighted.matMul(StepScope.view(loraB, scope, ranks, outFeatures));
+        NDArray rows = extraRows == null ? a : NDArrays.concat(new NDList(extraRows, a));
+        return FeatureMajor.project(rows, x);
+    }
+
+    /**
+     * Mixes the experts' updates.
+     *
+     * @param h the ranks of {@link #project} {@code [E*r, B*L]} (without the extra rows)
+     * @param weights feature-major: {@code [E, B*L]} per token, or {@code [E, B, 1]} per example
+     * @param xShape the input's shape {@code [B, L, d_in]}
+     * @return {@code [B, L, d_out]}
+     */
+    protected final NDArray mix(NDArray h, NDArray weights, Shape xShape) {
+        long batch = xShape.get(0);
+        long length = xShape.get(1);
+        long ranks = (long) experts * rank;
+        NDArray weighted;
+        if (rank == 1 && weights.getShape().dimension() == 2) {
+            weighted = h.mul(weights);
+        } else {
+            // each expert's r ranks share its weight
+            NDArray w = weights.getShape().dimension() == 2 ? weights.reshape(experts, batch, length) : weights;
+            weighted = h.reshape(experts, rank, batch, length).mul(w.expandDims(1)).reshape(ranks, batch * length);
+        }
+        NDArray delta = weighted.transpose().matMul(StepScope.view(loraB, h.getManager(), ranks, outFeatures));
+        return delta.reshape(batch, length, outFeatures);
     }
 }

@@ -1,6 +1,7 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
@@ -151,6 +152,8 @@ public final class MoeLora extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        return mix(x, router().weights(x, ctx));
+        // the router's logits and the experts' ranks read the same x: one product, then split
+        NDList parts = project(x, router().weightRows(x.getManager())).split(new long[] {experts()}, 0);
+        return mix(parts.get(1), router().expertWeights(parts.get(0), x, ctx), x.getShape());
     }
 }

@@ -176,6 +176,6 @@ public final class OrchMoe extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        return mix(x, skillWeights(x, ctx));
+        return mix(project(x, null), skillWeights(x, ctx).transpose(2, 0, 1), x.getShape());
     }
 }

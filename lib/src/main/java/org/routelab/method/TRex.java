@@ -1,6 +1,8 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.StepScope;
+import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
@@ -184,10 +187,23 @@ public final class TRex extends Adapter {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        NDArray h = x.matMul(StepScope.view(loraA, scope)); // [B, L, I]
-        NDArray u = router().mix(h, x, ctx); // [B, L, J]
+        Shape s = x.getShape();
+        // the token router's logits and the down projections read the same x: one feature-major product
+        NDArray aRows = StepScope.view(loraA, scope).transpose();
+        NDArray routerRows = router().weightRows(scope);
+        NDArray logits = null;
+        NDArray h; // [I, B*L]
+        if (routerRows == null) {
+            h = FeatureMajor.project(aRows, x);
+        } else {
+            NDList parts = FeatureMajor.project(NDArrays.concat(new NDList(routerRows, aRows)), x)
+                    .split(new long[] {routerRows.getShape().get(0)}, 0);
+            logits = parts.get(0);
+            h = parts.get(1);
+        }
+        NDArray u = router().mix(h, router().cells(logits, x, ctx)); // [J, B*L]
         NDArray beta = Activation.sigmoid(Scalars.mul(StepScope.view(wBeta, scope), RankOneRouter.GATE_SHARPNESS));
         // the gate scales the J-sized mixture rather than the d_out-sized update
-        return u.mul(beta).matMul(StepScope.view(loraB, scope));
+        return u.mul(beta).transpose().matMul(StepScope.view(loraB, scope)).reshape(s.get(0), s.get(1), -1);
     }
 }

@@ -126,8 +126,17 @@ public final class InputTaskRouter extends InputRouter {
         requireTokens(x);
         NDManager scope = x.getManager();
         // The summary is parameter-free, so the projections that read the same input array (q, k, v)
-        // share it within a pass; the adapters of one model all pool alike.
-        NDArray summary = ctx.memo(x, scope, () -> summary(x, ctx.sequence(), pooling));
+        // share it within a pass; the adapters of one model all pool alike. The attention bias and the
+        // pooling weights depend on the mask alone: made once per sequence of a pass.
+        NDArray summary = ctx.memo(x, scope, () -> {
+            SequenceMask mask = ctx.sequence();
+            if (mask == null) {
+                return summary(x, mask, pooling);
+            }
+            NDArray bias = ctx.memo(mask, scope, () -> SequenceMask.attentionBias(mask, x));
+            NDArray pool = pooling == Pooling.NONE ? null : ctx.memo(bias, scope, () -> pool(bias, mask, x, pooling));
+            return summary(x, bias, pool);
+        });
         NDArray logits = ai.djl.nn.core.Linear.linear(summary,
                 StepScope.view(parameter("weight"), scope).toType(DataType.FLOAT32, false),
                 StepScope.view(parameter("bias"), scope).toType(DataType.FLOAT32, false)).singletonOrThrow();
@@ -146,26 +155,41 @@ public final class InputTaskRouter extends InputRouter {
      * @return {@code [B, L', d]} (see {@link #weights})
      */
     public static NDArray summary(NDArray x, SequenceMask mask, Pooling pooling) {
-        NDArray xf = x.toType(DataType.FLOAT32, false);
-        long d = xf.getShape().get(2);
-        NDArray bias = SequenceMask.attentionBias(mask, xf);
-        NDArray scores = Scalars.mul(xf.matMul(xf.transpose(0, 2, 1)), (float) (1.0 / Math.sqrt(d))).add(bias);
-        NDArray attention = scores.softmax(2);
-        NDArray pool;
+        NDArray bias = SequenceMask.attentionBias(mask, x);
+        return summary(x, bias, pooling == Pooling.NONE ? null : pool(bias, mask, x, pooling));
+    }
+
+    /**
+     * Returns the pooling weights of per-sequence pooling: row t weighs the positions token t pools over.
+     *
+     * @param bias the input's attention bias ({@link SequenceMask#attentionBias})
+     * @param mask the input's masks, or null
+     * @param x the layer input {@code [B, L, d]}
+     * @param pooling {@link Pooling#MEAN} or {@link Pooling#FIRST}
+     * @return {@code [B or 1, 1 or L, L]} float32
+     */
+    private static NDArray pool(NDArray bias, SequenceMask mask, NDArray x, Pooling pooling) {
         switch (pooling) {
-            case NONE:
-                return attention.matMul(xf).add(xf);
             case MEAN:
                 // softmax of the bias alone: uniform over the positions each token may see
-                pool = bias.softmax(2);
-                break;
+                return bias.softmax(2);
             case FIRST:
-                NDArray real = SequenceMask.realTokens(mask, xf);
-                pool = real.mul(real.cumSum(1).eq(xf.getManager().create(1f)).toType(DataType.FLOAT32, false))
+                NDArray real = SequenceMask.realTokens(mask, x).toType(DataType.FLOAT32, false);
+                return real.mul(real.cumSum(1).eq(x.getManager().create(1f)).toType(DataType.FLOAT32, false))
                         .expandDims(1);
-                break;
             default:
                 throw new AssertionError(pooling);
+        }
+    }
+
+    /** Returns {@code X^} pooled by {@code pool}, or per token where {@code pool} is null (float32). */
+    private static NDArray summary(NDArray x, NDArray bias, NDArray pool) {
+        NDArray xf = x.toType(DataType.FLOAT32, false);
+        long d = xf.getShape().get(2);
+        NDArray scores = Scalars.mul(xf.matMul(xf.transpose(0, 2, 1)), (float) (1.0 / Math.sqrt(d))).add(bias);
+        NDArray attention = scores.softmax(2);
+        if (pool == null) {
+            return attention.matMul(xf).add(xf);
         }
         // pool (attention X + X) = (pool attention + pool) X: pooling the attention's rows first saves
         // the [L, L] x [L, d] product per sequence (and its backward), the router's largest cost.

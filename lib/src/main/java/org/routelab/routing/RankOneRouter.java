@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import org.routelab.adapter.StepScope;
+import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Scalars;
 
@@ -70,6 +71,17 @@ public final class RankOneRouter extends InputRouter {
     }
 
     /**
+     * Returns the token router's weight {@code W [I*J, d_in]} as a view in the step scope: the rows whose
+     * products with the tokens are the router's logits (T-REX stacks them with its down projections).
+     *
+     * @param scope the step scope
+     * @return {@code [I*J, d_in]}, or null without the token router
+     */
+    public NDArray weightRows(NDManager scope) {
+        return tokenRouter ? StepScope.view(parameter("weight"), scope) : null;
+    }
+
+    /**
      * Returns the token router's probabilities over the {@code I*J} cells.
      *
      * @param x the layer input {@code [B, L, d_in]}
@@ -80,8 +92,7 @@ public final class RankOneRouter extends InputRouter {
         if (!tokenRouter) {
             throw new IllegalStateException("this T-REX router has no token router (ablation)");
         }
-        return ai.djl.nn.core.Linear.linear(requireTokens(x), parameter("weight").array()).singletonOrThrow()
-                .softmax(2);
+        return FeatureMajor.perToken(logits(x).softmax(0), x.getShape());
     }
 
     /**
@@ -93,69 +104,61 @@ public final class RankOneRouter extends InputRouter {
      * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
      */
     public NDArray mixing(NDArray x, ForwardContext ctx) {
-        requireTokens(x);
-        long batch = x.getShape().get(0);
-        NDArray g;
+        NDArray cells = cells(tokenRouter ? logits(x) : null, x, ctx);
+        Shape s = cells.getShape();
+        return cells.reshape(down, up, s.get(1), s.get(2)).transpose(2, 3, 0, 1);
+    }
+
+    /**
+     * Returns every token's mixing matrix, {@link FeatureMajor feature-major}: {@code G = omega * p *
+     * (I*J) + (1 - omega) * c * prior} with the ablations' fixed terms.
+     *
+     * @param logits the token router's logits {@code W x^T} {@code [I*J, B*L]}, or null without the token router
+     * @param x the layer input {@code [B, L, d_in]}
+     * @param ctx the forward context (the examples' priors when the intuition is on)
+     * @return {@code G [I*J, B, L']}, cell {@code i*J + j} first; {@code L' = 1} without the token router
+     * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
+     */
+    public NDArray cells(NDArray logits, NDArray x, ForwardContext ctx) {
+        Shape s = requireTokens(x).getShape();
+        NDArray p = tokenRouter ? logits.softmax(0).reshape(down * up, s.get(0), s.get(1)) : null;
         if (!intuition) {
-            g = Scalars.mul(tokenWeights(x), down * up);
-        } else {
-            NDArray prior = Scalars.mul(prior(ctx, batch, x), priorScale);
-            if (!tokenRouter) {
-                g = prior;
-            } else {
-                NDArray sharpened = sharpenedOmega(x.getManager());
-                NDArray omega = Activation.sigmoid(sharpened);
-                NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
-                g = Scalars.mul(tokenWeights(x), down * up).mul(omega).add(prior.mul(notOmega));
-            }
+            return Scalars.mul(p, down * up);
         }
-        return g.reshape(batch, -1, down, up);
+        // c * prior [I*J, B, 1] is the same in every layer of the pass: made once
+        NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
+                () -> Scalars.mul(prior(ctx, s.get(0), x), priorScale).transpose().expandDims(2));
+        if (!tokenRouter) {
+            return prior;
+        }
+        NDArray sharpened = Scalars.mul(StepScope.view(parameter("w_omega"), x.getManager()), GATE_SHARPNESS);
+        NDArray omega = Activation.sigmoid(sharpened);
+        NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
+        return p.mul(Scalars.mul(omega, down * up)).add(prior.mul(notOmega));
     }
 
     /**
      * Mixes the down projections' outputs through every token's mixing matrix, {@code u_j = sum_i h_i
-     * G_ij}, without forming {@code G}: the gates and scales meet the I-sized {@code h}, the token
-     * router's cells are summed over I once, and the prior, the same for every token of an example, is
-     * one {@code [L, I] x [I, J]} product per example. Equal to mixing with {@link #mixing} up to
-     * rounding.
+     * G_ij}, feature-major.
      *
-     * @param h the down projections' outputs {@code x A} {@code [B, L, I]}
-     * @param x the layer input {@code [B, L, d_in]}
-     * @param ctx the forward context (the examples' priors when the intuition is on)
-     * @return {@code u [B, L, J]}
-     * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
+     * @param h the down projections' outputs {@code x A} {@code [I, B*L]}
+     * @param cells the mixing matrices of {@link #cells} {@code [I*J, B, L']}
+     * @return {@code u [J, B*L]}
      */
-    public NDArray mix(NDArray h, NDArray x, ForwardContext ctx) {
-        requireTokens(x);
-        long batch = x.getShape().get(0);
-        if (!intuition) {
-            return routed(Scalars.mul(h, down * up), x);
-        }
-        // c * prior [B, I, J] is the same in every layer of the pass: made once
-        NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
-                () -> Scalars.mul(prior(ctx, batch, x), priorScale).reshape(batch, down, up));
-        if (!tokenRouter) {
-            return h.matMul(prior);
-        }
-        NDArray sharpened = sharpenedOmega(x.getManager());
-        NDArray omega = Activation.sigmoid(sharpened);
-        NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
-        return routed(h.mul(Scalars.mul(omega, down * up)), x).add(h.mul(notOmega).matMul(prior));
+    public NDArray mix(NDArray h, NDArray cells) {
+        Shape c = cells.getShape();
+        long tokens = h.getShape().get(1);
+        long length = tokens / c.get(1);
+        NDArray weighed = cells.reshape(down, up, c.get(1), c.get(2)).mul(h.reshape(down, 1, c.get(1), length));
+        return weighed.sum(new int[] {0}).reshape(up, tokens);
     }
 
-    /** Returns {@code 100 w_omega}, whose sigmoid is {@code omega} and whose negation's is {@code 1 - omega}. */
-    private NDArray sharpenedOmega(NDManager scope) {
-        return Scalars.mul(StepScope.view(parameter("w_omega"), scope), GATE_SHARPNESS);
+    /** Returns {@code W x^T} {@code [I*J, B*L]}. */
+    private NDArray logits(NDArray x) {
+        return FeatureMajor.project(weightRows(x.getManager()), requireTokens(x));
     }
 
-    /** Returns {@code sum_i h_i p_ij} {@code [B, L, J]} for the token router's cells {@code p}. */
-    private NDArray routed(NDArray h, NDArray x) {
-        Shape s = h.getShape();
-        NDArray cells = tokenWeights(x).reshape(s.get(0), s.get(1), down, up);
-        return h.expandDims(3).mul(cells).sum(new int[] {2});
-    }
-
-    /** Returns {@code [B, 1, I*J]}: the examples' priors, checked against the batch and the cells. */
+    /** Returns {@code [B, I*J]}: the examples' priors, checked against the batch and the cells. */
     private NDArray prior(ForwardContext ctx, long batch, NDArray x) {
         NDArray p = ctx.priors();
         Shape s = p.getShape();
@@ -163,6 +166,6 @@ public final class RankOneRouter extends InputRouter {
             throw new IllegalStateException("T-REX priors must be [batch " + batch + ", I*J " + down * up
                     + "], got " + s);
         }
-        return p.toType(x.getDataType(), false).expandDims(1);
+        return p.toType(x.getDataType(), false);
     }
 }

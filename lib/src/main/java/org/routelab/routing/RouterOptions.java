@@ -88,9 +88,10 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
      * Turns logits into allocations with noise drawn by {@link #noise} for them.
      *
      * @param logits the logits
-     * @param noise the noise, same shape, or null
+     * @param noise the noise, of the logits' shape or one they broadcast to (e.g. one draw per example
+     *     of logits the batch shares), or null
      * @param ctx the pass
-     * @return allocations in {@code [0, 1]}, same shape
+     * @return allocations in {@code [0, 1]}, the noise's shape (the logits' without noise)
      */
     NDArray allocations(NDArray logits, NDArray noise, ForwardContext ctx) {
         if (!ctx.training()) {

@@ -39,11 +39,10 @@ public final class SkillAllocation extends Router {
 
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
-        boolean noisy = ctx.training() && options.sampling() == RouterOptions.Sampling.GUMBEL_SIGMOID;
-        NDArray logits = StepScope.view(parameter("module_logits"), scope).expandDims(0);
-        if (noisy) {
-            logits = logits.broadcast(batchSize, groups(), experts());
-        }
-        return normalise(options.allocations(logits, ctx));
+        NDArray logits = StepScope.view(parameter("module_logits"), scope, 1, groups(), experts());
+        // one sample per example (noise drawn in the batch's shape, the logits broadcast to it); one row
+        // for the whole batch where no noise is drawn
+        NDArray noise = options.noise(scope, new Shape(batchSize, groups(), experts()), dataType(), ctx);
+        return normalise(options.allocations(logits, noise, ctx));
     }
 }

@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.routelab.adapter.StepScope;
+import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 import org.routelab.nn.Scalars;
 import org.routelab.nn.SequenceMask;
@@ -27,6 +30,8 @@ public final class TokenRouter extends InputRouter {
     private final int experts;
     private final int topK;
     private final float loadBalancing;
+    /** The parameter {@code weight}, held for the forward pass. */
+    private final Parameter weight;
 
     /**
      * Creates a router with weights drawn from {@code random}.
@@ -48,7 +53,18 @@ public final class TokenRouter extends InputRouter {
         this.experts = experts;
         this.topK = topK;
         this.loadBalancing = loadBalancing;
-        addParameter("weight", random.normal(manager, 0f, INIT_STD, new Shape(experts, inFeatures), dataType));
+        weight = addParameter("weight", random.normal(manager, 0f, INIT_STD, new Shape(experts, inFeatures), dataType));
+    }
+
+    /**
+     * Returns the router's weight {@code W [E, d_in]} as a view in the step scope: the rows whose
+     * products with the tokens are the router's logits (MoE-LoRA stacks them with its experts').
+     *
+     * @param scope the step scope
+     * @return {@code [E, d_in]}
+     */
+    public NDArray weightRows(NDManager scope) {
+        return StepScope.view(weight, scope);
     }
 
     /**
@@ -58,8 +74,7 @@ public final class TokenRouter extends InputRouter {
      * @return {@code [B, L, E]}, each token's row summing to 1
      */
     public NDArray probabilities(NDArray x) {
-        return ai.djl.nn.core.Linear.linear(requireTokens(x), parameter("weight").array()).singletonOrThrow()
-                .softmax(2);
+        return FeatureMajor.perToken(logits(x).softmax(0), x.getShape());
     }
 
     /**
@@ -71,16 +86,32 @@ public final class TokenRouter extends InputRouter {
      * @return {@code [B, L, E]}: the probabilities, or the top-k of each token renormalised
      */
     public NDArray weights(NDArray x, ForwardContext ctx) {
-        NDArray p = probabilities(x);
+        return FeatureMajor.perToken(expertWeights(logits(x), x, ctx), x.getShape());
+    }
+
+    /**
+     * Returns every token's expert weights from the router's logits, {@link FeatureMajor feature-major};
+     * in training with a load-balancing coefficient, adds the layer's load-balancing term to the pass's
+     * objective.
+     *
+     * @param logits {@code W x^T} {@code [E, B*L]}
+     * @param x the layer input {@code [B, L, d_in]}
+     * @param ctx the forward context (training flag, the input's padding mask)
+     * @return {@code [E, B*L]}: the probabilities, or the top-k of each token renormalised
+     */
+    public NDArray expertWeights(NDArray logits, NDArray x, ForwardContext ctx) {
+        requireTokens(x);
+        NDArray p = logits.softmax(0);
         if (ctx.training() && loadBalancing > 0f) {
             NDArray real = SequenceMask.realTokens(ctx.sequence(), x);
-            ctx.addAuxiliaryLoss(Scalars.mul(loadBalancingLoss(p, real), loadBalancing));
+            NDArray loss = loadBalancingLoss(FeatureMajor.perToken(p, x.getShape()), real);
+            ctx.addAuxiliaryLoss(Scalars.mul(loss, loadBalancing));
         }
         if (topK == 0 || topK == experts) {
             return p;
         }
-        NDArray kept = p.mul(selected(p, topK));
-        return kept.div(kept.sum(new int[] {2}, true));
+        NDArray kept = p.mul(selected(p.transpose(), topK).transpose());
+        return kept.div(kept.sum(new int[] {0}, true));
     }
 
     /**
@@ -100,9 +131,15 @@ public final class TokenRouter extends InputRouter {
         return Scalars.mul(dispatched.mul(meanProbability).sum(), experts);
     }
 
-    /** Marks each token's {@code k} most probable experts with 1 (no gradient). */
+    /** Marks each token's {@code k} most probable experts with 1 (no gradient); experts on {@code p}'s last axis. */
     private NDArray selected(NDArray p, int k) {
-        NDArray indices = p.stopGradient().topK(k, 2, true, false).get(1);
-        return indices.oneHot(experts, p.getDataType()).sum(new int[] {2});
+        int last = p.getShape().dimension() - 1;
+        NDArray indices = p.stopGradient().topK(k, last, true, false).get(1);
+        return indices.oneHot(experts, p.getDataType()).sum(new int[] {last});
+    }
+
+    /** Returns {@code W x^T} {@code [E, B*L]}. */
+    private NDArray logits(NDArray x) {
+        return FeatureMajor.project(weightRows(x.getManager()), requireTokens(x));
     }
 }

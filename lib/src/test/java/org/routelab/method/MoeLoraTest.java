@@ -44,23 +44,47 @@ class MoeLoraTest {
         }
     }
 
-    /** The mixture's two products for all experts equal each expert's own update weighed, at ranks 1 and 2. */
+    /**
+     * The mixture (router and experts in one feature-major product, two products for all experts) equals
+     * each expert's own update weighed by the per-token softmax, in values and in the gradients of the
+     * input and of every parameter, at ranks 1 and 2, soft and top-2.
+     */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
-    void theMixtureIsEachExpertsUpdateWeighed(int rank) {
+    @org.junit.jupiter.params.provider.CsvSource({"1, 0", "2, 0", "1, 2", "2, 2"})
+    void theMixtureIsEachExpertsUpdateWeighed(int rank, int topK) {
         try (NDManager m = NDManager.newBaseManager()) {
-            MoeLora moe = new MoeLora(m, 6, 5, new MoeLora.Options(rank, 3, 0, 0f),
+            MoeLora moe = new MoeLora(m, 6, 5, new MoeLora.Options(rank, 3, topK, 0f),
                     RandomStream.of(4), DataType.FLOAT32);
-            moe.parameter("lora_b").set(m.randomNormal(new Shape(3, rank, 5)));
-            NDArray x = m.randomNormal(new Shape(2, 4, 6));
-            NDArray p = moe.router().probabilities(x);
-            NDArray expected = m.zeros(new Shape(2, 4, 5));
-            for (int e = 0; e < 3; e++) {
-                NDArray update = x.matMul(moe.parameter("lora_a").array().get(e)).matMul(moe.parameter("lora_b").array().get(e));
-                expected = expected.add(update.mul(p.get(":, :, " + e + ":" + (e + 1))));
-            }
-            assertArrayEquals(expected.toFloatArray(), moe.delta(x, ForwardContext.eval()).toFloatArray(), 1e-5f);
+            RandomStream values = RandomStream.of(5);
+            moe.parameter("lora_b").set(values.normal(m, 0f, 1f, new Shape(3, rank, 5), DataType.FLOAT32));
+            moe.router().parameter("weight").set(values.normal(m, 0f, 1f, new Shape(3, 6), DataType.FLOAT32));
+            float[] x = values.normal(m, 0f, 1f, new Shape(2, 4, 6), DataType.FLOAT32).toFloatArray();
+            NDArray weights = values.normal(m, 0f, 1f, new Shape(2, 4, 5), DataType.FLOAT32);
+            float[][] mixture = TinyMethods.valuesAndGradients(moe, x, new Shape(2, 4, 6), weights,
+                    in -> moe.delta(in, ForwardContext.train().newPass()));
+            float[][] perExpert = TinyMethods.valuesAndGradients(moe, x, new Shape(2, 4, 6), weights,
+                    in -> perExpert(moe, in, topK));
+            assertArrayEquals(perExpert[0], mixture[0], 1e-5f);
+            assertArrayEquals(perExpert[1], mixture[1], 1e-5f);
         }
+    }
+
+    /** {@code sum_e p_e x A_e B_e} with {@code p = softmax(x W^T)} per token (top-k kept and renormalised). */
+    private static NDArray perExpert(MoeLora moe, NDArray x, int topK) {
+        NDArray p = ai.djl.nn.core.Linear.linear(x, moe.router().parameter("weight").array()).singletonOrThrow()
+                .softmax(2);
+        if (topK > 0) {
+            NDArray kept = p.stopGradient().topK(topK, 2, true, false).get(1).oneHot(3).sum(new int[] {2});
+            p = p.mul(kept);
+            p = p.div(p.sum(new int[] {2}, true));
+        }
+        NDArray delta = null;
+        for (int e = 0; e < 3; e++) {
+            NDArray update = x.matMul(moe.parameter("lora_a").array().get(e)).matMul(moe.parameter("lora_b").array().get(e))
+                    .mul(p.get(":, :, " + e + ":" + (e + 1)));
+            delta = delta == null ? update : delta.add(update);
+        }
+        return delta;
     }
 
     @Test

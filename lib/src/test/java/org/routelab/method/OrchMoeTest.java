@@ -201,6 +201,53 @@ class OrchMoeTest {
         return m.create(pool, new Shape(2, 5, 5)).matMul(residual);
     }
 
+    /**
+     * The adapter (feature-major mixture, the mask's bias and pooling made once per pass, noise drawn in
+     * the batch's shape) equals the paper's eq. 3 written out per skill, {@code sum_s m_s x A_s B_s} with
+     * {@code m = softmax(W_task X^ + b) phi} and {@code phi} the normalised Gumbel-sigmoid sample of
+     * every example, in values and in the gradients of the input and of every parameter: without a
+     * mask, with padding, and in a causal stack, for every pooling.
+     */
+    @ParameterizedTest
+    @EnumSource(Pooling.class)
+    void theAdapterEqualsEquationThreePerSkill(Pooling pooling) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            OrchMoe a = adapter(m, pooling, Normalisation.SOFTMAX);
+            RandomStream values = RandomStream.of(6);
+            float[] x = values.normal(m, 0f, 1f, new Shape(2, 4, D), DataType.FLOAT32).toFloatArray();
+            NDArray weights = values.normal(m, 0f, 1f, new Shape(2, 4, 5), DataType.FLOAT32);
+            NDArray padding = m.create(new long[] {1, 1, 1, 0, 1, 1, 1, 1}, new Shape(2, 4));
+            for (SequenceMask mask : new SequenceMask[] {null, SequenceMask.bidirectional(padding), SequenceMask.causal(0)}) {
+                float[][] adapter = TinyMethods.valuesAndGradients(a, x, new Shape(2, 4, D), weights,
+                        in -> a.delta(in, ForwardContext.train(RandomStream.of(8)).newPass().withSequence(mask, null)));
+                float[][] perSkill = TinyMethods.valuesAndGradients(a, x, new Shape(2, 4, D), weights,
+                        in -> equationThree(a, in, mask, pooling));
+                assertArrayEquals(perSkill[0], adapter[0], 1e-5f, pooling + " " + mask);
+                assertArrayEquals(perSkill[1], adapter[1], 1e-5f, pooling + " " + mask);
+            }
+        }
+    }
+
+    /** {@code sum_s m_s x A_s B_s}, computed as written, with the noise of a pass drawing from seed 8. */
+    private static NDArray equationThree(OrchMoe a, NDArray x, SequenceMask mask, Pooling pooling) {
+        NDManager scope = x.getManager();
+        NDArray summary = InputTaskRouter.summary(x, mask, pooling);
+        NDArray w = ai.djl.nn.core.Linear.linear(summary, a.taskRouter().parameter("weight").array(),
+                a.taskRouter().parameter("bias").array()).singletonOrThrow().softmax(2);
+        NDArray u = RandomStream.of(8).uniform(scope, 1e-6f, 1f - 1e-6f, new Shape(2, 4, 3), DataType.FLOAT32);
+        NDArray noisy = a.skillRouter().parameter("module_logits").array().add(u.div(u.neg().add(1f)).log());
+        NDArray phi = ai.djl.nn.Activation.sigmoid(noisy);
+        phi = phi.div(phi.sum(new int[] {2}, true).add(1e-12f));
+        NDArray skills = w.matMul(phi);
+        NDArray delta = null;
+        for (int s = 0; s < 3; s++) {
+            NDArray update = x.matMul(a.parameter("lora_a").array().get(s)).matMul(a.parameter("lora_b").array().get(s))
+                    .mul(skills.get(":, :, " + s + ":" + (s + 1)));
+            delta = delta == null ? update : delta.add(update);
+        }
+        return delta;
+    }
+
     @Test
     void optionsParseAndBadValuesAreNamed() {
         assertEquals(Pooling.NONE, Pooling.parse("None"));

@@ -74,12 +74,12 @@ class TRexTest {
     }
 
     /**
-     * The adapter mixes without forming G (gates and scales on the I-sized h, the prior once per
-     * example); that must equal the paper's form {@code beta * (sum_i h_i G_ij) B} with the router's G,
-     * in values and in the gradients of the input and of every parameter, with and without the ablations.
+     * The adapter's feature-major form (router and down projections in one product, G per cell) equals
+     * the paper's form {@code beta * (sum_i h_i G_ij) B} with G computed per token from the parameters, in
+     * values and in the gradients of the input and of every parameter, with and without the ablations.
      */
     @Test
-    void mixingWithoutGEqualsMixingWithG() {
+    void theFeatureMajorFormEqualsThePapersForm() {
         try (NDManager m = NDManager.newBaseManager()) {
             for (TRex.Options o : new TRex.Options[] {TRex.Options.DEFAULT, TRex.Options.DEFAULT.withIntuition(false),
                     TRex.Options.DEFAULT.withTokenRouter(false)}) {
@@ -87,58 +87,46 @@ class TRexTest {
                 RandomStream values = RandomStream.of(2);
                 trex.namedParameters().values().forEach(p -> p.set(
                         values.normal(m, 0f, 0.01f, p.shape(), DataType.FLOAT32).mul(p.shape().size() == 1 ? 1f : 30f)));
-                trex.setTrainable(true);
                 float[] x = values.normal(m, 0f, 1f, new Shape(2, 3, D_IN), DataType.FLOAT32).toFloatArray();
                 NDArray prior = TinyMethods.priors(m, 2, 32, 1);
                 NDArray weights = values.normal(m, 0f, 1f, new Shape(2, 3, D_OUT), DataType.FLOAT32);
-                float[][] outputs = new float[2][];
-                float[][] gradients = new float[2][];
-                for (int form = 0; form < 2; form++) {
-                    try (NDManager scope = m.newSubManager();
-                            var gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray in = scope.create(x, new Shape(2, 3, D_IN));
-                        in.setRequiresGradient(true);
-                        ForwardContext ctx = ForwardContext.train().withPriors(prior);
-                        NDArray delta = form == 0 ? trex.delta(in, ctx) : withG(trex, in, ctx);
-                        outputs[form] = delta.toFloatArray();
-                        gc.backward(delta.mul(weights).sum());
-                        gradients[form] = gradients(trex, in);
-                    }
-                }
-                assertArrayEquals(outputs[1], outputs[0], 1e-5f, o.toString());
-                assertArrayEquals(gradients[1], gradients[0], 1e-4f, o.toString());
+                float[][] adapter = TinyMethods.valuesAndGradients(trex, x, new Shape(2, 3, D_IN), weights,
+                        in -> trex.delta(in, ForwardContext.train().withPriors(prior)));
+                float[][] paper = TinyMethods.valuesAndGradients(trex, x, new Shape(2, 3, D_IN), weights,
+                        in -> papersForm(trex, o, in, prior));
+                assertArrayEquals(paper[0], adapter[0], 1e-5f, o.toString());
+                assertArrayEquals(paper[1], adapter[1], 1e-4f, o.toString());
             }
         }
     }
 
-    /** The paper's form: {@code beta * (sum_i (x A)_i G_ij) B}. */
-    private static NDArray withG(TRex trex, NDArray x, ForwardContext ctx) {
+    /**
+     * The paper's form per token: {@code G = omega * softmax(x W^T) * I J + (1 - omega) * c * prior},
+     * {@code u_j = sum_i (x A)_i G_ij}, {@code delta = beta * u B}.
+     */
+    private static NDArray papersForm(TRex trex, TRex.Options o, NDArray x, NDArray prior) {
         NDManager scope = x.getManager();
-        NDArray g = trex.router().mixing(x, ctx);
+        NDArray c = prior.mul(o.priorScale()).expandDims(1); // [B, 1, I*J]
+        NDArray g;
+        if (!o.tokenRouter()) {
+            g = c;
+        } else {
+            NDArray p = ai.djl.nn.core.Linear.linear(x, trex.router().parameter("weight").array()).singletonOrThrow()
+                    .softmax(2).mul(scope.create((float) o.cells()));
+            if (!o.intuition()) {
+                g = p;
+            } else {
+                NDArray omega = ai.djl.nn.Activation.sigmoid(trex.router().parameter("w_omega").array()
+                        .mul(scope.create(RankOneRouter.GATE_SHARPNESS)));
+                g = p.mul(omega).add(c.mul(scope.ones(new Shape(1)).sub(omega)));
+            }
+        }
+        Shape s = x.getShape();
+        g = g.broadcast(s.get(0), s.get(1), o.cells()).reshape(s.get(0), s.get(1), o.down(), o.up());
         NDArray h = x.matMul(trex.parameter("lora_a").array());
         NDArray u = h.expandDims(3).mul(g).sum(new int[] {2});
         NDArray sharpened = trex.parameter("w_beta").array().mul(scope.create(RankOneRouter.GATE_SHARPNESS));
         return u.matMul(trex.parameter("lora_b").array()).mul(ai.djl.nn.Activation.sigmoid(sharpened));
-    }
-
-    /** The input's gradient followed by every parameter's, read and then cleared. */
-    private static float[] gradients(TRex trex, NDArray x) {
-        java.util.List<Float> all = new java.util.ArrayList<>();
-        for (float v : x.getGradient().toFloatArray()) {
-            all.add(v);
-        }
-        for (var p : trex.namedParameters().values()) {
-            NDArray g = p.array().getGradient();
-            for (float v : g.toFloatArray()) {
-                all.add(v);
-            }
-            g.subi(g);
-        }
-        float[] out = new float[all.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = all.get(i);
-        }
-        return out;
     }
 
     @Test

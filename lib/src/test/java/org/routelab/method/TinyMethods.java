@@ -15,11 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Module;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 
@@ -150,6 +152,48 @@ final class TinyMethods {
             } else {
                 assertFalse(a.hasGradient(), "frozen parameter got a gradient: " + e.getKey());
             }
+        }
+    }
+
+    /**
+     * Runs one form of an adapter's update in a training pass and returns its values and its gradients
+     * under the loss {@code sum(delta * weights)}: those of the input, then those of every parameter of
+     * {@code adapter}, which are cleared afterwards (compare two forms of the same computation).
+     *
+     * @param adapter the adapter whose parameters' gradients are read (made trainable here)
+     * @param x the input's values
+     * @param shape the input's shape
+     * @param weights {@code delta}'s weights in the loss
+     * @param form computes {@code delta} from the input (in the input's scope)
+     * @return {@code {values, gradients}}
+     */
+    static float[][] valuesAndGradients(Module adapter, float[] x, Shape shape, NDArray weights,
+            Function<NDArray, NDArray> form) {
+        adapter.setTrainable(true);
+        try (NDManager scope = weights.getManager().newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray in = scope.create(x, shape);
+            in.setRequiresGradient(true);
+            NDArray delta = form.apply(in);
+            float[] values = delta.toFloatArray();
+            gc.backward(delta.mul(weights).sum());
+            List<Float> all = new ArrayList<>();
+            for (float v : in.getGradient().toFloatArray()) {
+                all.add(v);
+            }
+            for (Parameter p : adapter.namedParameters().values()) {
+                try (NDArray g = p.array().getGradient()) {
+                    for (float v : g.toFloatArray()) {
+                        all.add(v);
+                    }
+                    g.subi(g);
+                }
+            }
+            float[] gradients = new float[all.size()];
+            for (int i = 0; i < gradients.length; i++) {
+                gradients[i] = all.get(i);
+            }
+            return new float[][] {values, gradients};
         }
     }
 
