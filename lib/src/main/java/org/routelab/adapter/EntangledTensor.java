@@ -104,6 +104,19 @@ public final class EntangledTensor {
     /**
      * Builds products of leaves: for each of {@code P} independent sets of leaves, the row-wise
      * Kronecker product {@code leaf_1 kron leaf_2 kron ... kron leaf_N} of each of the {@code r} rows,
+     * with the pairwise products normalised (see the class comment) and truncated to {@code d}.
+     *
+     * @param leaves {@code [N, P, r, l]}, an activation of the step scope (see {@link StepScope})
+     * @param d the output size, at most {@code l^N}
+     * @return {@code [P, r, d]} in the leaves' manager
+     */
+    public static NDArray build(NDArray leaves, int d) {
+        return build(leaves, d, 1f);
+    }
+
+    /**
+     * Builds products of leaves: for each of {@code P} independent sets of leaves, the row-wise
+     * Kronecker product {@code leaf_1 kron leaf_2 kron ... kron leaf_N} of each of the {@code r} rows,
      * with the pairwise products normalised (see the class comment), truncated to {@code d} and times
      * {@code scale}. The scale is the gain of the first layer normalisation, which the whole product is
      * linear in, so that it costs no pass of its own over (possibly per-example) products.

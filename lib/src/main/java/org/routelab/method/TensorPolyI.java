@@ -164,7 +164,7 @@ public final class TensorPolyI extends RoutedAdapter {
         long n = w.getShape().get(0);
         Shape s = leaves.getShape();
         NDArray perOrder = leaves.transpose(1, 0, 2, 3, 4).reshape(order, n * tensorRank, rank, s.get(4));
-        NDArray components = EntangledTensor.build(perOrder, d, 1f).reshape(n, tensorRank, (long) rank * d);
+        NDArray components = EntangledTensor.build(perOrder, d).reshape(n, tensorRank, (long) rank * d);
         return w.matMul(components).reshape(n, -1, rank, d);
     }
 

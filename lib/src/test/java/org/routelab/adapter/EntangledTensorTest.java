@@ -104,7 +104,7 @@ class EntangledTensorTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray leaves = m.create(values, new Shape(order, sets, rank, leaf));
-            float[] built = EntangledTensor.build(leaves, d, 1f).toFloatArray();
+            float[] built = EntangledTensor.build(leaves, d).toFloatArray();
             assertEquals(sets * rank * d, built.length);
             for (int p = 0; p < sets; p++) {
                 double[][][] set = new double[order][rank][];
