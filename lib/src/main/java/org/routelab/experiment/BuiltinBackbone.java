@@ -35,8 +35,11 @@ import org.routelab.train.TrainingObjective;
  * minute on two CPU cores).
  */
 public final class BuiltinBackbone {
-    /** Changes whenever the pretraining procedure changes, so old cache entries are not reused. */
-    private static final int PROCEDURE_VERSION = 3;
+    /**
+     * Changes whenever the pretraining procedure or its arithmetic changes, so old cache entries are not
+     * reused (4: gelu_new computed as x sigmoid(2u), equal up to rounding, which a thousand steps amplify).
+     */
+    private static final int PROCEDURE_VERSION = 4;
 
     private static final int D_MODEL = 64;
     private static final int LAYERS = 3;
