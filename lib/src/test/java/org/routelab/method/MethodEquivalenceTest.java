@@ -222,20 +222,12 @@ class MethodEquivalenceTest {
     /** Every trainable parameter's gradient, in model order, then set to zero. */
     private static float[] readAndClearGradients(T5Model model) {
         java.util.List<float[]> parts = new java.util.ArrayList<>();
-        int size = 0;
         for (Parameter p : model.trainableParameters().values()) {
             NDArray g = p.array().getGradient();
             parts.add(g.toFloatArray());
-            size += parts.get(parts.size() - 1).length;
             g.subi(g);
         }
-        float[] all = new float[size];
-        int at = 0;
-        for (float[] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
-        return all;
+        return TinyMethods.concat(parts);
     }
 
     private static void assertSameLogits(T5Model a, T5Model b, NDManager m, float tolerance) {

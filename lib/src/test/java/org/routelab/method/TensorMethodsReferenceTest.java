@@ -117,7 +117,7 @@ class TensorMethodsReferenceTest {
                 g.subi(g);
             }
         }
-        return new Outcome(concat(values), concat(gradients));
+        return new Outcome(TinyMethods.concat(values), TinyMethods.concat(gradients));
     }
 
     /** The method's delta for {@code x [B, ..., d_in]}, one example at a time. */
@@ -247,17 +247,6 @@ class TensorMethodsReferenceTest {
             v[i] = (float) random.nextGaussian();
         }
         return m.create(v, shape);
-    }
-
-    private static float[] concat(List<float[]> parts) {
-        int size = parts.stream().mapToInt(p -> p.length).sum();
-        float[] all = new float[size];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
     }
 
     /**

@@ -197,6 +197,36 @@ final class TinyMethods {
         }
     }
 
+    /**
+     * A LoRA mixture as its papers write it, expert by expert: {@code sum_e w_e x A_e B_e}.
+     *
+     * @param mixture the adapter whose {@code lora_a [E, d_in, r]} and {@code lora_b [E, r, d_out]} are used
+     * @param x the input {@code [B, L, d_in]}
+     * @param weights each expert's weight per token or example, {@code [B, L or 1, E]}
+     * @return {@code [B, L, d_out]}
+     */
+    static NDArray expertByExpert(Module mixture, NDArray x, NDArray weights) {
+        NDArray a = mixture.parameter("lora_a").array();
+        NDArray b = mixture.parameter("lora_b").array();
+        NDArray delta = null;
+        for (int e = 0; e < a.getShape().get(0); e++) {
+            NDArray update = x.matMul(a.get(e)).matMul(b.get(e)).mul(weights.get(":, :, " + e + ":" + (e + 1)));
+            delta = delta == null ? update : delta.add(update);
+        }
+        return delta;
+    }
+
+    /** The arrays one after the other. */
+    static float[] concat(List<float[]> parts) {
+        float[] all = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
     /** The routed methods. */
     static List<String> routed() {
         return List.of("poly", "mhr", "tensorpoly-1", "tensorpoly-2");
