@@ -3,6 +3,7 @@ package org.routelab.method;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.routelab.nn.RandomStream;
+import org.routelab.routing.AllocationBank;
 import org.routelab.routing.Router;
 import org.routelab.routing.RouterOptions;
 
@@ -17,8 +18,10 @@ import org.routelab.routing.RouterOptions;
  * @param ownsRouter whether this projection's adapter registers the router (the first that uses it)
  * @param tasks the number of training tasks {@code T}
  * @param routerOptions how learned allocations sample while training
+ * @param allocations the bank the input-routed adapters of one injection compute their learned
+ *     allocations in, together once per pass (OrchMoE's skill routers)
  * @param random the stream the adapter's initial values are drawn from
  * @param dataType the parameters' data type
  */
 public record AdapterSite(NDManager manager, int inFeatures, int outFeatures, Router router, boolean ownsRouter,
-        int tasks, RouterOptions routerOptions, RandomStream random, DataType dataType) {}
+        int tasks, RouterOptions routerOptions, AllocationBank allocations, RandomStream random, DataType dataType) {}

@@ -13,6 +13,7 @@ import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.nn.Module;
 import org.routelab.nn.RandomStream;
+import org.routelab.routing.AllocationBank;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RandomRouter;
 import org.routelab.routing.Router;
@@ -235,12 +236,13 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         RoutingNeeds.TaskRouterShape shape = routing().taskRouter();
         RouterSharing sharing = new RouterSharing(granularity);
         RouterBank bank = new RouterBank();
+        AllocationBank allocations = new AllocationBank();
         return AdapterInjector.inject(model, c.modules, c.layers, (path, base) -> {
             NDManager m = manager != null ? manager : base.weight().array().getManager();
             RouterSharing.Assignment a = shape == null ? new RouterSharing.Assignment(null, false)
                     : sharing.assign(path, () -> taskRouter(bank, m, shape, random, dataType));
             AdapterSite site = new AdapterSite(m, base.inFeatures(), base.outFeatures(), a.router(), a.owner(), tasks,
-                    router, random, dataType);
+                    router, allocations, random, dataType);
             return typed(method).adapter(site, options);
         });
     }

@@ -9,6 +9,7 @@ import org.routelab.adapter.LoraMixture;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
+import org.routelab.routing.AllocationBank;
 import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 import org.routelab.routing.SkillAllocation;
@@ -97,8 +98,8 @@ public final class OrchMoe extends LoraMixture {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new OrchMoe(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.skills(),
-                    o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.random(), site.dataType());
+            return new OrchMoe(site.allocations(), site.manager(), site.inFeatures(), site.outFeatures(), o.rank(),
+                    o.skills(), o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.random(), site.dataType());
         }
 
         @Override
@@ -130,7 +131,8 @@ public final class OrchMoe extends LoraMixture {
     }
 
     /**
-     * Creates an OrchMoE adapter for one projection; parameters come from {@code random}.
+     * Creates an OrchMoE adapter for one projection whose skill allocation is computed on its own;
+     * parameters come from {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -145,10 +147,35 @@ public final class OrchMoe extends LoraMixture {
      */
     public OrchMoe(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int abstractTasks,
             Options options, RouterOptions sampling, RandomStream random, DataType dataType) {
+        this(new AllocationBank(), manager, inFeatures, outFeatures, rank, skills, abstractTasks, options, sampling,
+                random, dataType);
+    }
+
+    /**
+     * Creates an OrchMoE adapter for one projection whose skill allocation is computed together with
+     * those of the other adapters of {@code allocations} (a model's, once per pass); parameters come
+     * from {@code random}.
+     *
+     * @param allocations the bank of the model's skill allocations
+     * @param manager owns the parameters
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @param rank each skill's rank {@code r}
+     * @param skills the number of skills {@code S}
+     * @param abstractTasks the number of abstract tasks {@code T}
+     * @param options the task router's pooling and normalisation
+     * @param sampling how the skill allocation samples while training
+     * @param random the stream the initial values are drawn from
+     * @param dataType the parameters' data type
+     */
+    public OrchMoe(AllocationBank allocations, NDManager manager, int inFeatures, int outFeatures, int rank,
+            int skills, int abstractTasks, Options options, RouterOptions sampling, RandomStream random,
+            DataType dataType) {
         super(manager, inFeatures, outFeatures, rank, skills, random, dataType);
         addChild("task_router", new InputTaskRouter(manager, inFeatures, abstractTasks, options.pooling(),
                 options.normalisation(), random, dataType));
-        addChild("skill_router", new SkillAllocation(manager, abstractTasks, skills, sampling, random, dataType));
+        addChild("skill_router", new SkillAllocation(allocations, manager, abstractTasks, skills, sampling, random,
+                dataType));
     }
 
     /** Returns the task router. */
@@ -171,7 +198,9 @@ public final class OrchMoe extends LoraMixture {
     public NDArray skillWeights(NDArray x, ForwardContext ctx) {
         NDArray w = taskRouter().weights(x, ctx);
         NDArray phi = skillRouter().weights(ctx, x.getManager(), (int) x.getShape().get(0));
-        return w.matMul(phi);
+        // one allocation for the batch: a plain product over all rows; else one per example, by bmm
+        // itself (matmul would wrap it in broadcasting views that autograd records and undoes)
+        return phi.getShape().get(0) == 1 ? w.matMul(phi.reshape(phi.getShape().slice(1))) : w.batchMatMul(phi);
     }
 
     @Override

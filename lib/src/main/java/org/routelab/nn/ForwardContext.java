@@ -232,6 +232,16 @@ public final class ForwardContext {
     }
 
     /**
+     * Returns whether this context describes one pass and so remembers what {@link #memo} computes; the
+     * shared {@link #eval()} and {@link #train()} contexts do not.
+     *
+     * @return whether values are remembered
+     */
+    public boolean remembers() {
+        return pass != null;
+    }
+
+    /**
      * Returns the value a component computed earlier in this pass, or computes and remembers it. A
      * remembered array is reused only while it lives in {@code scope}, so a context reused across
      * steps recomputes in each step's scope; contexts that describe no pass never remember.

@@ -137,13 +137,22 @@ public final class InputTaskRouter extends InputRouter {
             NDArray pool = pooling == Pooling.NONE ? null : ctx.memo(bias, scope, () -> pool(bias, mask, x, pooling));
             return summary(x, bias, pool);
         });
-        NDArray logits = ai.djl.nn.core.Linear.linear(summary,
-                StepScope.view(parameter("weight"), scope).toType(DataType.FLOAT32, false),
-                StepScope.view(parameter("bias"), scope).toType(DataType.FLOAT32, false)).singletonOrThrow();
+        // W_task X^ + b over the summary's rows as one matrix: a plain addmm (a 3-D input goes through
+        // matmul's broadcasting views); the input is an activation, so the result lives in the step scope
+        Shape s = summary.getShape();
+        NDArray logits = ai.djl.nn.core.Linear.linear(summary.reshape(s.get(0) * s.get(1), s.get(2)),
+                float32("weight", scope), float32("bias", scope)).singletonOrThrow()
+                .reshape(s.get(0), s.get(1), -1);
         NDArray w = normalisation == Normalisation.SOFTMAX
                 ? logits.softmax(2)
                 : Router.normalise(Activation.sigmoid(logits));
         return w.toType(x.getDataType(), false);
+    }
+
+    /** Returns a parameter in float32: itself, or a converted copy in the step scope. */
+    private NDArray float32(String name, NDManager scope) {
+        NDArray p = parameter(name).array();
+        return p.getDataType() == DataType.FLOAT32 ? p : StepScope.view(parameter(name), scope).toType(DataType.FLOAT32, false);
     }
 
     /**
@@ -186,14 +195,18 @@ public final class InputTaskRouter extends InputRouter {
     private static NDArray summary(NDArray x, NDArray bias, NDArray pool) {
         NDArray xf = x.toType(DataType.FLOAT32, false);
         long d = xf.getShape().get(2);
-        NDArray scores = Scalars.mul(xf.matMul(xf.transpose(0, 2, 1)), (float) (1.0 / Math.sqrt(d))).add(bias);
+        // bmm itself where both sides have the batch: matmul would wrap it in broadcasting views that
+        // autograd records and undoes
+        NDArray scores = Scalars.mul(xf.batchMatMul(xf.transpose(0, 2, 1)), (float) (1.0 / Math.sqrt(d))).add(bias);
         NDArray attention = scores.softmax(2);
         if (pool == null) {
-            return attention.matMul(xf).add(xf);
+            return attention.batchMatMul(xf).add(xf);
         }
         // pool (attention X + X) = (pool attention + pool) X: pooling the attention's rows first saves
         // the [L, L] x [L, d] product per sequence (and its backward), the router's largest cost.
-        return pool.matMul(attention).add(pool).matMul(xf);
+        NDArray pooled = pool.getShape().get(0) == attention.getShape().get(0)
+                ? pool.batchMatMul(attention) : pool.matMul(attention);
+        return pooled.add(pool).batchMatMul(xf);
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String what, String name) {

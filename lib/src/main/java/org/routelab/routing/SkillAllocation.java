@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.RandomStream;
 
@@ -14,13 +13,15 @@ import org.routelab.nn.RandomStream;
  * router does ({@link RouterOptions}: relaxed Bernoulli in training, {@code sigmoid} in evaluation),
  * normalised over the skills of each abstract task. It reads no task ids: every abstract task's row is
  * used, weighed later by the task router. Training draws each example's own sample (as Poly draws one
- * per example); noise-free passes compute one allocation for the whole batch.
+ * per example); noise-free passes compute one allocation for the whole batch. The allocations of an
+ * {@link AllocationBank} are computed together, once per forward pass.
  */
 public final class SkillAllocation extends Router {
     private final RouterOptions options;
+    private final AllocationBank bank;
 
     /**
-     * Creates an allocation with logits drawn from {@code random}.
+     * Creates an allocation with logits drawn from {@code random}, computed on its own.
      *
      * @param manager owns the logits
      * @param abstractTasks the abstract tasks {@code T} (the router's groups)
@@ -31,18 +32,43 @@ public final class SkillAllocation extends Router {
      */
     public SkillAllocation(NDManager manager, int abstractTasks, int skills, RouterOptions options,
             RandomStream random, DataType dataType) {
+        this(new AllocationBank(), manager, abstractTasks, skills, options, random, dataType);
+    }
+
+    /**
+     * Creates an allocation with logits drawn from {@code random}, computed together with the other
+     * allocations of {@code bank}.
+     *
+     * @param bank the allocations computed together (same shape, options and data type)
+     * @param manager owns the logits
+     * @param abstractTasks the abstract tasks {@code T} (the router's groups)
+     * @param skills the skills {@code S} (experts per group)
+     * @param options training-time sampling
+     * @param random the stream the initial values are drawn from
+     * @param dataType the logits' data type
+     */
+    public SkillAllocation(AllocationBank bank, NDManager manager, int abstractTasks, int skills,
+            RouterOptions options, RandomStream random, DataType dataType) {
         super(abstractTasks, skills, dataType);
         this.options = options;
-        addParameter("module_logits", random.uniform(manager, 
+        this.bank = bank;
+        addParameter("module_logits", random.uniform(manager,
                 -TaskRouter.INIT_BOUND, TaskRouter.INIT_BOUND, new Shape(abstractTasks, skills), dataType));
+        bank.add(this);
+    }
+
+    /** Returns how training samples the allocation. */
+    RouterOptions options() {
+        return options;
+    }
+
+    /** Returns the logits {@code [T, S]} (the parameter's array). */
+    NDArray logits() {
+        return parameter("module_logits").array();
     }
 
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
-        NDArray logits = StepScope.view(parameter("module_logits"), scope, 1, groups(), experts());
-        // one sample per example (noise drawn in the batch's shape, the logits broadcast to it); one row
-        // for the whole batch where no noise is drawn
-        NDArray noise = options.noise(scope, new Shape(batchSize, groups(), experts()), dataType(), ctx);
-        return normalise(options.allocations(logits, noise, ctx));
+        return bank.weights(this, ctx, scope, batchSize);
     }
 }
