@@ -95,6 +95,8 @@ public abstract class LoraMixture extends Adapter {
         NDArray weighted;
         if (rank == 1 && weights.getShape().dimension() == 2) {
             weighted = h.mul(weights);
+        } else if (rank == 1) {
+            weighted = h.reshape(experts, batch, length).mul(weights).reshape(ranks, batch * length);
         } else {
             // each expert's r ranks share its weight
             NDArray w = weights.getShape().dimension() == 2 ? weights.reshape(experts, batch, length) : weights;

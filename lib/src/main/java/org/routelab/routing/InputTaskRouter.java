@@ -175,20 +175,28 @@ public final class InputTaskRouter extends InputRouter {
      * @param mask the input's masks, or null
      * @param x the layer input {@code [B, L, d]}
      * @param pooling {@link Pooling#MEAN} or {@link Pooling#FIRST}
-     * @return {@code [B or 1, 1 or L, L]} float32
+     * @return {@code [B, 1 or L, L]} float32
      */
     private static NDArray pool(NDArray bias, SequenceMask mask, NDArray x, Pooling pooling) {
+        NDArray pool;
         switch (pooling) {
             case MEAN:
                 // softmax of the bias alone: uniform over the positions each token may see
-                return bias.softmax(2);
+                pool = bias.softmax(2);
+                break;
             case FIRST:
                 NDArray real = SequenceMask.realTokens(mask, x).toType(DataType.FLOAT32, false);
-                return real.mul(real.cumSum(1).eq(x.getManager().create(1f)).toType(DataType.FLOAT32, false))
+                pool = real.mul(real.cumSum(1).eq(x.getManager().create(1f)).toType(DataType.FLOAT32, false))
                         .expandDims(1);
+                break;
             default:
                 throw new AssertionError(pooling);
         }
+        // one row per example, as a view: the summary's products are then plain bmm calls (matmul would
+        // broadcast through views that autograd records); the pooling weights need no gradient
+        long batch = x.getShape().get(0);
+        Shape s = pool.getShape();
+        return s.get(0) == batch ? pool : pool.broadcast(new Shape(batch, s.get(1), s.get(2)));
     }
 
     /** Returns {@code X^} pooled by {@code pool}, or per token where {@code pool} is null (float32). */
@@ -204,9 +212,7 @@ public final class InputTaskRouter extends InputRouter {
         }
         // pool (attention X + X) = (pool attention + pool) X: pooling the attention's rows first saves
         // the [L, L] x [L, d] product per sequence (and its backward), the router's largest cost.
-        NDArray pooled = pool.getShape().get(0) == attention.getShape().get(0)
-                ? pool.batchMatMul(attention) : pool.matMul(attention);
-        return pooled.add(pool).batchMatMul(xf);
+        return pool.batchMatMul(attention).add(pool).batchMatMul(xf);
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String what, String name) {

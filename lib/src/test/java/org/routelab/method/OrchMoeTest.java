@@ -56,6 +56,26 @@ class OrchMoeTest {
         }
     }
 
+    /**
+     * A model's skill allocations are computed together in a pass that remembers (one draw for all
+     * layers): without noise that equals every adapter computing alone, and with noise a training pass
+     * is fixed by its seed.
+     */
+    @Test
+    void aModelsAllocationsTogetherEqualAloneAndFollowTheSeed() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model orch = TinyMethods.model(m, TinyMethods.config("orchmoe").with("rank", 1), 1);
+            TinyMethods.randomiseUpFactors(orch, m);
+            Seq2SeqBatch batch = TinyT5.batch(m);
+            assertArrayEquals(TinyT5.values(orch.logits(batch, ForwardContext.eval())),
+                    TinyT5.values(orch.logits(batch, ForwardContext.eval().newPass())), 1e-5f);
+            float[] seeded = TinyT5.values(orch.logits(batch, ForwardContext.train(RandomStream.of(3)).newPass()));
+            assertArrayEquals(seeded, TinyT5.values(orch.logits(batch, ForwardContext.train(RandomStream.of(3)).newPass())), 0f);
+            assertFalse(Arrays.equals(seeded,
+                    TinyT5.values(orch.logits(batch, ForwardContext.train(RandomStream.of(4)).newPass()))));
+        }
+    }
+
     /** Padding a sequence with garbage changes neither the attention nor the pooling of its real tokens. */
     @ParameterizedTest
     @EnumSource(Pooling.class)
