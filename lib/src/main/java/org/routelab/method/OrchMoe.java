@@ -205,6 +205,9 @@ public final class OrchMoe extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        return mix(project(x, null), skillWeights(x, ctx).transpose(2, 0, 1), x.getShape());
+        // m^T = (w phi)^T [S, B, L'], feature-major as the mixture wants it, from a broadcast product
+        NDArray w = taskRouter().weights(x, ctx);
+        NDArray phi = skillRouter().weightsBySkill(ctx, x.getManager(), (int) x.getShape().get(0));
+        return mix(project(x, null), phi.mul(w).sum(new int[] {3}), x.getShape());
     }
 }

@@ -28,10 +28,25 @@ import org.routelab.nn.Scalars;
 public final class AllocationBank {
     private final List<SkillAllocation> members = new ArrayList<>();
     /**
-     * Each live pass's slices, keyed by the first slice (the array the pass's context remembers for the
+     * The live passes, keyed by their normalised allocations (what a pass's context remembers for the
      * bank): passes may interleave (one model, two contexts), and each keeps its own draw.
      */
-    private final Map<NDArray, Map<SkillAllocation, NDArray>> passes = new IdentityHashMap<>();
+    private final Map<NDArray, Pass> passes = new IdentityHashMap<>();
+
+    /** One pass: the allocations computed together, and each allocation's slices in either layout. */
+    private static final class Pass {
+        final NDArray all;
+        final Map<SkillAllocation, Integer> position = new IdentityHashMap<>();
+        NDList byTask;
+        NDList bySkill;
+
+        Pass(NDArray all, List<SkillAllocation> members) {
+            this.all = all;
+            for (int i = 0; i < members.size(); i++) {
+                position.put(members.get(i), i);
+            }
+        }
+    }
 
     /** Creates an empty bank; allocations join it when they are created with it. */
     public AllocationBank() {}
@@ -58,64 +73,94 @@ public final class AllocationBank {
      * @return {@code [B', T, S]}: {@code B'} the batch size where noise is drawn, else 1
      */
     NDArray weights(SkillAllocation allocation, ForwardContext ctx, NDManager scope, int batchSize) {
-        if (!ctx.remembers()) {
-            return compute(List.of(allocation), ctx, scope, batchSize).get(0);
+        return slice(allocation, ctx, scope, batchSize, false);
+    }
+
+    /**
+     * Returns an allocation's weights as {@link #weights} in the layout that mixes skills without a
+     * batched product: {@code [S, B', 1, T]} (a view).
+     *
+     * @param allocation a member of this bank
+     * @param ctx the forward context
+     * @param scope the step scope
+     * @param batchSize the number of examples
+     * @return {@code [S, B', 1, T]}
+     */
+    NDArray bySkill(SkillAllocation allocation, ForwardContext ctx, NDManager scope, int batchSize) {
+        return slice(allocation, ctx, scope, batchSize, true);
+    }
+
+    private NDArray slice(SkillAllocation allocation, ForwardContext ctx, NDManager scope, int batchSize,
+            boolean bySkill) {
+        Pass pass = null;
+        if (ctx.remembers()) {
+            NDArray all = ctx.memo(this, scope, () -> {
+                passes.keySet().removeIf(NDArray::isReleased);
+                List<SkillAllocation> live = members.stream().filter(a -> !a.logits().isReleased()).toList();
+                Pass p = new Pass(compute(live, ctx, scope, batchSize), live);
+                passes.put(p.all, p);
+                return p.all;
+            });
+            pass = passes.get(all);
         }
-        NDArray marker = ctx.memo(this, scope, () -> {
-            passes.keySet().removeIf(NDArray::isReleased);
-            List<SkillAllocation> live = members.stream().filter(a -> !a.logits().isReleased()).toList();
-            NDList each = compute(live, ctx, scope, batchSize);
-            Map<SkillAllocation, NDArray> slices = new IdentityHashMap<>();
-            for (int i = 0; i < live.size(); i++) {
-                slices.put(live.get(i), each.get(i));
+        Integer at = pass == null ? null : pass.position.get(allocation);
+        if (at == null) {
+            // a pass that remembers nothing, or an allocation created after its pass began: alone
+            pass = new Pass(compute(List.of(allocation), ctx, scope, batchSize), List.of(allocation));
+            at = 0;
+        }
+        if (bySkill) {
+            if (pass.bySkill == null) {
+                pass.bySkill = pieces(pass.all.transpose(0, 3, 1, 2).expandDims(3));
             }
-            passes.put(each.get(0), slices);
-            return each.get(0);
-        });
-        NDArray mine = passes.getOrDefault(marker, Map.of()).get(allocation);
-        // an allocation created after its pass began computes alone
-        return mine != null ? mine : compute(List.of(allocation), ctx, scope, batchSize).get(0);
+            return pass.bySkill.get(at);
+        }
+        if (pass.byTask == null) {
+            pass.byTask = pieces(pass.all);
+        }
+        return pass.byTask.get(at);
+    }
+
+    /** Each allocation's view of {@code [n, ...]}: one split (backward: one concatenation), no copy. */
+    private static NDList pieces(NDArray all) {
+        long n = all.getShape().get(0);
+        NDList out = new NDList((int) n);
+        for (NDArray p : n == 1 ? new NDList(all) : all.split(n, 0)) {
+            out.add(p.squeeze(0));
+        }
+        return out;
     }
 
     /**
      * Computes the weights of some allocations together.
      *
-     * @return each allocation's {@code [B', T, S]}, in order
+     * @return {@code [allocations, B', T, S]}, in order
      */
-    private static NDList compute(List<SkillAllocation> allocations, ForwardContext ctx, NDManager scope,
+    private static NDArray compute(List<SkillAllocation> allocations, ForwardContext ctx, NDManager scope,
             int batchSize) {
         SkillAllocation first = allocations.get(0);
         int n = allocations.size();
         long groups = first.groups();
         long experts = first.experts();
         DataType type = first.dataType();
+        // An operation on a parameter leaves its result in the model's manager: move it into the step scope.
         NDArray logits;
         if (n == 1) {
-            logits = first.logits().reshape(1, 1, groups, experts);
+            logits = first.logits().reshape(n, 1, groups, experts);
+            logits.attach(scope);
         } else {
             NDList arrays = new NDList(n);
             for (SkillAllocation a : allocations) {
                 arrays.add(a.logits());
             }
-            logits = NDArrays.stack(arrays).reshape(n, 1, groups, experts);
+            NDArray stacked = NDArrays.stack(arrays);
+            stacked.attach(scope);
+            logits = stacked.reshape(n, 1, groups, experts);
         }
-        // The receiver was a parameter: move the result into the step scope at once.
-        logits.attach(scope);
         // one sample per allocation and example (noise in the batch's shape, the logits broadcast to it);
         // one row for the whole batch where no noise is drawn
         NDArray noise = first.options().noise(scope, new Shape(n, batchSize, groups, experts), type, ctx);
         NDArray w = first.options().allocations(logits, noise, ctx);
-        w = w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
-        long rows = w.getShape().get(1);
-        if (n == 1) {
-            return new NDList(w.reshape(rows, groups, experts));
-        }
-        // one split (backward: one concatenation), then each allocation's view
-        NDList pieces = w.split(n, 0);
-        NDList out = new NDList(n);
-        for (NDArray p : pieces) {
-            out.add(p.reshape(rows, groups, experts));
-        }
-        return out;
+        return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
     }
 }

@@ -67,6 +67,21 @@ public final class SkillAllocation extends Router {
         return parameter("module_logits").array();
     }
 
+    /**
+     * Returns the weights of {@link #weights} laid out per skill, {@code [S, B', 1, T]} (a view): what
+     * mixes a task router's weights {@code w [B, L', T]} into skill weights by a broadcast product and a
+     * sum over T, {@code (phi * w).sum(3) = (w phi)^T [S, B, L']}, where a batched product would multiply
+     * one example's small matrices at a time.
+     *
+     * @param ctx the forward context
+     * @param scope the step scope
+     * @param batchSize the number of examples
+     * @return {@code [S, B', 1, T]}; {@code B'} the batch size where noise is drawn, else 1
+     */
+    public NDArray weightsBySkill(ForwardContext ctx, NDManager scope, int batchSize) {
+        return bank.bySkill(this, ctx, scope, batchSize);
+    }
+
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
         return bank.weights(this, ctx, scope, batchSize);

@@ -70,6 +70,24 @@ class AllocationBankTest {
         }
     }
 
+    /** The per-skill layout of a pass is its weights {@code [B, T, S]} laid out as {@code [S, B, 1, T]}, alone or together. */
+    @Test
+    void bySkillIsTheSameWeightsLaidOutPerSkill() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<SkillAllocation> bank = bank(m, RouterOptions.DEFAULT);
+            for (ForwardContext ctx : new ForwardContext[] {ForwardContext.train(RandomStream.of(3)).newPass(),
+                    ForwardContext.eval().newPass(), ForwardContext.eval()}) {
+                for (SkillAllocation a : bank) {
+                    NDArray bySkill = a.weightsBySkill(ctx, m, BATCH);
+                    NDArray weights = a.weights(ctx, m, BATCH);
+                    long rows = weights.getShape().get(0);
+                    assertEquals(new Shape(SKILLS, rows, 1, TASKS), bySkill.getShape());
+                    assertArrayEquals(weights.transpose(2, 0, 1).expandDims(2).toFloatArray(), bySkill.toFloatArray(), 0f);
+                }
+            }
+        }
+    }
+
     /** Two passes over one bank may interleave: each keeps its own draw, as a pass made again from its seed. */
     @Test
     void interleavedPassesKeepTheirOwnDraws() {
