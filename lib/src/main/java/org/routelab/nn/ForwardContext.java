@@ -41,6 +41,7 @@ public final class ForwardContext {
     /** The state of one forward pass, shared by every view of its context. */
     private static final class Pass {
         final Map<Object, NDArray> memo = new IdentityHashMap<>();
+        final Map<NDManager, Object> tokens = new IdentityHashMap<>();
         final List<NDArray> auxiliaryLosses = new ArrayList<>();
     }
 
@@ -252,6 +253,19 @@ public final class ForwardContext {
         NDArray value = compute.get();
         pass.memo.put(key, value);
         return value;
+    }
+
+    /**
+     * Returns what stands for this pass in {@code scope}: the same object at every call of one pass in
+     * one scope, another in the next pass or scope, as {@link #memo} tells its values apart. Components
+     * that compute something once per pass for many layers (e.g. the factors of all same-shaped
+     * adapters) recognise the pass by it.
+     *
+     * @param scope the manager the pass's values live in
+     * @return the token (compare by identity), or null if this context describes no pass
+     */
+    public Object passToken(NDManager scope) {
+        return pass == null ? null : pass.tokens.computeIfAbsent(scope, s -> new Object());
     }
 
     /**

@@ -179,13 +179,14 @@ class MethodEquivalenceTest {
 
     /**
      * A model's first pass computes each adapter's factors alone; later passes compute the adapters of
-     * one kind and size together (stacked parameters, one batched mixing). Both must give the same
-     * logits and the same gradients of every parameter, on mixed-task batches, with a router per
-     * projection and with one router shared by all, in evaluation and in training (the noise of each
-     * router must not depend on how the bank lays the routers out).
+     * one kind and size together (stacked parameters, one batched mixing, or for TLoRA one build of all
+     * its entangled tensors). Both must give the same logits and the same gradients of every parameter,
+     * on mixed-task batches, with a router per projection and with one router shared by all, in
+     * evaluation and in training (the noise of each router must not depend on how the bank lays the
+     * routers out).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
+    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2", "tlora"})
     void adaptersComputedTogetherEqualAdaptersComputedAlone(String method) {
         adaptersComputedTogetherEqualAdaptersComputedAlone(method, ForwardContext::eval);
         // Training: the same stream each pass, so each router must get the same noise in every layout.
