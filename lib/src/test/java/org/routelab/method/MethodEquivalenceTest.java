@@ -136,6 +136,11 @@ class MethodEquivalenceTest {
             // float32 rounding of differently ordered sums, amplified through the tiny model: TensorPoly-II's
             // xavier leaves make full-scale factors, and logits of several units
             assertArrayEquals(uniform, averaged, 5e-4f);
+            // in passes: the first computes each adapter alone, the next TensorPoly-II's TLoRAs together
+            for (int pass = 0; pass < 2; pass++) {
+                assertArrayEquals(uniform, TinyT5.values(model.logits(batch, ForwardContext.eval().newPass())), 5e-4f,
+                        "pass " + pass);
+            }
             if (!method.equals("tensorpoly-1")) {
                 assertFalse(AdapterInjector.adaptedLayers(model).values().stream()
                         .anyMatch(l -> l.adapter() instanceof RoutedAdapter), "-mu must leave single adapters");

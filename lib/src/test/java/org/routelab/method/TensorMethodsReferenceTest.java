@@ -219,7 +219,8 @@ class TensorMethodsReferenceTest {
             case "tensorpoly-1" -> new TensorPolyI(m, in, out, rank, tensorRank, order,
                     new TaskRouter(bank, m, TASKS, 1, tensorRank, RouterOptions.DEFAULT, random, f32), true, random, f32);
             case "tensorpoly-2" -> new TensorPolyII(m, in, out, rank, tensorRank, order,
-                    new TaskRouter(bank, m, TASKS, order, tensorRank, RouterOptions.DEFAULT, random, f32), true, random, f32);
+                    new TaskRouter(bank, m, TASKS, order, tensorRank, RouterOptions.DEFAULT, random, f32), true, random, f32,
+                    batches);
             default -> throw new IllegalArgumentException(method);
         };
         for (Parameter p : a.namedParameters().values()) {
