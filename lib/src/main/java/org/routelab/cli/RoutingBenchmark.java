@@ -37,7 +37,9 @@ import picocli.CommandLine.Option;
  * methods ignore the task ids; methods that read a per-example prior (T-REX's intuition) get synthetic
  * ones (the intuition's k-means needs a corpus). Beside wall time it reports the process's CPU time
  * per step (all its threads): on a machine shared with other work that is the steadier figure, though
- * an idle machine's wall time is the one that counts.
+ * an idle machine's wall time is the one that counts. With {@code --floors} it also prints each method's
+ * arithmetic floor ({@link ProductBound}): what its step would take if everything but its matrix
+ * products cost what the reference's does.
  */
 @Command(name = "routing", mixinStandardHelpOptions = true,
         description = "Time training steps of every routed method relative to LoRA on mixed-task batches.")
@@ -63,11 +65,15 @@ final class RoutingBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps per method (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
+    @Option(names = "--floors", description = "Also profile each method's products and print its arithmetic floor: its"
+            + " products plus LoRA's time beyond LoRA's own products (after the timed steps).")
+    private boolean floors;
+
     @Mixin
     private SyntheticBatch batch;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         if (batch.size < 2) {
             throw new IllegalArgumentException("--batch must be at least 2 to mix tasks, got " + batch.size);
         }
@@ -97,10 +103,7 @@ final class RoutingBenchmark implements Callable<Integer> {
             for (int s = -warmup; s < steps; s++) {
                 List<long[]> inputs = batch.inputs(random, models.get(0));
                 List<long[]> targets = batch.targets(random, models.get(0));
-                long[] taskIds = new long[batch.size];
-                for (int i = 0; i < batch.size; i++) {
-                    taskIds[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
-                }
+                long[] taskIds = taskIds(random);
                 for (int k = 0; k < models.size(); k++) {
                     long cpu = processCpuNanos();
                     double ms = step(models.get(k), configs.get(k), manager, inputs, targets, taskIds, s);
@@ -120,8 +123,46 @@ final class RoutingBenchmark implements Callable<Integer> {
                         median(millis[k]), sorted[(int) (sorted.length * 0.9)], median(millis[k]) / reference,
                         median(cpuMillis[k]), median(cpuMillis[k]) / cpuReference);
             }
+            if (floors) {
+                printFloors(configs, models, manager, random, reference);
+            }
         }
         return 0;
+    }
+
+    /**
+     * Prints what each method would cost if everything but its matrix products cost what LoRA's does:
+     * a method whose floor is above the target cannot reach it by removing overhead.
+     */
+    private void printFloors(List<MethodConfig> configs, List<LanguageModel> models, NDManager manager, Random random,
+            double reference) throws IOException {
+        System.out.println("# arithmetic floor: the method's matrix products (profiled, each shape replayed, fastest call)"
+                + " plus the reference's step beyond its own products");
+        System.out.println("config,method,product_ms,floor_ms,floor_ratio_to_lora");
+        double[] products = new double[models.size()];
+        for (int k = 0; k < models.size(); k++) {
+            int model = k;
+            List<long[]> inputs = batch.inputs(random, models.get(0));
+            List<long[]> targets = batch.targets(random, models.get(0));
+            long[] taskIds = taskIds(random);
+            products[k] = ProductBound.profile(s -> step(models.get(model), configs.get(model), manager, inputs, targets,
+                    taskIds, s), steps, 1, null).productMs(manager);
+        }
+        double beyondProducts = reference - products[0];
+        for (int k = 0; k < models.size(); k++) {
+            double floor = products[k] + beyondProducts;
+            System.out.printf(Locale.ROOT, "%s,%s,%.1f,%.1f,%.3f%n", config, configs.get(k).method().name(), products[k],
+                    floor, floor / reference);
+        }
+    }
+
+    /** Returns a mixed batch's task ids: the first example of task 0, the others drawn from the rest. */
+    private long[] taskIds(Random random) {
+        long[] ids = new long[batch.size];
+        for (int i = 0; i < batch.size; i++) {
+            ids[i] = i == 0 ? 0 : 1 + random.nextInt(tasks - 1);
+        }
+        return ids;
     }
 
     /**

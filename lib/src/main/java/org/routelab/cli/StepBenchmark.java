@@ -53,9 +53,6 @@ import picocli.CommandLine.Option;
 @Command(name = "step", mixinStandardHelpOptions = true,
         description = "Profile one training step: phases, operations, and the matrix products' lower bound.")
 final class StepBenchmark implements Callable<Integer> {
-    /** The leaf operations whose time is the arithmetic of matrix products. */
-    private static final Set<String> PRODUCTS = Set.of("aten::mm", "aten::bmm", "aten::addmm", "aten::baddbmm");
-
     @Option(names = "--config", defaultValue = "t5-small",
             description = "Preset, config.json or model folder (default: ${DEFAULT-VALUE}).")
     private String config;
@@ -118,21 +115,10 @@ final class StepBenchmark implements Callable<Integer> {
                     }
                 }
                 double stepMs = printPhases(phases, model, stacks);
-                Path trace = traceFile != null ? traceFile.toAbsolutePath() : Files.createTempFile("routelab-step-", ".json");
-                try {
-                    JniUtils.startProfile(false, true, false);
-                    for (int s = 0; s < profiledSteps; s++) {
-                        stepper.step(warmup + steps + s);
-                    }
-                    JniUtils.stopProfile(trace.toString());
-                    Profile profile = Profile.read(trace, profiledSteps);
-                    printOperations(profile);
-                    printLowerBound(profile, stepMs, manager);
-                } finally {
-                    if (traceFile == null) {
-                        Files.deleteIfExists(trace);
-                    }
-                }
+                ProductBound.Profile profile = ProductBound.profile(
+                        stepper::step, warmup + steps, profiledSteps, traceFile);
+                printOperations(profile);
+                printLowerBound(profile, stepMs, manager);
             }
         }
         return 0;
@@ -211,7 +197,7 @@ final class StepBenchmark implements Callable<Integer> {
         return total;
     }
 
-    private void printOperations(Profile profile) {
+    private void printOperations(ProductBound.Profile profile) {
         System.out.printf(Locale.ROOT, "# PyTorch profiler over %d steps: %.0f operator calls and %.1f ms of operator"
                         + " self time per step (the profiler slows the step a little)%n", profiledSteps,
                 profile.calls(), profile.selfMs());
@@ -223,14 +209,13 @@ final class StepBenchmark implements Callable<Integer> {
                         e.getValue()[1], e.getValue()[1] / profile.selfMs()));
     }
 
-    private void printLowerBound(Profile profile, double stepMs, NDManager manager) {
+    private void printLowerBound(ProductBound.Profile profile, double stepMs, NDManager manager) {
         System.out.println("# lower bound: the step's matrix products alone, each shape replayed in a tight loop (fastest call)");
         System.out.println("product,shapes,calls_per_step,ms_per_step");
         double bound = 0;
         for (Map.Entry<String, Double> e : profile.products().entrySet()) {
             String[] key = e.getKey().split(" ", 2);
-            double each = replay(key[0], key[1], manager);
-            double perStep = each * e.getValue();
+            double perStep = profile.productMs(e.getKey(), manager);
             bound += perStep;
             System.out.printf(Locale.ROOT, "%s,\"%s\",%.0f,%.2f%n", key[0], key[1], e.getValue(), perStep);
         }
@@ -238,96 +223,9 @@ final class StepBenchmark implements Callable<Integer> {
                 + "overhead_beyond_bound_share,%.3f%n", bound, stepMs, stepMs - bound, (stepMs - bound) / stepMs);
     }
 
-    /** Returns the milliseconds of one product of the profiled shapes, e.g. {@code [[512, 512], [512, 64]]}. */
-    private static double replay(String op, String shapes, NDManager manager) {
-        JsonArray dims = JsonParser.parseString(shapes).getAsJsonArray();
-        // addmm and baddbmm take the added term first; the product's factors are the next two.
-        int first = op.equals("aten::addmm") || op.equals("aten::baddbmm") ? 1 : 0;
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray a = scope.randomUniform(-1, 1, shape(dims.get(first)));
-            NDArray b = scope.randomUniform(-1, 1, shape(dims.get(first + 1)));
-            a.matMul(b).close();
-            // The fastest of several calls: other work on the machine only ever adds time.
-            double best = Double.MAX_VALUE;
-            long start = System.nanoTime();
-            for (int reps = 0; reps < 5 || System.nanoTime() - start < 20_000_000L; reps++) {
-                long t = System.nanoTime();
-                a.matMul(b).close();
-                best = Math.min(best, (System.nanoTime() - t) / 1e6);
-            }
-            return best;
-        }
-    }
-
-    private static Shape shape(JsonElement dims) {
-        JsonArray a = dims.getAsJsonArray();
-        long[] s = new long[a.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = a.get(i).getAsLong();
-        }
-        return new Shape(s);
-    }
-
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
-    }
-
-    /**
-     * A profiler trace summed per operation: calls and self time (an operation's time minus that of the
-     * operations it called) per step.
-     */
-    private record Profile(Map<String, double[]> byName, Map<String, Double> products, double calls, double selfMs) {
-        static Profile read(Path trace, int steps) throws IOException {
-            JsonElement root;
-            try (Reader r = Files.newBufferedReader(trace)) {
-                root = JsonParser.parseReader(r);
-            }
-            JsonArray events = root.isJsonArray() ? root.getAsJsonArray() : root.getAsJsonObject().getAsJsonArray("traceEvents");
-            Map<String, List<JsonObject>> byThread = new HashMap<>();
-            for (JsonElement e : events) {
-                JsonObject o = e.getAsJsonObject();
-                if (o.has("ph") && o.get("ph").getAsString().equals("X") && o.has("dur")) {
-                    byThread.computeIfAbsent(o.get("tid").getAsString(), k -> new ArrayList<>()).add(o);
-                }
-            }
-            Map<String, double[]> byName = new LinkedHashMap<>();
-            Map<String, Double> products = new LinkedHashMap<>();
-            double calls = 0;
-            double self = 0;
-            for (List<JsonObject> thread : byThread.values()) {
-                thread.sort(Comparator.comparingDouble((JsonObject o) -> o.get("ts").getAsDouble())
-                        .thenComparingDouble(o -> -o.get("dur").getAsDouble()));
-                Deque<double[]> open = new ArrayDeque<>(); // {end, index}
-                double[] selfTimes = new double[thread.size()];
-                for (int i = 0; i < thread.size(); i++) {
-                    JsonObject o = thread.get(i);
-                    double ts = o.get("ts").getAsDouble();
-                    double dur = o.get("dur").getAsDouble();
-                    while (!open.isEmpty() && open.peek()[0] <= ts) {
-                        open.pop();
-                    }
-                    selfTimes[i] = dur;
-                    if (!open.isEmpty()) {
-                        selfTimes[(int) open.peek()[1]] -= dur;
-                    }
-                    open.push(new double[] {ts + dur, i});
-                }
-                for (int i = 0; i < thread.size(); i++) {
-                    JsonObject o = thread.get(i);
-                    String name = o.get("name").getAsString();
-                    double[] sums = byName.computeIfAbsent(name, k -> new double[2]);
-                    sums[0] += 1.0 / steps;
-                    sums[1] += selfTimes[i] / 1000 / steps;
-                    calls += 1.0 / steps;
-                    self += selfTimes[i] / 1000 / steps;
-                    if (PRODUCTS.contains(name) && o.has("shape")) {
-                        products.merge(name + " " + o.get("shape"), 1.0 / steps, Double::sum);
-                    }
-                }
-            }
-            return new Profile(byName, products, calls, self);
-        }
     }
 }
