@@ -2,6 +2,7 @@ package org.routelab.method;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AllocationBank;
 import org.routelab.routing.Router;
@@ -22,6 +23,9 @@ import org.routelab.routing.RouterOptions;
  *     allocations in, together once per pass (OrchMoE's skill routers)
  * @param random the stream the adapter's initial values are drawn from
  * @param dataType the parameters' data type
+ * @param factorBatches shared by every adapter of the injection: where adapters whose factors depend on
+ *     their parameters alone build them together with those of the same sizes, once per pass
  */
 public record AdapterSite(NDManager manager, int inFeatures, int outFeatures, Router router, boolean ownsRouter,
-        int tasks, RouterOptions routerOptions, AllocationBank allocations, RandomStream random, DataType dataType) {}
+        int tasks, RouterOptions routerOptions, AllocationBank allocations, RandomStream random, DataType dataType,
+        FactorBatches factorBatches) {}

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.AdapterInjector;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.backbone.AdapterTargets;
 import org.routelab.backbone.LanguageModel;
 import org.routelab.nn.Module;
@@ -237,12 +238,13 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         RouterSharing sharing = new RouterSharing(granularity);
         RouterBank bank = new RouterBank();
         AllocationBank allocations = new AllocationBank();
+        FactorBatches factorBatches = new FactorBatches();
         return AdapterInjector.inject(model, c.modules, c.layers, (path, base) -> {
             NDManager m = manager != null ? manager : base.weight().array().getManager();
             RouterSharing.Assignment a = shape == null ? new RouterSharing.Assignment(null, false)
                     : sharing.assign(path, () -> taskRouter(bank, m, shape, random, dataType));
             AdapterSite site = new AdapterSite(m, base.inFeatures(), base.outFeatures(), a.router(), a.owner(), tasks,
-                    router, allocations, random, dataType);
+                    router, allocations, random, dataType, factorBatches);
             return typed(method).adapter(site, options);
         });
     }

@@ -1,11 +1,18 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.routelab.adapter.Adapter;
+import org.routelab.adapter.BuiltTogether;
 import org.routelab.adapter.EntangledTensor;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Parameter;
@@ -22,8 +29,12 @@ import org.routelab.routing.AdaptationVariant;
  * through layer normalisations, so at initialisation B is a full-scale matrix and TLoRA changes the
  * model's output from the first step (unlike LoRA, whose B starts at zero); the reference keeps a zero
  * initialisation of B commented out.
+ *
+ * <p>The factors depend on the leaves alone, so the TLoRA adapters of one model with the same sizes
+ * build theirs together, once per forward pass ({@link FactorBatches}): one build over all their
+ * stacked leaves per factor, one split to hand each adapter its own.
  */
-public final class TLora extends Adapter {
+public final class TLora extends Adapter implements BuiltTogether<TLora> {
     /**
      * The tensor methods' options (TLoRA, TensorPoly-I and II share TLoRA's leaves and these sizes).
      *
@@ -85,7 +96,8 @@ public final class TLora extends Adapter {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(), site.random(), site.dataType());
+            return new TLora(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
+                    site.random(), site.dataType(), site.factorBatches());
         }
 
         @Override
@@ -123,6 +135,10 @@ public final class TLora extends Adapter {
     private final int inFeatures;
     private final int outFeatures;
     private final int rank;
+    private final int tensorRank;
+    private final int order;
+    /** Where the adapter's factors are built with those of the adapters like it, or null: alone. */
+    private final FactorBatches batches;
 
     /** The parameter {@code leaves_a}, held for the forward pass. */
     private final Parameter leavesA;
@@ -130,7 +146,8 @@ public final class TLora extends Adapter {
     private final Parameter leavesB;
 
     /**
-     * Creates a TLoRA adapter for one projection; the leaves come from {@code random}.
+     * Creates a TLoRA adapter for one projection that builds its factors alone; the leaves come from
+     * {@code random}.
      *
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
@@ -143,9 +160,31 @@ public final class TLora extends Adapter {
      */
     public TLora(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
             RandomStream random, DataType dataType) {
+        this(manager, inFeatures, outFeatures, rank, tensorRank, order, random, dataType, null);
+    }
+
+    /**
+     * Creates a TLoRA adapter for one projection; the leaves come from {@code random}.
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @param rank the LoRA rank {@code r}
+     * @param tensorRank the tensor rank {@code R}
+     * @param order the tensor order {@code N}
+     * @param random the stream the initial values are drawn from
+     * @param dataType the parameters' data type
+     * @param batches where the factors are built together with those of the model's other adapters of
+     *     the same sizes (one per injection), or null to build them alone
+     */
+    public TLora(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
+            RandomStream random, DataType dataType, FactorBatches batches) {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
+        this.tensorRank = tensorRank;
+        this.order = order;
+        this.batches = batches;
         leavesA = addParameter("leaves_a",
                 EntangledTensor.randomLeaves(manager, inFeatures, inFeatures, rank, tensorRank, order, random, dataType));
         leavesB = addParameter("leaves_b",
@@ -155,9 +194,60 @@ public final class TLora extends Adapter {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
+        NDList f = batches == null ? factors(List.of(this), scope).get(0) : batches.factors(this, ctx, scope);
+        return x.matMul(f.get(0)).matMul(f.get(1));
+    }
+
+    @Override
+    public Object factorKey() {
+        return List.of(TLora.class, inFeatures, outFeatures, rank, tensorRank, order);
+    }
+
+    /** The Kronecker products of the larger factor ({@code R r l^N}). */
+    @Override
+    public double factorElements() {
+        return kroneckerElements(new Options(rank, tensorRank, order), inFeatures, outFeatures);
+    }
+
+    /**
+     * Builds each factor of the batch's adapters at once: {@code A^T / r [d_in, r]} and
+     * {@code B [r, d_out]} per adapter.
+     */
+    @Override
+    public List<NDList> factors(List<TLora> batch, NDManager scope) {
+        int n = batch.size();
         // 1/r is the gain of A's layer normalisation: no pass of its own
-        NDArray a = EntangledTensor.build(StepScope.view(leavesA, scope), inFeatures, 1f / rank).sum(new int[] {0});
-        NDArray b = EntangledTensor.build(StepScope.view(leavesB, scope), outFeatures, 1f).sum(new int[] {0});
-        return x.matMul(a.transpose()).matMul(b);
+        NDArray a = build(batch, t -> t.leavesA, inFeatures, 1f / rank, scope).transpose(); // [d_in, n r]
+        NDArray b = build(batch, t -> t.leavesB, outFeatures, 1f, scope); // [n r, d_out]
+        // one split per factor: its backward is one concatenation, where n slices would be n scatters
+        NDList as = n == 1 ? new NDList(a) : a.split(n, 1);
+        NDList bs = n == 1 ? new NDList(b) : b.split(n, 0);
+        List<NDList> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new NDList(as.get(i), bs.get(i)));
+        }
+        return out;
+    }
+
+    /** One factor of every adapter of the batch, built from their leaves side by side: {@code [n r, d]}. */
+    private NDArray build(List<TLora> batch, Function<TLora, Parameter> leaves, int d, float scale, NDManager scope) {
+        NDArray stacked;
+        if (batch.size() == 1) {
+            stacked = StepScope.view(leaves.apply(batch.get(0)), scope);
+        } else {
+            NDList all = new NDList(batch.size());
+            for (TLora t : batch) {
+                all.add(leaves.apply(t).array());
+            }
+            // [N, n R, r, l]; the concatenation's receiver is a parameter: move the result into the step scope
+            stacked = NDArrays.concat(all, 1);
+            stacked.attach(scope);
+        }
+        NDArray built = EntangledTensor.build(stacked, d, scale); // [n R, r, d]
+        long rows = (long) batch.size() * rank;
+        if (tensorRank == 1) {
+            return built.reshape(rows, d); // nothing to sum over R
+        }
+        return built.reshape(batch.size(), tensorRank, rank, d).sum(new int[] {1}).reshape(rows, d);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.EntangledTensor;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
@@ -56,7 +57,7 @@ public final class TensorPolyII extends RoutedAdapter {
         @Override
         public Adapter adapter(AdapterSite site, TLora.Options o) {
             return new TensorPolyII(site.manager(), site.inFeatures(), site.outFeatures(), o.rank(), o.tensorRank(), o.order(),
-                    site.router(), site.ownsRouter(), site.random(), site.dataType());
+                    site.router(), site.ownsRouter(), site.random(), site.dataType(), site.factorBatches());
         }
 
         @Override
@@ -97,6 +98,9 @@ public final class TensorPolyII extends RoutedAdapter {
     private final int tensorRank;
     private final int order;
 
+    /** Where the {@link #averaged} TLoRA builds its factors, or null: alone. */
+    private final FactorBatches batches;
+
     /** The parameter {@code leaves_a}, held for the forward pass. */
     private final Parameter leavesA;
     /** The parameter {@code leaves_b}, held for the forward pass. */
@@ -115,10 +119,13 @@ public final class TensorPolyII extends RoutedAdapter {
      * @param ownsRouter whether this adapter registers the router
      * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
+     * @param batches where the {@link #averaged} TLoRA builds its factors together with the model's
+     *     other TLoRAs of the same sizes (one per injection), or null to build them alone
      */
     public TensorPolyII(NDManager manager, int inFeatures, int outFeatures, int rank, int tensorRank, int order,
-            Router router, boolean ownsRouter, RandomStream random, DataType dataType) {
+            Router router, boolean ownsRouter, RandomStream random, DataType dataType, FactorBatches batches) {
         super(order, tensorRank, router, ownsRouter);
+        this.batches = batches;
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.rank = rank;
@@ -172,14 +179,15 @@ public final class TensorPolyII extends RoutedAdapter {
 
     /**
      * Returns the TLoRA of tensor rank 1 whose leaves are each order's rank average: exactly the
-     * uniform mixture, with TLoRA's parameter count.
+     * uniform mixture, with TLoRA's parameter count. It builds its factors where this adapter's
+     * injection builds TLoRA's, so the averaged adapters of a model build theirs together.
      */
     @Override
     public TLora averaged() {
         NDManager manager = parameter("leaves_a").array().getManager();
         DataType type = parameter("leaves_a").array().getDataType();
         // Its leaves are set to the rank averages below; the draw only fills them first.
-        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, RandomStream.of(0), type);
+        TLora tlora = new TLora(manager, inFeatures, outFeatures, rank, 1, order, RandomStream.of(0), type, batches);
         try (NDManager tmp = manager.newSubManager()) {
             tlora.parameter("leaves_a").set(
                     StepScope.view(parameter("leaves_a"), tmp).mean(new int[] {1}, true).stopGradient());

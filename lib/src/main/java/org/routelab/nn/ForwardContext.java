@@ -41,6 +41,7 @@ public final class ForwardContext {
     /** The state of one forward pass, shared by every view of its context. */
     private static final class Pass {
         final Map<Object, NDArray> memo = new IdentityHashMap<>();
+        final Map<NDManager, Object> tokens = new IdentityHashMap<>();
         final List<NDArray> auxiliaryLosses = new ArrayList<>();
     }
 
@@ -232,16 +233,6 @@ public final class ForwardContext {
     }
 
     /**
-     * Returns whether this context describes one pass and so remembers what {@link #memo} computes; the
-     * shared {@link #eval()} and {@link #train()} contexts do not.
-     *
-     * @return whether values are remembered
-     */
-    public boolean remembers() {
-        return pass != null;
-    }
-
-    /**
      * Returns the value a component computed earlier in this pass, or computes and remembers it. A
      * remembered array is reused only while it lives in {@code scope}, so a context reused across
      * steps recomputes in each step's scope; contexts that describe no pass never remember.
@@ -262,6 +253,19 @@ public final class ForwardContext {
         NDArray value = compute.get();
         pass.memo.put(key, value);
         return value;
+    }
+
+    /**
+     * Returns what stands for this pass in {@code scope}: the same object at every call of one pass in
+     * one scope, another in the next pass or scope, as {@link #memo} tells its values apart. Components
+     * that compute something once per pass for many layers (e.g. the factors of all same-shaped
+     * adapters) recognise the pass by it.
+     *
+     * @param scope the manager the pass's values live in
+     * @return the token (compare by identity), or null if this context describes no pass
+     */
+    public Object passToken(NDManager scope) {
+        return pass == null ? null : pass.tokens.computeIfAbsent(scope, s -> new Object());
     }
 
     /**

@@ -22,8 +22,9 @@ import org.routelab.nn.Scalars;
  *
  * <p>Drawing once changes the order of the pass's random draws against drawing layer by layer: each
  * allocation still gets its own independent noise of the same distribution (an allocation computed alone
- * draws exactly what it draws here), and a seed still fixes every draw. Passes that remember nothing
- * ({@link ForwardContext#remembers}) compute each allocation alone, since they could not reuse the others.
+ * draws exactly what it draws here), and a seed still fixes every draw. Contexts that describe no pass
+ * ({@link ForwardContext#passToken} null) compute each allocation alone, since they could not reuse the
+ * others.
  */
 public final class AllocationBank {
     private final List<SkillAllocation> members = new ArrayList<>();
@@ -93,7 +94,7 @@ public final class AllocationBank {
     private NDArray slice(SkillAllocation allocation, ForwardContext ctx, NDManager scope, int batchSize,
             boolean bySkill) {
         Pass pass = null;
-        if (ctx.remembers()) {
+        if (ctx.passToken(scope) != null) {
             NDArray all = ctx.memo(this, scope, () -> {
                 passes.keySet().removeIf(NDArray::isReleased);
                 List<SkillAllocation> live = members.stream().filter(a -> !a.logits().isReleased()).toList();

@@ -6,25 +6,20 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import org.routelab.adapter.FactorGroup;
 import org.routelab.nn.Parameter;
 
 /**
  * The per-example factors of the routed adapters that read one {@link RouterBank}, computed together:
- * adapters of one kind and size (equal {@link RoutedAdapter#factorKey}) stack their parameters and
- * routing weights and mix all their experts in one batched operation per pass, instead of a dozen
- * small operations in each of hundreds of layers; each adapter then takes its own slice.
- *
- * <p>A group is found without registration: it is the adapters that asked for their factors in the
- * previous pass, in the order they asked. An adapter new to a group computes alone for one pass and
- * joins at the next; one that was removed, switched to another router or closed drops out at the next
- * pass. A pass is recognised by the bank's routing weights, a new array in every pass. A group whose
- * intermediates would outgrow the caches is computed in consecutive batches.
+ * adapters of one kind and size (equal {@link RoutedAdapter#factorKey}) form a {@link FactorGroup},
+ * which stacks their parameters and routing weights and mixes all their experts in one batched
+ * operation per pass (per batch, where a group would outgrow the caches), instead of a dozen small
+ * operations in each of hundreds of layers; each adapter then takes its own slice. A pass is
+ * recognised by the bank's routing weights, a new array in every pass; an adapter that switched to
+ * another router or was closed drops out of its group at the next pass.
  *
  * <p>The bank lays its weights out as {@link #layout} plans: the routers of each batch side by side,
  * so that one split of the weights hands every batch its rows (backward: one concatenation). Gathering
@@ -32,16 +27,9 @@ import org.routelab.nn.Parameter;
  * for MHR's {@code q S} weights per router and example cost more than the mixing.
  */
 final class FactorBank {
-    /**
-     * The most elements (1 MiB of float32) the adapters batched in one operation may compute each:
-     * beyond a cache's size a batched operation streams through memory, and on t5-small batching all
-     * of TensorPoly-I's Kronecker products at once was slower than building them layer by layer.
-     */
-    private static final double BATCH_ELEMENTS = 1 << 18;
-
-    private final Map<Object, Group> groups = new LinkedHashMap<>();
+    private final Map<Object, FactorGroup<RoutedAdapter>> groups = new LinkedHashMap<>();
     /** Each group's batches in the layout of the weights computed next, or null for slot order. */
-    private Map<Group, List<List<RoutedAdapter>>> plan;
+    private Map<FactorGroup<RoutedAdapter>, List<List<RoutedAdapter>>> plan;
     private NDArray pass;
 
     /**
@@ -56,10 +44,10 @@ final class FactorBank {
     int[] layout(RouterBank bank, int routers) {
         int[] order = new int[routers];
         boolean[] placed = new boolean[routers];
-        Map<Group, List<List<RoutedAdapter>>> batches = new LinkedHashMap<>();
+        Map<FactorGroup<RoutedAdapter>, List<List<RoutedAdapter>>> batches = new LinkedHashMap<>();
         int at = 0;
-        for (Group g : groups.values()) {
-            List<List<RoutedAdapter>> cut = g.nextBatches(bank);
+        for (FactorGroup<RoutedAdapter> g : groups.values()) {
+            List<List<RoutedAdapter>> cut = nextBatches(g, bank);
             for (List<RoutedAdapter> batch : cut) {
                 for (RoutedAdapter a : batch) {
                     int slot = slot(a);
@@ -95,13 +83,18 @@ final class FactorBank {
         if (weights != pass) {
             newPass(bank, weights);
         }
-        return groups.computeIfAbsent(adapter.factorKey(), k -> new Group()).factors(adapter, bank, weights);
+        FactorGroup<RoutedAdapter> g = groups.computeIfAbsent(adapter.factorKey(), k -> new FactorGroup<>());
+        if (!g.isIn(weights)) {
+            start(g, bank, weights, List.of(), new NDList()); // a group new in this pass
+        }
+        NDList known = g.take(adapter);
+        return known != null ? known : compute(List.of(adapter), rows(bank, weights, List.of(adapter))).get(0);
     }
 
     /** Splits the weights once into the planned batches' rows and computes every group's factors. */
     private void newPass(RouterBank bank, NDArray weights) {
         pass = weights;
-        Map<Group, List<List<RoutedAdapter>>> batches = plan == null ? Map.of() : plan;
+        Map<FactorGroup<RoutedAdapter>, List<List<RoutedAdapter>>> batches = plan == null ? Map.of() : plan;
         plan = null;
         // where each batch after the first starts, and the routers no batch reads
         List<Long> starts = new ArrayList<>();
@@ -119,9 +112,9 @@ final class FactorBank {
         }
         NDList pieces = rows == 0 ? new NDList() : weights.split(starts.stream().mapToLong(Long::longValue).toArray(), 0);
         int piece = 0;
-        for (Group g : groups.values()) {
+        for (FactorGroup<RoutedAdapter> g : groups.values()) {
             List<List<RoutedAdapter>> cut = batches.getOrDefault(g, List.of());
-            g.newPass(bank, weights, cut, pieces.subNDList(piece, piece + cut.size()));
+            start(g, bank, weights, cut, pieces.subNDList(piece, piece + cut.size()));
             piece += cut.size();
         }
     }
@@ -179,89 +172,40 @@ final class FactorBank {
         return order;
     }
 
-    /** The adapters of one kind and size, as found in the previous pass. */
-    private static final class Group {
-        private NDArray pass;
-        private List<RoutedAdapter> members = List.of();
-        private Map<RoutedAdapter, NDList> computed = Map.of();
-        private final Set<RoutedAdapter> asked = Collections.newSetFromMap(new IdentityHashMap<>());
-        private final List<RoutedAdapter> askedOrder = new ArrayList<>();
+    /**
+     * Starts a group's pass: computes the batches the bank laid out ({@code planned}, with their rows
+     * {@code pieces}), else the group's next batches, gathering their rows.
+     */
+    private static void start(FactorGroup<RoutedAdapter> g, RouterBank bank, NDArray weights,
+            List<List<RoutedAdapter>> planned, NDList pieces) {
+        List<List<RoutedAdapter>> batches = planned.isEmpty() ? nextBatches(g, bank) : planned;
+        g.start(weights, batches,
+                (i, batch) -> compute(batch, planned.isEmpty() ? rows(bank, weights, batch) : pieces.get(i)));
+    }
 
-        NDList factors(RoutedAdapter adapter, RouterBank bank, NDArray weights) {
-            if (weights != pass) {
-                newPass(bank, weights, List.of(), new NDList());
-            }
-            if (asked.add(adapter)) {
-                askedOrder.add(adapter);
-            }
-            NDList known = computed.get(adapter);
-            if (known != null) {
-                return known;
-            }
-            return compute(List.of(adapter), rows(bank, weights, List.of(adapter))).get(0);
+    /** The adapters that asked in the previous pass and still read {@code bank}, cut into batches. */
+    private static List<List<RoutedAdapter>> nextBatches(FactorGroup<RoutedAdapter> g, RouterBank bank) {
+        return g.nextBatches(a -> a.router() instanceof TaskRouter t && t.bank() == bank && !released(a),
+                RoutedAdapter::factorElements);
+    }
+
+    /** Gathers the adapters' rows of the bank's weights (all of them when they are the whole, in order). */
+    private static NDArray rows(RouterBank bank, NDArray weights, List<RoutedAdapter> adapters) {
+        long[] positions = new long[adapters.size()];
+        boolean whole = positions.length == weights.getShape().get(0);
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = bank.position(slot(adapters.get(i)));
+            whole &= positions[i] == i;
         }
+        return whole ? weights : weights.get(weights.getManager().create(positions));
+    }
 
-        /**
-         * The adapters that asked in the previous pass and still read {@code bank}, cut into the batches
-         * this pass computes.
-         */
-        List<List<RoutedAdapter>> nextBatches(RouterBank bank) {
-            List<RoutedAdapter> next = new ArrayList<>();
-            for (RoutedAdapter a : askedOrder.isEmpty() ? members : askedOrder) {
-                if (a.router() instanceof TaskRouter t && t.bank() == bank && !released(a)) {
-                    next.add(a);
-                }
-            }
-            List<List<RoutedAdapter>> batches = new ArrayList<>();
-            if (next.isEmpty()) {
-                return batches;
-            }
-            int size = (int) Math.max(1, Math.min(next.size(), BATCH_ELEMENTS / next.get(0).factorElements()));
-            for (int from = 0; from < next.size(); from += size) {
-                batches.add(next.subList(from, Math.min(next.size(), from + size)));
-            }
-            return batches;
-        }
-
-        /**
-         * Starts a pass: computes the batches the bank laid out ({@code planned}, with their rows
-         * {@code pieces}), else those of {@link #nextBatches}, gathering their rows.
-         */
-        private void newPass(RouterBank bank, NDArray weights, List<List<RoutedAdapter>> planned, NDList pieces) {
-            pass = weights;
-            List<List<RoutedAdapter>> batches = planned.isEmpty() ? nextBatches(bank) : planned;
-            members = new ArrayList<>();
-            batches.forEach(members::addAll);
-            asked.clear();
-            askedOrder.clear();
-            computed = new IdentityHashMap<>();
-            for (int i = 0; i < batches.size(); i++) {
-                List<RoutedAdapter> batch = batches.get(i);
-                List<NDList> all = compute(batch, planned.isEmpty() ? rows(bank, weights, batch) : pieces.get(i));
-                for (int k = 0; k < batch.size(); k++) {
-                    computed.put(batch.get(k), all.get(k));
-                }
+    private static boolean released(RoutedAdapter a) {
+        for (Parameter p : a.factorParameters()) {
+            if (p.array().isReleased()) {
+                return true;
             }
         }
-
-        /** Gathers the adapters' rows of the bank's weights (all of them when they are the whole, in order). */
-        private static NDArray rows(RouterBank bank, NDArray weights, List<RoutedAdapter> adapters) {
-            long[] positions = new long[adapters.size()];
-            boolean whole = positions.length == weights.getShape().get(0);
-            for (int i = 0; i < positions.length; i++) {
-                positions[i] = bank.position(slot(adapters.get(i)));
-                whole &= positions[i] == i;
-            }
-            return whole ? weights : weights.get(weights.getManager().create(positions));
-        }
-
-        private static boolean released(RoutedAdapter a) {
-            for (Parameter p : a.factorParameters()) {
-                if (p.array().isReleased()) {
-                    return true;
-                }
-            }
-            return false;
-        }
+        return false;
     }
 }

@@ -136,6 +136,11 @@ class MethodEquivalenceTest {
             // float32 rounding of differently ordered sums, amplified through the tiny model: TensorPoly-II's
             // xavier leaves make full-scale factors, and logits of several units
             assertArrayEquals(uniform, averaged, 5e-4f);
+            // in passes: the first computes each adapter alone, the next TensorPoly-II's TLoRAs together
+            for (int pass = 0; pass < 2; pass++) {
+                assertArrayEquals(uniform, TinyT5.values(model.logits(batch, ForwardContext.eval().newPass())), 5e-4f,
+                        "pass " + pass);
+            }
             if (!method.equals("tensorpoly-1")) {
                 assertFalse(AdapterInjector.adaptedLayers(model).values().stream()
                         .anyMatch(l -> l.adapter() instanceof RoutedAdapter), "-mu must leave single adapters");
@@ -179,13 +184,14 @@ class MethodEquivalenceTest {
 
     /**
      * A model's first pass computes each adapter's factors alone; later passes compute the adapters of
-     * one kind and size together (stacked parameters, one batched mixing). Both must give the same
-     * logits and the same gradients of every parameter, on mixed-task batches, with a router per
-     * projection and with one router shared by all, in evaluation and in training (the noise of each
-     * router must not depend on how the bank lays the routers out).
+     * one kind and size together (stacked parameters, one batched mixing, or for TLoRA one build of all
+     * its entangled tensors). Both must give the same logits and the same gradients of every parameter,
+     * on mixed-task batches, with a router per projection and with one router shared by all, in
+     * evaluation and in training (the noise of each router must not depend on how the bank lays the
+     * routers out).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2"})
+    @ValueSource(strings = {"poly", "mhr", "tensorpoly-1", "tensorpoly-2", "tlora"})
     void adaptersComputedTogetherEqualAdaptersComputedAlone(String method) {
         adaptersComputedTogetherEqualAdaptersComputedAlone(method, ForwardContext::eval);
         // Training: the same stream each pass, so each router must get the same noise in every layout.

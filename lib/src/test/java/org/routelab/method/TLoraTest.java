@@ -5,15 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.routelab.testing.Kronecker.kron;
 import static org.routelab.testing.Kronecker.layerNorm;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.nn.ForwardContext;
+import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 
-/** TLoRA at tensor order 4, checked against the reference's construction written out. */
+/**
+ * TLoRA at tensor order 4, checked against the reference's construction written out, and TLoRA
+ * adapters built together equal to the same adapters built alone.
+ */
 class TLoraTest {
     private static final int D = 16;
     private static final int RANK = 2;
@@ -62,6 +71,88 @@ class TLoraTest {
                 assertTrue(max <= bound && max > 0.8 * bound, leaves + ": max |leaf| " + max + ", bound " + bound);
             }
         }
+    }
+
+    /**
+     * Adapters of one size that build their factors together in a training pass (too large to batch
+     * more than two at once: batches are cut) give each adapter the deltas and the gradients of its
+     * leaves and input that its twin, building alone, gets: when all ask, when some skip a pass and
+     * ask in another order, when one was closed, and when a newcomer of another size joins.
+     */
+    @Test
+    void adaptersBuiltTogetherEqualAdaptersBuiltAlone() {
+        // R r l^2 = 50 * 20 * 10^2 = 100,000 elements per adapter: two per batch
+        int in = 100;
+        int out = 90;
+        try (NDManager m = NDManager.newBaseManager(); NDManager closed = m.newSubManager()) {
+            FactorBatches batches = new FactorBatches();
+            List<TLora> together = new ArrayList<>();
+            List<TLora> alone = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                NDManager owner = i == 2 ? closed : m;
+                int d = i < 5 ? in : in + 5; // the last is of another size
+                together.add(new TLora(owner, d, out, 20, 50, 2, RandomStream.of(i), DataType.FLOAT32, batches));
+                alone.add(new TLora(m, d, out, 20, 50, 2, RandomStream.of(i), DataType.FLOAT32));
+            }
+            together.forEach(a -> a.setTrainable(true));
+            alone.forEach(a -> a.setTrainable(true));
+            RandomStream random = RandomStream.of(5);
+            List<NDArray> inputs = new ArrayList<>();
+            List<NDArray> weights = new ArrayList<>();
+            for (TLora a : together) {
+                int d = a == together.get(5) ? in + 5 : in;
+                NDArray x = random.normal(m, 0f, 1f, new Shape(3, 4, d), DataType.FLOAT32);
+                x.setRequiresGradient(true);
+                inputs.add(x);
+                weights.add(random.normal(m, 0f, 1f, new Shape(3, 4, out), DataType.FLOAT32));
+            }
+            List<List<Integer>> passes = List.of(List.of(0, 1, 2, 3, 4), List.of(4, 1, 3), List.of(0, 1, 2, 3, 4),
+                    List.of(3, 0, 1, 4, 5), List.of(5, 3, 0, 1, 4));
+            for (int pass = 0; pass < passes.size(); pass++) {
+                List<Integer> asked = passes.get(pass);
+                if (pass == 3) {
+                    closed.close(); // adapter 2 built with the others in the previous pass
+                }
+                float[][] expected = pass(alone, inputs, weights, asked, m);
+                float[][] actual = pass(together, inputs, weights, asked, m);
+                TinyMethods.assertClose(expected[0], actual[0], 1e-5f, "pass " + pass + " " + asked + ": deltas");
+                TinyMethods.assertClose(expected[1], actual[1], 1e-5f, "pass " + pass + " " + asked + ": gradients");
+            }
+        }
+    }
+
+    /** One training pass over the asked adapters: their deltas and the gradients of their leaves and inputs. */
+    private static float[][] pass(List<TLora> adapters, List<NDArray> inputs, List<NDArray> weights,
+            List<Integer> asked, NDManager m) {
+        List<float[]> deltas = new ArrayList<>();
+        List<float[]> gradients = new ArrayList<>();
+        try (NDManager scope = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            ForwardContext ctx = ForwardContext.train(RandomStream.of(0)).newPass();
+            NDArray loss = null;
+            for (int i : asked) {
+                NDArray x = inputs.get(i).reshape(inputs.get(i).getShape());
+                x.attach(scope);
+                NDArray delta = adapters.get(i).delta(x, ctx);
+                deltas.add(delta.toFloatArray());
+                NDArray term = delta.mul(weights.get(i)).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            gc.backward(loss);
+        }
+        for (int i : asked) {
+            List<NDArray> trained = new ArrayList<>();
+            for (Parameter p : adapters.get(i).namedParameters().values()) {
+                trained.add(p.array());
+            }
+            trained.add(inputs.get(i));
+            for (NDArray t : trained) {
+                try (NDArray g = t.getGradient()) {
+                    gradients.add(g.toFloatArray());
+                    g.subi(g);
+                }
+            }
+        }
+        return new float[][] {TinyMethods.concat(deltas), TinyMethods.concat(gradients)};
     }
 
     /** {@code sum_k LN(l1k x l2k) x LN(l3k x l4k)} of leaves {@code [4, R, r, 2]}: {@code [r][16]}. */

@@ -231,4 +231,24 @@ final class TinyMethods {
     static List<String> routed() {
         return List.of("poly", "mhr", "tensorpoly-1", "tensorpoly-2");
     }
+
+    /**
+     * Equal up to float32 rounding: each difference within {@code tolerance} of the value's magnitude
+     * plus the vector's root mean square (gradients pass through layer normalisations that amplify the
+     * rounding of their small inputs).
+     */
+    static void assertClose(float[] expected, float[] actual, float tolerance, String what) {
+        assertEquals(expected.length, actual.length, what + ": sizes");
+        double squares = 0;
+        for (float e : expected) {
+            squares += (double) e * e;
+        }
+        double rms = Math.sqrt(squares / expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            double allowed = tolerance * (Math.abs(expected[i]) + rms);
+            int at = i;
+            assertTrue(Math.abs(expected[i] - actual[i]) <= allowed, () -> what + ": element " + at + " expected "
+                    + expected[at] + ", got " + actual[at] + " (allowed difference " + allowed + ")");
+        }
+    }
 }
