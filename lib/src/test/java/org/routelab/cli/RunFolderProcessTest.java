@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,9 +29,22 @@ class RunFolderProcessTest {
     @TempDir
     static Path dir;
 
+    /** The processes a test started: a failed test must not leave its 100,000-step run training. */
+    private static final List<Process> started = new ArrayList<>();
+
     @BeforeAll
     static void tinyRun() throws IOException {
         TinyRun.write(dir);
+    }
+
+    @AfterEach
+    void stopWhatIsStillRunning() throws InterruptedException {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        started.clear();
     }
 
     /** A command line process whose output goes to files. */
@@ -58,6 +72,7 @@ class RunFolderProcessTest {
         Path err = dir.resolve(name + ".err");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectOutput(out.toFile())
                 .redirectError(err.toFile()).start();
+        started.add(p);
         return new Cli(p, out, err);
     }
 
