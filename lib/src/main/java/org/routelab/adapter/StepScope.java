@@ -1,6 +1,8 @@
 package org.routelab.adapter;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import org.routelab.nn.Parameter;
 
@@ -37,5 +39,20 @@ public final class StepScope {
         NDArray v = p.array().reshape(shape);
         v.attach(scope);
         return v;
+    }
+
+    /**
+     * Stacks parameters' arrays along a new first axis into one array owned by the step scope (a view
+     * for a single array, else one copy); gradients flow to each parameter.
+     *
+     * @param arrays the parameters' arrays, of one shape
+     * @param scope the step scope
+     * @return {@code [n, ...their shape]}, closed with {@code scope}
+     */
+    public static NDArray stack(NDList arrays, NDManager scope) {
+        // an operation's result lives in its receiver's manager, here a parameter's: move it at once
+        NDArray stacked = arrays.size() == 1 ? arrays.get(0).expandDims(0) : NDArrays.stack(arrays);
+        stacked.attach(scope);
+        return stacked;
     }
 }

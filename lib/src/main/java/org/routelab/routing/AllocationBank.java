@@ -1,7 +1,6 @@
 package org.routelab.routing;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -10,8 +9,8 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
 
 /**
  * The skill allocations of one model ({@link SkillAllocation}, OrchMoE's skill routers), computed
@@ -144,24 +143,15 @@ public final class AllocationBank {
         long groups = first.groups();
         long experts = first.experts();
         DataType type = first.dataType();
-        // An operation on a parameter leaves its result in the model's manager: move it into the step scope.
-        NDArray logits;
-        if (n == 1) {
-            logits = first.logits().reshape(n, 1, groups, experts);
-            logits.attach(scope);
-        } else {
-            NDList arrays = new NDList(n);
-            for (SkillAllocation a : allocations) {
-                arrays.add(a.logits());
-            }
-            NDArray stacked = NDArrays.stack(arrays);
-            stacked.attach(scope);
-            logits = stacked.reshape(n, 1, groups, experts);
+        NDList arrays = new NDList(n);
+        for (SkillAllocation a : allocations) {
+            arrays.add(a.logits());
         }
+        NDArray logits = StepScope.stack(arrays, scope).reshape(n, 1, groups, experts);
         // one sample per allocation and example (noise in the batch's shape, the logits broadcast to it);
         // one row for the whole batch where no noise is drawn
         NDArray noise = first.options().noise(scope, new Shape(n, batchSize, groups, experts), type, ctx);
         NDArray w = first.options().allocations(logits, noise, ctx);
-        return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
+        return Router.normalise(w);
     }
 }

@@ -1,7 +1,6 @@
 package org.routelab.routing;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -10,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.routelab.adapter.FactorGroup;
+import org.routelab.adapter.StepScope;
 import org.routelab.nn.Parameter;
 
 /**
@@ -136,10 +136,7 @@ final class FactorBank {
             for (RoutedAdapter a : members) {
                 arrays.add(a.factorParameters().get(k).array());
             }
-            // The stack's receiver is a parameter: move the result into the step scope at once.
-            NDArray s = NDArrays.stack(arrays);
-            s.attach(scope);
-            stacked.add(s);
+            stacked.add(StepScope.stack(arrays, scope));
         }
         NDList factors = members.get(0).factors(own, stacked);
         // one split per factor: its backward is one concatenation, where n slices would be n scatters;

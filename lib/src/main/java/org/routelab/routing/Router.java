@@ -77,12 +77,14 @@ public abstract class Router extends Module {
     protected abstract NDArray compute(ForwardContext ctx, NDManager scope, int batchSize);
 
     /**
-     * Divides each group by its sum (plus {@code 1e-12}, as the reference, so an all-zero group stays zero).
+     * Divides each group by its sum over the experts (plus {@code 1e-12}, as the reference, so an all-zero
+     * group stays zero).
      *
-     * @param w non-negative weights {@code [B', groups, experts]}
+     * @param w non-negative weights {@code [..., groups, experts]}
      * @return the normalised weights
      */
     protected static NDArray normalise(NDArray w) {
-        return w.div(org.routelab.nn.Scalars.add(w.sum(new int[] {2}, true), 1e-12f));
+        int experts = w.getShape().dimension() - 1;
+        return w.div(org.routelab.nn.Scalars.add(w.sum(new int[] {experts}, true), 1e-12f));
     }
 }

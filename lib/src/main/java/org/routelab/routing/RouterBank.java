@@ -1,7 +1,6 @@
 package org.routelab.routing;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -9,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Scalars;
 
 /**
  * The task routers of one model, computed together: a forward pass stacks all their logits and draws
@@ -112,9 +111,7 @@ public final class RouterBank {
             slotOrder &= order[p] == p;
             all.add(routers.get(order[p]).parameter("module_logits").array());
         }
-        // The stack's receiver is a parameter: move the result into the step scope at once.
-        NDArray stacked = NDArrays.stack(all);
-        stacked.attach(scope);
+        NDArray stacked = StepScope.stack(all, scope);
         NDArray logits = scope.create(oneHot, new Shape(rows, numTasks)).toType(type, false).matMul(stacked);
         // each router keeps the noise it has in slot order, wherever it is laid out
         NDArray noise = options.noise(scope, logits.getShape(), type, ctx);
@@ -125,6 +122,6 @@ public final class RouterBank {
         }
         NDArray w = options.allocations(logits, noise, ctx)
                 .reshape(routers.size(), rows, first.groups(), first.experts());
-        return w.div(Scalars.add(w.sum(new int[] {3}, true), 1e-12f));
+        return Router.normalise(w);
     }
 }
