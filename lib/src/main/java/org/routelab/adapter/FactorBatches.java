@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Parameter;
 
 /**
  * The factors of one injection's {@link BuiltTogether} adapters, built once per forward pass: the
@@ -40,19 +39,10 @@ public final class FactorBatches {
         @SuppressWarnings("unchecked")
         FactorGroup<A> g = (FactorGroup<A>) groups.computeIfAbsent(adapter.factorKey(), k -> new FactorGroup<A>());
         if (!g.isIn(pass)) {
-            g.start(pass, g.nextBatches(FactorBatches::open, A::factorElements),
+            g.start(pass, g.nextBatches(a -> !a.released(), A::factorElements),
                     (i, batch) -> batch.get(0).factors(batch, scope));
         }
         NDList known = g.take(adapter);
         return known != null ? known : adapter.factors(List.of(adapter), scope).get(0);
-    }
-
-    private static boolean open(Adapter a) {
-        for (Parameter p : a.ownParameters().values()) {
-            if (p.array().isReleased()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -110,6 +110,21 @@ public abstract class Module {
         return Collections.unmodifiableMap(parameters);
     }
 
+    /**
+     * Returns whether one of this module's own parameters was released (its manager closed): components
+     * that remember modules between passes (e.g. groups computed together) let such a module drop out.
+     *
+     * @return whether an own parameter's array is released
+     */
+    public final boolean released() {
+        for (Parameter p : parameters.values()) {
+            if (p.array().isReleased()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Returns every parameter of the tree under its dotted path, in depth-first registration order. */
     public final Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();

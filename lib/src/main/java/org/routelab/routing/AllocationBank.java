@@ -96,7 +96,7 @@ public final class AllocationBank {
         if (ctx.passToken(scope) != null) {
             NDArray all = ctx.memo(this, scope, () -> {
                 passes.keySet().removeIf(NDArray::isReleased);
-                List<SkillAllocation> live = members.stream().filter(a -> !a.logits().isReleased()).toList();
+                List<SkillAllocation> live = members.stream().filter(a -> !a.released()).toList();
                 Pass p = new Pass(compute(live, ctx, scope, batchSize), live);
                 passes.put(p.all, p);
                 return p.all;

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.routelab.adapter.FactorGroup;
 import org.routelab.adapter.StepScope;
-import org.routelab.nn.Parameter;
 
 /**
  * The per-example factors of the routed adapters that read one {@link RouterBank}, computed together:
@@ -182,7 +181,7 @@ final class FactorBank {
 
     /** The adapters that asked in the previous pass and still read {@code bank}, cut into batches. */
     private static List<List<RoutedAdapter>> nextBatches(FactorGroup<RoutedAdapter> g, RouterBank bank) {
-        return g.nextBatches(a -> a.router() instanceof TaskRouter t && t.bank() == bank && !released(a),
+        return g.nextBatches(a -> a.router() instanceof TaskRouter t && t.bank() == bank && !a.released(),
                 RoutedAdapter::factorElements);
     }
 
@@ -195,14 +194,5 @@ final class FactorBank {
             whole &= positions[i] == i;
         }
         return whole ? weights : weights.get(weights.getManager().create(positions));
-    }
-
-    private static boolean released(RoutedAdapter a) {
-        for (Parameter p : a.factorParameters()) {
-            if (p.array().isReleased()) {
-                return true;
-            }
-        }
-        return false;
     }
 }
