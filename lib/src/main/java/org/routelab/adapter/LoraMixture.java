@@ -1,7 +1,6 @@
 package org.routelab.adapter;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -67,23 +66,23 @@ public abstract class LoraMixture extends Adapter {
      * same product, feature-major ({@link FeatureMajor}: the faster layout for so few features).
      *
      * @param x the input {@code [B, L, d_in]}
-     * @param extraRows {@code [k, d_in]} projected first (rows {@code 0..k-1} of the result), or null
-     * @return {@code [k + E*r, B*L]}; the ranks in expert-major order
+     * @param extraRows {@code [k, d_in]} projected in the same product, or null
+     * @return {@code [k, B*L]} for the extra rows (when given), then the ranks {@code [E*r, B*L]} in
+     *     expert-major order
      */
-    protected final NDArray project(NDArray x, NDArray extraRows) {
+    protected final NDList project(NDArray x, NDArray extraRows) {
         NDManager scope = x.getManager();
         long ranks = (long) experts * rank;
         // A's E*r columns as the rows of one projection
         NDArray a = rank == 1 ? StepScope.view(loraA, scope, experts, inFeatures)
                 : StepScope.view(loraA, scope).transpose(0, 2, 1).reshape(ranks, inFeatures);
-        NDArray rows = extraRows == null ? a : NDArrays.concat(new NDList(extraRows, a));
-        return FeatureMajor.project(rows, x);
+        return FeatureMajor.project(extraRows == null ? new NDList(a) : new NDList(extraRows, a), x);
     }
 
     /**
      * Mixes the experts' updates.
      *
-     * @param h the ranks of {@link #project} {@code [E*r, B*L]} (without the extra rows)
+     * @param h the ranks of {@link #project} {@code [E*r, B*L]}
      * @param weights feature-major: {@code [E, B*L]} per token, or {@code [E, B, 1]} per example
      * @param xShape the input's shape {@code [B, L, d_in]}
      * @return {@code [B, L, d_out]}

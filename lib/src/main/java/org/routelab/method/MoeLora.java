@@ -152,8 +152,8 @@ public final class MoeLora extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        // the router's logits and the experts' ranks read the same x: one product, then split
-        NDList parts = project(x, router().weightRows(x.getManager())).split(new long[] {experts()}, 0);
+        // the router's logits and the experts' ranks read the same x: one product
+        NDList parts = project(x, router().weightRows(x.getManager()));
         return mix(parts.get(1), router().expertWeights(parts.get(0), x, ctx), x.getShape());
     }
 }

@@ -214,7 +214,7 @@ public final class OrchMoe extends LoraMixture {
             // per token: the broadcast product would grow to [S, B, L, T]; one batched product instead
             skillsFirst = mixWeights(w, skillRouter().weights(ctx, x.getManager(), batch)).transpose(2, 0, 1);
         }
-        return mix(project(x, null), skillsFirst, x.getShape());
+        return mix(project(x, null).singletonOrThrow(), skillsFirst, x.getShape());
     }
 
     /** Returns {@code m = w phi} for task weights {@code w [B, L', T]} and allocations {@code phi [B' , T, S]}. */

@@ -1,7 +1,6 @@
 package org.routelab.method;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -191,16 +190,9 @@ public final class TRex extends Adapter {
         // the token router's logits and the down projections read the same x: one feature-major product
         NDArray aRows = StepScope.view(loraA, scope).transpose();
         NDArray routerRows = router().weightRows(scope);
-        NDArray logits = null;
-        NDArray h; // [I, B*L]
-        if (routerRows == null) {
-            h = FeatureMajor.project(aRows, x);
-        } else {
-            NDList parts = FeatureMajor.project(NDArrays.concat(new NDList(routerRows, aRows)), x)
-                    .split(new long[] {routerRows.getShape().get(0)}, 0);
-            logits = parts.get(0);
-            h = parts.get(1);
-        }
+        NDList parts = FeatureMajor.project(routerRows == null ? new NDList(aRows) : new NDList(routerRows, aRows), x);
+        NDArray logits = routerRows == null ? null : parts.get(0);
+        NDArray h = parts.get(parts.size() - 1); // [I, B*L]
         NDArray u = router().mix(h, router().cells(logits, x, ctx)); // [J, B*L]
         NDArray beta = Activation.sigmoid(Scalars.mul(StepScope.view(wBeta, scope), RankOneRouter.GATE_SHARPNESS));
         // the gate scales the J-sized mixture rather than the d_out-sized update

@@ -1,6 +1,8 @@
 package org.routelab.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -25,6 +27,27 @@ public final class FeatureMajor {
     public static NDArray project(NDArray rows, NDArray x) {
         Shape s = x.getShape();
         return rows.matMul(x.reshape(s.get(0) * s.get(1), s.get(2)).transpose());
+    }
+
+    /**
+     * Projects every token onto several blocks of rows that read the same tokens (a router's weight and
+     * its experts' ranks) through one product, and hands each block its own part.
+     *
+     * @param blocks {@code [k_i, d]} each
+     * @param x the tokens {@code [B, L, d]}
+     * @return {@code [k_i, B*L]} per block, in order (views of one result: backward is one concatenation)
+     */
+    public static NDList project(NDList blocks, NDArray x) {
+        if (blocks.size() == 1) {
+            return new NDList(project(blocks.get(0), x));
+        }
+        long[] starts = new long[blocks.size() - 1];
+        long row = 0;
+        for (int i = 0; i < starts.length; i++) {
+            row += blocks.get(i).getShape().get(0);
+            starts[i] = row;
+        }
+        return project(NDArrays.concat(blocks), x).split(starts, 0);
     }
 
     /**
