@@ -139,12 +139,13 @@ final class RoutingBenchmark implements Callable<Integer> {
         System.out.println("# arithmetic floor: the method's matrix products (profiled, each shape replayed, fastest call)"
                 + " plus the reference's step beyond its own products");
         System.out.println("config,method,product_ms,floor_ms,floor_ratio_to_lora");
+        // one batch for all: every method's products are profiled on the same work
+        List<long[]> inputs = batch.inputs(random, models.get(0));
+        List<long[]> targets = batch.targets(random, models.get(0));
+        long[] taskIds = taskIds(random);
         double[] products = new double[models.size()];
         for (int k = 0; k < models.size(); k++) {
             int model = k;
-            List<long[]> inputs = batch.inputs(random, models.get(0));
-            List<long[]> targets = batch.targets(random, models.get(0));
-            long[] taskIds = taskIds(random);
             products[k] = ProductBound.profile(s -> step(models.get(model), configs.get(model), manager, inputs, targets,
                     taskIds, s), steps, 1, null).productMs(manager);
         }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -130,35 +132,21 @@ class AllocationBankTest {
             for (int i : order) {
                 w[i] = weights.apply(bank.get(i), scope);
             }
-            NDArray loss = null;
-            List<Float> values = new ArrayList<>();
-            for (int i = 0; i < MEMBERS; i++) {
-                assertEquals(new Shape(BATCH, TASKS, SKILLS), w[i].getShape());
-                for (float v : w[i].toFloatArray()) {
-                    values.add(v);
-                }
-                NDArray term = w[i].mul(lossWeights.get(i)).sum();
-                loss = loss == null ? term : loss.add(term);
+            for (NDArray wi : w) {
+                assertEquals(new Shape(BATCH, TASKS, SKILLS), wi.getShape());
             }
-            gc.backward(loss);
-            List<Float> gradients = new ArrayList<>();
+            NDArray values = NDArrays.stack(new NDList(w));
+            gc.backward(values.mul(lossWeights).sum());
+            NDList gradients = new NDList();
             for (SkillAllocation a : bank) {
                 try (NDArray g = a.logits().getGradient()) {
-                    for (float v : g.toFloatArray()) {
-                        gradients.add(v);
-                    }
+                    NDArray copy = g.duplicate();
+                    copy.attach(scope);
+                    gradients.add(copy);
                     g.subi(g);
                 }
             }
-            return new float[][] {floats(values), floats(gradients)};
+            return new float[][] {values.toFloatArray(), NDArrays.stack(gradients).toFloatArray()};
         }
-    }
-
-    private static float[] floats(List<Float> list) {
-        float[] out = new float[list.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = list.get(i);
-        }
-        return out;
     }
 }
