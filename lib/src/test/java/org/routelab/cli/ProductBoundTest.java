@@ -40,10 +40,11 @@ class ProductBoundTest {
         assertEquals(Map.of("aten::mm [[2,3],[3,4]]", 1.0, "aten::bmm [[5,2,3],[5,3,4]]", 1.0), profile.products());
     }
 
+    /** addmm's added term comes first; taken as a factor, [5] x [4, 8] would not multiply. */
     @Test
     void replayMultipliesTheProfiledShapes() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            double ms = ProductBound.replay("aten::addmm", "[[4],[4,8],[8,4]]", manager);
+            double ms = ProductBound.replay("aten::addmm", "[[5],[4,8],[8,5]]", manager);
             assertTrue(ms > 0 && ms < 1000, "one tiny product took " + ms + " ms");
         }
     }
