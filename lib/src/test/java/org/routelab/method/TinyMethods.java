@@ -177,23 +177,15 @@ final class TinyMethods {
             NDArray delta = form.apply(in);
             float[] values = delta.toFloatArray();
             gc.backward(delta.mul(weights).sum());
-            List<Float> all = new ArrayList<>();
-            for (float v : in.getGradient().toFloatArray()) {
-                all.add(v);
-            }
+            List<float[]> gradients = new ArrayList<>();
+            gradients.add(in.getGradient().toFloatArray());
             for (Parameter p : adapter.namedParameters().values()) {
                 try (NDArray g = p.array().getGradient()) {
-                    for (float v : g.toFloatArray()) {
-                        all.add(v);
-                    }
+                    gradients.add(g.toFloatArray());
                     g.subi(g);
                 }
             }
-            float[] gradients = new float[all.size()];
-            for (int i = 0; i < gradients.length; i++) {
-                gradients[i] = all.get(i);
-            }
-            return new float[][] {values, gradients};
+            return new float[][] {values, concat(gradients)};
         }
     }
 
