@@ -218,7 +218,6 @@ public final class TRex extends Adapter implements BuiltTogether<TRex> {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        Shape s = x.getShape();
         // the token router's logits and the down projections read the same x: one feature-major product
         NDArray aRows = StepScope.view(loraA, scope).transpose();
         NDArray routerRows = router().weightRows(scope);
@@ -227,8 +226,9 @@ public final class TRex extends Adapter implements BuiltTogether<TRex> {
         NDArray h = parts.get(parts.size() - 1); // [I, B*L]
         NDList gates = batches == null ? factors(List.of(this), scope).get(0) : batches.factors(this, ctx, scope);
         // beta is folded into G's terms' weights, so G already carries the gate
-        NDArray u = router().mix(h, router().cells(logits, x, ctx, gates)); // [J, B*L]
-        return u.transpose().matMul(StepScope.view(loraB, scope)).reshape(s.get(0), s.get(1), -1);
+        NDArray u = router().mix(h, router().cells(logits, x, ctx, gates)); // [J, B, L]
+        // [B, L, J] x B: the product reads u in place, and its result lives in u's scope
+        return u.transpose(1, 2, 0).matMul(loraB.array());
     }
 
     /** The gates depend on I*J and the ablations alone, not on the projection's sizes. */

@@ -110,9 +110,7 @@ public final class RankOneRouter extends InputRouter {
     public NDArray mixing(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
         NDArray weights = termWeights(List.of(this), scope.ones(new Shape(1, 1), x.getDataType()), scope);
-        NDArray cells = cells(tokenRouter ? logits(x) : null, x, ctx, terms(weights, 1).get(0));
-        Shape s = cells.getShape();
-        return cells.reshape(down, up, s.get(1), s.get(2)).transpose(2, 3, 0, 1);
+        return cells(tokenRouter ? logits(x) : null, x, ctx, terms(weights, 1).get(0)).transpose(2, 3, 0, 1);
     }
 
     /**
@@ -176,18 +174,18 @@ public final class RankOneRouter extends InputRouter {
      * @param x the layer input {@code [B, L, d_in]}
      * @param ctx the forward context (the examples' priors when the intuition is on)
      * @param weights this router's terms' weights, each {@code [1]} (one of {@link #terms})
-     * @return {@code G [I*J, B, L']}, cell {@code i*J + j} first; {@code L' = 1} without the token router
+     * @return {@code G [I, J, B, L']}; {@code L' = 1} without the token router
      * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
      */
     public NDArray cells(NDArray logits, NDArray x, ForwardContext ctx, NDList weights) {
         Shape s = requireTokens(x).getShape();
-        NDArray p = tokenRouter ? logits.softmax(0).reshape(down * up, s.get(0), s.get(1)) : null;
+        NDArray p = tokenRouter ? logits.softmax(0).reshape(down, up, s.get(0), s.get(1)) : null;
         if (!intuition) {
             return p.mul(weights.get(0));
         }
-        // c * prior [I*J, B, 1] is the same in every layer of the pass: made once
+        // c * prior [I, J, B, 1] is the same in every layer of the pass: made once
         NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
-                () -> Scalars.mul(prior(ctx, s.get(0), x), priorScale).transpose().expandDims(2));
+                () -> Scalars.mul(prior(ctx, s.get(0), x), priorScale).transpose().reshape(down, up, s.get(0), 1));
         if (!tokenRouter) {
             return prior.mul(weights.get(0));
         }
@@ -199,15 +197,13 @@ public final class RankOneRouter extends InputRouter {
      * G_ij}, feature-major.
      *
      * @param h the down projections' outputs {@code x A} {@code [I, B*L]}
-     * @param cells the mixing matrices of {@link #cells} {@code [I*J, B, L']}
-     * @return {@code u [J, B*L]}
+     * @param cells the mixing matrices of {@link #cells} {@code [I, J, B, L']}
+     * @return {@code u [J, B, L]}
      */
     public NDArray mix(NDArray h, NDArray cells) {
         Shape c = cells.getShape();
-        long tokens = h.getShape().get(1);
-        long length = tokens / c.get(1);
-        NDArray weighed = cells.reshape(down, up, c.get(1), c.get(2)).mul(h.reshape(down, 1, c.get(1), length));
-        return weighed.sum(new int[] {0}).reshape(up, tokens);
+        long batch = c.get(2);
+        return cells.mul(h.reshape(down, 1, batch, h.getShape().get(1) / batch)).sum(new int[] {0});
     }
 
     /** Returns {@code W x^T} {@code [I*J, B*L]}. */
