@@ -219,7 +219,7 @@ public final class TRex extends Adapter implements BuiltTogether<TRex> {
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
         // the token router's logits and the down projections read the same x: one feature-major product
-        NDArray aRows = StepScope.view(loraA, scope).transpose();
+        NDArray aRows = StepScope.transposed(loraA, scope);
         NDArray routerRows = router().weightRows(scope);
         NDList parts = FeatureMajor.project(routerRows == null ? new NDList(aRows) : new NDList(routerRows, aRows), x);
         NDArray logits = routerRows == null ? null : parts.get(0);
