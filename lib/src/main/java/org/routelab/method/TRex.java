@@ -220,7 +220,7 @@ public final class TRex extends Adapter implements BuiltTogether<TRex> {
         NDManager scope = x.getManager();
         // the token router's logits and the down projections read the same x: one feature-major product
         NDArray aRows = StepScope.transposed(loraA, scope);
-        NDArray routerRows = router().weightRows(scope);
+        NDArray routerRows = router().weight();
         NDList parts = FeatureMajor.project(routerRows == null ? new NDList(aRows) : new NDList(routerRows, aRows), x);
         NDArray logits = routerRows == null ? null : parts.get(0);
         NDArray h = parts.get(parts.size() - 1); // [I, B*L]

@@ -75,14 +75,15 @@ public final class RankOneRouter extends InputRouter {
     }
 
     /**
-     * Returns the token router's weight {@code W [I*J, d_in]} as a view in the step scope: the rows whose
-     * products with the tokens are the router's logits (T-REX stacks them with its down projections).
+     * Returns the token router's weight {@code W [I*J, d_in]} itself: the rows whose products with the
+     * tokens are the router's logits, which T-REX projects together with its down projections ({@link
+     * FeatureMajor#project(NDList, NDArray)}). Pass it to operations; called on it, an operation would
+     * leave its result in the model's manager ({@link StepScope}).
      *
-     * @param scope the step scope
      * @return {@code [I*J, d_in]}, or null without the token router
      */
-    public NDArray weightRows(NDManager scope) {
-        return tokenRouter ? StepScope.view(parameter("weight"), scope) : null;
+    public NDArray weight() {
+        return tokenRouter ? parameter("weight").array() : null;
     }
 
     /**
@@ -208,7 +209,7 @@ public final class RankOneRouter extends InputRouter {
 
     /** Returns {@code W x^T} {@code [I*J, B*L]}. */
     private NDArray logits(NDArray x) {
-        return FeatureMajor.project(weightRows(x.getManager()), requireTokens(x));
+        return FeatureMajor.project(StepScope.view(parameter("weight"), x.getManager()), requireTokens(x));
     }
 
     /** Returns {@code [B, I*J]}: the examples' priors, checked against the batch and the cells. */
