@@ -161,7 +161,9 @@ public final class EntangledTensor {
             throw new IllegalArgumentException("leaves of size " + s.get(3) + " and order " + s.get(0)
                     + " span " + length + " < d = " + d);
         }
-        return length == d ? full : full.get(":, :, :{}", d);
+        // one slice of the last axis: an index that names every axis slices each of them, and in
+        // backward each slice writes its gradient into zeros of the whole tensor
+        return length == d ? full : full.get("..., :{}", d);
     }
 
     /** The row-wise Kronecker product of {@code P x r} rows of lengths {@code a} and {@code b}: {@code [P, r, a b]}. */
