@@ -166,10 +166,11 @@ public final class TensorPolyI extends RoutedAdapter {
     private NDArray mix(NDArray w, NDArray leaves, int d, boolean columns) {
         long n = w.getShape().get(0);
         long leaf = leaves.getShape().get(4);
-        // [N, n R, r, l] or [N, n R, l, r]: one copy of the leaves either way
+        // [N, n R, r, l] or [N, n R, l, r]; the columns are copied through [N, n R, l r] even for one
+        // adapter, where the transposition alone is a view and every product would inherit its strides
         NDArray built = columns
-                ? EntangledTensor.buildColumns(
-                        leaves.transpose(1, 0, 2, 4, 3).reshape(order, n * tensorRank, leaf, rank), d, 1f)
+                ? EntangledTensor.buildColumns(leaves.transpose(1, 0, 2, 4, 3)
+                        .reshape(order, n * tensorRank, leaf * rank).reshape(order, n * tensorRank, leaf, rank), d, 1f)
                 : EntangledTensor.build(leaves.transpose(1, 0, 2, 3, 4).reshape(order, n * tensorRank, rank, leaf), d);
         // bmm itself: matmul would wrap it in broadcasting views that autograd records and undoes
         NDArray mixed = w.batchMatMul(built.reshape(n, tensorRank, (long) rank * d));
