@@ -74,8 +74,8 @@ final class FactorBank {
      *
      * @param adapter the adapter, whose router is a {@link TaskRouter} of {@code bank}
      * @param bank the router bank the weights come from
-     * @param weights every router's weights {@code [routers, B', groups, experts]} of this pass, laid out
-     *     as {@link #layout} last planned
+     * @param weights every router's allocations {@code [routers, B', groups, experts]} of this pass (not
+     *     yet normalised: {@link RoutedAdapter#factors} normalises), laid out as {@link #layout} last planned
      * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]} in the weights' scope
      */
     NDList factors(RoutedAdapter adapter, RouterBank bank, NDArray weights) {
@@ -122,7 +122,8 @@ final class FactorBank {
      * Computes the factors of several adapters of one kind and size from their routing weights.
      *
      * @param members the adapters
-     * @param own their weights {@code [members, B', groups, experts]}, in order
+     * @param own their weights {@code [members, B', groups, experts]}, in order, normalised or not
+     *     ({@link RoutedAdapter#factors})
      * @return per adapter, in order, its {@code a [B', d_in, r]} and {@code b [B', r, d_out]}
      */
     static List<NDList> compute(List<RoutedAdapter> members, NDArray own) {
