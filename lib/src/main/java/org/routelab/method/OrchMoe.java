@@ -196,12 +196,31 @@ public final class OrchMoe extends LoraMixture {
      * @return {@code [B, L', S]} ({@code L' = 1} when routing per sequence in a bidirectional stack)
      */
     public NDArray skillWeights(NDArray x, ForwardContext ctx) {
-        return skillRouter().mix(taskRouter().weights(x, ctx), ctx, false);
+        NDArray w = taskRouter().weights(x, ctx);
+        NDArray phi = skillRouter().weights(ctx, x.getManager(), (int) x.getShape().get(0));
+        return mixWeights(w, phi);
     }
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDArray skillsFirst = skillRouter().mix(taskRouter().weights(x, ctx), ctx, true);
+        NDArray w = taskRouter().weights(x, ctx);
+        int batch = (int) x.getShape().get(0);
+        NDArray skillsFirst;
+        if (w.getShape().get(1) == 1) {
+            // per sequence: m^T = (w phi)^T [S, B, 1], feature-major as the mixture wants it, from a
+            // broadcast product over T, where a batched product would multiply one example at a time
+            skillsFirst = skillRouter().weightsBySkill(ctx, x.getManager(), batch).mul(w).sum(new int[] {3});
+        } else {
+            // per token: the broadcast product would grow to [S, B, L, T]; one batched product instead
+            skillsFirst = mixWeights(w, skillRouter().weights(ctx, x.getManager(), batch)).transpose(2, 0, 1);
+        }
         return mix(project(x, null).singletonOrThrow(), skillsFirst, x.getShape());
+    }
+
+    /** Returns {@code m = w phi} for task weights {@code w [B, L', T]} and allocations {@code phi [B' , T, S]}. */
+    private static NDArray mixWeights(NDArray w, NDArray phi) {
+        // one allocation for the batch: a plain product over all rows; else one per example, by bmm
+        // itself (matmul would wrap it in broadcasting views that autograd records and undoes)
+        return phi.getShape().get(0) == 1 ? w.matMul(phi.reshape(phi.getShape().slice(1))) : w.batchMatMul(phi);
     }
 }

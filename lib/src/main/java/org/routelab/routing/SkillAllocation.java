@@ -68,34 +68,22 @@ public final class SkillAllocation extends Router {
     }
 
     /**
-     * Returns the skill weights {@code m = w phi} of abstract-task weights {@code w}: each token (or
-     * sequence) weighs the abstract tasks' rows of this allocation {@code phi} ({@link #weights}).
+     * Returns the weights of {@link #weights} laid out per skill, {@code [S, B', 1, T]} (a view): what
+     * mixes a task router's weights {@code w [B, L', T]} into skill weights by a broadcast product and a
+     * sum over T, {@code (phi * w).sum(3) = (w phi)^T [S, B, L']}, where a batched product would multiply
+     * one example's small matrices at a time.
      *
-     * @param w the abstract-task weights {@code [B, L', T]}
      * @param ctx the forward context
-     * @param skillMajor whether to lay the result out per skill, as a mixture of experts reads it
-     * @return {@code [B, L', S]}, or {@code [S, B, L']} where {@code skillMajor}
+     * @param scope the step scope
+     * @param batchSize the number of examples
+     * @return {@code [S, B', 1, T]}; {@code B'} the batch size where noise is drawn, else 1
      */
-    public NDArray mix(NDArray w, ForwardContext ctx, boolean skillMajor) {
-        AllocationBank.Share share = bank.share(this, ctx, w.getManager(), (int) w.getShape().get(0));
-        // phi is the sample y with each abstract task's row divided by its sum D_t, so
-        // m = sum_t (w_t / D_t) y_t: the division acts on T values per token, not on T S per example
-        NDArray scaled = w.div(share.normalisers());
-        if (skillMajor && w.getShape().get(1) == 1) {
-            // per sequence: m^T [S, B, 1] from a broadcast product over T and a sum, where a batched
-            // product would multiply one example's small matrices at a time
-            return share.bySkill().mul(scaled).sum(new int[] {3});
-        }
-        // per token the broadcast product would grow to [S, B, L, T]; one batched product instead: a plain
-        // product over all rows for one allocation of the batch, else bmm itself (matmul would wrap it in
-        // broadcasting views that autograd records and undoes)
-        NDArray y = share.allocations();
-        NDArray m = y.getShape().get(0) == 1 ? scaled.matMul(y.reshape(y.getShape().slice(1))) : scaled.batchMatMul(y);
-        return skillMajor ? m.transpose(2, 0, 1) : m;
+    public NDArray weightsBySkill(ForwardContext ctx, NDManager scope, int batchSize) {
+        return bank.bySkill(this, ctx, scope, batchSize);
     }
 
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
-        return normalise(bank.share(this, ctx, scope, batchSize).allocations());
+        return bank.weights(this, ctx, scope, batchSize);
     }
 }

@@ -72,30 +72,19 @@ class AllocationBankTest {
         }
     }
 
-    /**
-     * Mixing abstract-task weights {@code w [B, L', T]} through an allocation (its sample left
-     * unnormalised, the division moved onto {@code w}) equals {@code w} times the allocation's normalised
-     * weights, per sequence and per token, in either layout, alone or together, with noise or without.
-     */
+    /** The per-skill layout of a pass is its weights {@code [B, T, S]} laid out as {@code [S, B, 1, T]}, alone or together. */
     @Test
-    void mixingEqualsTheTaskWeightsTimesTheNormalisedWeights() {
+    void bySkillIsTheSameWeightsLaidOutPerSkill() {
         try (NDManager m = NDManager.newBaseManager()) {
             List<SkillAllocation> bank = bank(m, RouterOptions.DEFAULT);
             for (ForwardContext ctx : new ForwardContext[] {ForwardContext.train(RandomStream.of(3)).newPass(),
                     ForwardContext.eval().newPass(), ForwardContext.eval()}) {
-                for (int length : new int[] {1, 3}) {
-                    NDArray w = RandomStream.of(length).uniform(m, 0f, 1f, new Shape(BATCH, length, TASKS),
-                            DataType.FLOAT32);
-                    for (SkillAllocation a : bank) {
-                        NDArray weights = a.weights(ctx, m, BATCH).broadcast(new Shape(BATCH, TASKS, SKILLS));
-                        NDArray expected = w.batchMatMul(weights);
-                        String what = ctx.training() + " length " + length;
-                        assertArrayEquals(expected.toFloatArray(), a.mix(w, ctx, false).toFloatArray(), 1e-6f, what);
-                        NDArray skillMajor = a.mix(w, ctx, true);
-                        assertEquals(new Shape(SKILLS, BATCH, length), skillMajor.getShape());
-                        assertArrayEquals(expected.transpose(2, 0, 1).toFloatArray(), skillMajor.toFloatArray(), 1e-6f,
-                                what);
-                    }
+                for (SkillAllocation a : bank) {
+                    NDArray bySkill = a.weightsBySkill(ctx, m, BATCH);
+                    NDArray weights = a.weights(ctx, m, BATCH);
+                    long rows = weights.getShape().get(0);
+                    assertEquals(new Shape(SKILLS, rows, 1, TASKS), bySkill.getShape());
+                    assertArrayEquals(weights.transpose(2, 0, 1).expandDims(2).toFloatArray(), bySkill.toFloatArray(), 0f);
                 }
             }
         }
