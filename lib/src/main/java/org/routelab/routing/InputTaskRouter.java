@@ -149,9 +149,9 @@ public final class InputTaskRouter extends InputRouter {
         requireTokens(x);
         NDManager scope = x.getManager();
         // The summary is parameter-free, so the projections that read the same input array (q, k, v)
-        // share it within a pass, and their routers' products ({@link InputRouterBank}); the adapters of
-        // one model all pool alike. The attention bias and the
-        // pooling weights depend on the mask alone: made once per sequence of a pass.
+        // share it within a pass, and their routers share one product ({@link InputRouterBank}); the
+        // adapters of one model all pool alike. The attention bias and the pooling weights depend on the
+        // mask alone: made once per sequence of a pass.
         NDArray summary = ctx.memo(x, scope, () -> {
             SequenceMask mask = ctx.sequence();
             if (mask == null) {
@@ -201,13 +201,18 @@ public final class InputTaskRouter extends InputRouter {
         // matmul's broadcasting views); the input is an activation, so the result lives in the step scope
         Shape s = summary.getShape();
         NDArray logits = ai.djl.nn.core.Linear.linear(summary.reshape(s.get(0) * s.get(1), s.get(2)), weight, bias)
-                .singletonOrThrow().reshape(s.get(0), s.get(1), n, -1);
+                .singletonOrThrow();
+        // [B, L', T], or the routers' logits side by side, [B, L', n, T]; normalised over the last axis
+        logits = n == 1 ? logits.reshape(s.get(0), s.get(1), -1) : logits.reshape(s.get(0), s.get(1), n, -1);
         NDArray w = first.normalisation == Normalisation.SOFTMAX
-                ? logits.softmax(3)
+                ? logits.softmax(-1)
                 : Router.normalise(Activation.sigmoid(logits));
-        NDList each = n == 1 ? new NDList(w) : w.split(n, 2);
+        if (n == 1) {
+            return List.of(new NDList(w));
+        }
+        // one split (backward: one concatenation), each router's [B, L', 1, T] squeezed
         List<NDList> out = new ArrayList<>(n);
-        for (NDArray wi : each) {
+        for (NDArray wi : w.split(n, 2)) {
             out.add(new NDList(wi.squeeze(2)));
         }
         return out;
