@@ -166,6 +166,16 @@ public final class Mhr extends RoutedAdapter {
         return List.of(loraA, loraB);
     }
 
+    /**
+     * Each head's mixtures are linear in its weights, so the division by the weights' sum acts on the
+     * smaller side: the mixtures where they hold fewer values per head ({@code (d_in + d_out) r / q})
+     * than the S weights (one each for 64 heads of 64 features), else the weights.
+     */
+    @Override
+    protected boolean mixesBeforeNormalising() {
+        return ((long) inFeatures + outFeatures) / heads * rank < skills;
+    }
+
     /** Each head mixes its own slice of A and of B; the heads are then laid side by side. */
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
@@ -177,17 +187,13 @@ public final class Mhr extends RoutedAdapter {
         long outWidth = (long) rank * outHead;
         NDArray a;
         NDArray b;
-        // Each head's mixtures are linear in its weights, so the division by the weights' sum acts on
-        // whichever side is smaller: the mixtures where they hold fewer values per head than the S
-        // weights (one each for 64 heads of 64 features), else the weights.
-        if (inWidth + outWidth < skills) {
+        if (mixesBeforeNormalising()) {
             NDArray sums = normalisers(weights);
             a = mixHeads(weights, parameters.get(0), inWidth).div(rank == 1 ? sums : Scalars.mul(sums, rank));
             b = mixHeads(weights, parameters.get(1), outWidth).div(sums);
         } else {
-            NDArray w = normalised(weights);
-            a = mixHeads(perRank(w, rank), parameters.get(0), inWidth);
-            b = mixHeads(w, parameters.get(1), outWidth);
+            a = mixHeads(perRank(weights, rank), parameters.get(0), inWidth);
+            b = mixHeads(weights, parameters.get(1), outWidth);
         }
         a = a.reshape(n, rows, inFeatures, rank);
         b = rank == 1 ? b.reshape(n, rows, 1, outFeatures)

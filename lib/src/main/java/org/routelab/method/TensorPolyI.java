@@ -153,8 +153,7 @@ public final class TensorPolyI extends RoutedAdapter {
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
         long n = weights.getShape().get(0);
-        // the R weights per example are far fewer than the mixed factors' values: normalise them
-        NDArray flat = normalised(weights).reshape(n, -1, tensorRank); // [n, B', R]
+        NDArray flat = weights.reshape(n, -1, tensorRank); // [n, B', R]
         NDArray a = mix(perRank(flat, rank), parameters.get(0), inFeatures).transpose(0, 1, 3, 2);
         NDArray b = mix(flat, parameters.get(1), outFeatures);
         return new NDList(a, b);

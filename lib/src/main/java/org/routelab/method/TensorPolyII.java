@@ -156,8 +156,7 @@ public final class TensorPolyII extends RoutedAdapter {
     /** Every adapter's leaves are mixed per order and example, then built in one go. */
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
-        // normalised first: the leaves' layer normalisations are not linear in the weights
-        NDArray perOrder = normalised(weights).transpose(2, 0, 1, 3); // [N, n, B', R]
+        NDArray perOrder = weights.transpose(2, 0, 1, 3); // [N, n, B', R]
         // the layer normalisations undo any scale of the leaves: 1/r is the gain of A's first one
         NDArray a = mix(perOrder, parameters.get(0), inFeatures, 1f / rank).transpose(0, 1, 3, 2);
         NDArray b = mix(perOrder, parameters.get(1), outFeatures, 1f);

@@ -55,8 +55,8 @@ public final class RouterBank {
 
     /**
      * Returns every router's allocations for a batch, once per forward pass: the weights before {@link
-     * Router#normalise}, which each reader applies to its own share (a router to its slice, the factors
-     * of an adapter linear in its weights to the smaller mixture), so the bank never divides all of them.
+     * Router#normalise}, which a router applies to its own slice and the factor bank to all of them once,
+     * unless every adapter divides its mixtures instead ({@link RoutedAdapter#mixesBeforeNormalising}).
      *
      * @param ctx the forward context (task ids, training flag)
      * @param scope the step scope

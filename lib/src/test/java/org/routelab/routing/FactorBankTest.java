@@ -85,7 +85,7 @@ class FactorBankTest {
         @Override
         protected NDList factors(NDArray weights, NDList parameters) {
             Shape s = weights.getShape();
-            NDArray w = normalised(weights).reshape(s.get(0), s.get(1), 1, 2);
+            NDArray w = weights.reshape(s.get(0), s.get(1), 1, 2);
             return new NDList(parameters.get(0).expandDims(1).mul(w.get(":, :, :, 0:1")), w);
         }
     }
