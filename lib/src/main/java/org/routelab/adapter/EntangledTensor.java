@@ -127,18 +127,44 @@ public final class EntangledTensor {
      * @return {@code [P, r, d]} in the leaves' manager
      */
     public static NDArray build(NDArray leaves, int d, float scale) {
+        return build(leaves, d, scale, false);
+    }
+
+    /**
+     * Builds the same products as {@link #build(NDArray, int, float)}, transposed: from leaves given
+     * column by column, {@code [N, P, l, r]}, the matrices {@code [P, d, r]}. A factor that multiplies
+     * inputs from the right ({@code x A^T}) is wanted in this layout: built so, neither it nor its
+     * gradient is ever copied into the other layout, which for per-example factors is a pass over the
+     * largest tensors of the step.
+     *
+     * @param columns the leaves, each transposed: {@code [N, P, l, r]}, an activation of the step scope
+     * @param d the output size, at most {@code l^N}
+     * @param scale the factor
+     * @return {@code [P, d, r]} in the leaves' manager: each set's {@code build} result transposed
+     */
+    public static NDArray buildColumns(NDArray columns, int d, float scale) {
+        return build(columns, d, scale, true);
+    }
+
+    /**
+     * Builds products of rows ({@code [N, P, r, l]} to {@code [P, r, d]}) or of columns
+     * ({@code [N, P, l, r]} to {@code [P, d, r]}); the layer normalisations see the same elements either
+     * way.
+     */
+    private static NDArray build(NDArray leaves, int d, float scale, boolean columns) {
         Shape s = leaves.getShape();
         long sets = s.get(1);
-        long rows = s.get(2);
+        long rows = columns ? s.get(3) : s.get(2);
+        long leaf = columns ? s.get(2) : s.get(3);
         // one split, whose backward is one concatenation, where a select per leaf would scatter each
-        // leaf's gradient into zeros of the whole tensor; the products reshape the [1, P, r, l] pieces
+        // leaf's gradient into zeros of the whole tensor; the products reshape the [1, P, ...] pieces
         List<NDArray> level = new ArrayList<>(s.get(0) == 1 ? new NDList(leaves) : leaves.split(s.get(0), 0));
         float gain = scale;
         boolean pairsOfLeaves = true;
         while (level.size() > 1) {
             List<NDArray> next = new ArrayList<>();
             for (int i = 0; i + 1 < level.size(); i += 2) {
-                NDArray product = kron(level.get(i), level.get(i + 1), sets, rows);
+                NDArray product = kron(level.get(i), level.get(i + 1), sets, rows, columns);
                 if (pairsOfLeaves) {
                     product = layerNorm(product, gain);
                     gain = 1f;
@@ -153,25 +179,48 @@ public final class EntangledTensor {
         }
         NDArray top = level.get(0);
         if (top.getShape().dimension() == 4) {
-            top = top.reshape(sets, rows, s.get(3)); // order 1: the leaf itself
+            top = columns ? top.reshape(sets, leaf, rows) : top.reshape(sets, rows, leaf); // order 1: the leaf itself
         }
         NDArray full = gain == 1f ? top : Scalars.mul(top, gain);
-        long length = full.getShape().get(2);
+        long length = full.getShape().get(columns ? 1 : 2);
         if (length < d) {
-            throw new IllegalArgumentException("leaves of size " + s.get(3) + " and order " + s.get(0)
+            throw new IllegalArgumentException("leaves of size " + leaf + " and order " + s.get(0)
                     + " span " + length + " < d = " + d);
         }
-        return length == d ? full : full.get(":, :, :{}", d);
+        if (length == d) {
+            return full;
+        }
+        // one slice of the last axis: an index that names every axis slices each of them, and in
+        // backward each slice writes its gradient into zeros of the whole product; columns keep
+        // their first d rows of r, which are the first d r elements of each set
+        return columns
+                ? full.reshape(sets, length * rows).get("..., :{}", d * rows).reshape(sets, d, rows)
+                : full.get("..., :{}", d);
     }
 
-    /** The row-wise Kronecker product of {@code P x r} rows of lengths {@code a} and {@code b}: {@code [P, r, a b]}. */
-    private static NDArray kron(NDArray left, NDArray right, long sets, long rows) {
-        long a = left.getShape().get(left.getShape().dimension() - 1);
-        long b = right.getShape().get(right.getShape().dimension() - 1);
+    /**
+     * The row-wise Kronecker product of {@code P x r} rows of lengths {@code a} and {@code b}:
+     * {@code [P, r, a b]}, or of columns of those lengths, {@code [P, a b, r]}.
+     */
+    private static NDArray kron(NDArray left, NDArray right, long sets, long rows, boolean columns) {
+        long a = length(left, columns);
+        long b = length(right, columns);
+        if (columns) {
+            return left.reshape(sets, a, 1, rows).mul(right.reshape(sets, 1, b, rows)).reshape(sets, a * b, rows);
+        }
         return left.reshape(sets, rows, a, 1).mul(right.reshape(sets, rows, 1, b)).reshape(sets, rows, a * b);
     }
 
-    /** Normalises each {@code [r, length]} matrix to zero mean and unit variance, times {@code gain}. */
+    /** The length of the rows ({@code [..., r, l]}) or columns ({@code [..., l, r]}) of a leaf or product. */
+    private static long length(NDArray t, boolean columns) {
+        Shape s = t.getShape();
+        return s.get(s.dimension() - (columns ? 2 : 1));
+    }
+
+    /**
+     * Normalises each matrix ({@code [r, length]} or {@code [length, r]}) to zero mean and unit variance,
+     * times {@code gain}.
+     */
     private static NDArray layerNorm(NDArray x, float gain) {
         // One fused operation; constant affine parameters, as nothing of the normalisation trains.
         Shape matrix = x.getShape().slice(1);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import org.routelab.adapter.FactorBatches;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AllocationBank;
+import org.routelab.routing.InputRouterBank;
 import org.routelab.routing.Router;
 import org.routelab.routing.RouterOptions;
 
@@ -21,11 +22,14 @@ import org.routelab.routing.RouterOptions;
  * @param routerOptions how learned allocations sample while training
  * @param allocations the bank the input-routed adapters of one injection compute their learned
  *     allocations in, together once per pass (OrchMoE's skill routers)
+ * @param inputRouters the bank of the injection's task routers that read the layer input, whose routers
+ *     of one input compute their weights together (OrchMoE's task routers)
  * @param random the stream the adapter's initial values are drawn from
  * @param dataType the parameters' data type
  * @param factorBatches shared by every adapter of the injection: where adapters whose factors depend on
  *     their parameters alone build them together with those of the same sizes, once per pass
  */
 public record AdapterSite(NDManager manager, int inFeatures, int outFeatures, Router router, boolean ownsRouter,
-        int tasks, RouterOptions routerOptions, AllocationBank allocations, RandomStream random, DataType dataType,
+        int tasks, RouterOptions routerOptions, AllocationBank allocations, InputRouterBank inputRouters,
+        RandomStream random, DataType dataType,
         FactorBatches factorBatches) {}

@@ -15,6 +15,7 @@ import org.routelab.backbone.LanguageModel;
 import org.routelab.nn.Module;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AllocationBank;
+import org.routelab.routing.InputRouterBank;
 import org.routelab.routing.Granularity;
 import org.routelab.routing.RandomRouter;
 import org.routelab.routing.Router;
@@ -238,13 +239,14 @@ public record MethodConfig(Method<?> method, Record options, int tasks, Granular
         RouterSharing sharing = new RouterSharing(granularity);
         RouterBank bank = new RouterBank();
         AllocationBank allocations = new AllocationBank();
+        InputRouterBank inputRouters = new InputRouterBank();
         FactorBatches factorBatches = new FactorBatches();
         return AdapterInjector.inject(model, c.modules, c.layers, (path, base) -> {
             NDManager m = manager != null ? manager : base.weight().array().getManager();
             RouterSharing.Assignment a = shape == null ? new RouterSharing.Assignment(null, false)
                     : sharing.assign(path, () -> taskRouter(bank, m, shape, random, dataType));
             AdapterSite site = new AdapterSite(m, base.inFeatures(), base.outFeatures(), a.router(), a.owner(), tasks,
-                    router, allocations, random, dataType, factorBatches);
+                    router, allocations, inputRouters, random, dataType, factorBatches);
             return typed(method).adapter(site, options);
         });
     }

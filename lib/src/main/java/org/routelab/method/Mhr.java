@@ -13,6 +13,7 @@ import org.routelab.adapter.LoraConfig;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
+import org.routelab.nn.Scalars;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.RoutedAdapter;
 import org.routelab.routing.Router;
@@ -165,6 +166,16 @@ public final class Mhr extends RoutedAdapter {
         return List.of(loraA, loraB);
     }
 
+    /**
+     * Each head's mixtures are linear in its weights, so the division by the weights' sum acts on the
+     * smaller side: the mixtures where they hold fewer values per head ({@code (d_in + d_out) r / q})
+     * than the S weights (one each for 64 heads of 64 features), else the weights.
+     */
+    @Override
+    protected boolean mixesBeforeNormalising() {
+        return ((long) inFeatures + outFeatures) / heads * rank < skills;
+    }
+
     /** Each head mixes its own slice of A and of B; the heads are then laid side by side. */
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
@@ -172,9 +183,19 @@ public final class Mhr extends RoutedAdapter {
         long n = s.get(0);
         long rows = s.get(1);
         int outHead = outFeatures / heads;
-        NDArray a = mixHeads(perRank(weights, rank), parameters.get(0), (long) inFeatures / heads * rank)
-                .reshape(n, rows, inFeatures, rank);
-        NDArray b = mixHeads(weights, parameters.get(1), (long) rank * outHead);
+        long inWidth = (long) inFeatures / heads * rank;
+        long outWidth = (long) rank * outHead;
+        NDArray a;
+        NDArray b;
+        if (mixesBeforeNormalising()) {
+            NDArray sums = normalisers(weights);
+            a = mixHeads(weights, parameters.get(0), inWidth).div(rank == 1 ? sums : Scalars.mul(sums, rank));
+            b = mixHeads(weights, parameters.get(1), outWidth).div(sums);
+        } else {
+            a = mixHeads(perRank(weights, rank), parameters.get(0), inWidth);
+            b = mixHeads(weights, parameters.get(1), outWidth);
+        }
+        a = a.reshape(n, rows, inFeatures, rank);
         b = rank == 1 ? b.reshape(n, rows, 1, outFeatures)
                 : b.reshape(n, rows, heads, rank, outHead).transpose(0, 1, 3, 2, 4).reshape(n, rows, rank, outFeatures);
         return new NDList(a, b);

@@ -10,6 +10,7 @@ import org.routelab.nn.ForwardContext;
 import org.routelab.nn.RandomStream;
 import org.routelab.routing.AdaptationVariant;
 import org.routelab.routing.AllocationBank;
+import org.routelab.routing.InputRouterBank;
 import org.routelab.routing.InputTaskRouter;
 import org.routelab.routing.RouterOptions;
 import org.routelab.routing.SkillAllocation;
@@ -98,7 +99,7 @@ public final class OrchMoe extends LoraMixture {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new OrchMoe(site.allocations(), site.manager(), site.inFeatures(), site.outFeatures(), o.rank(),
+            return new OrchMoe(site.allocations(), site.inputRouters(), site.manager(), site.inFeatures(), site.outFeatures(), o.rank(),
                     o.skills(), o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.random(), site.dataType());
         }
 
@@ -147,16 +148,18 @@ public final class OrchMoe extends LoraMixture {
      */
     public OrchMoe(NDManager manager, int inFeatures, int outFeatures, int rank, int skills, int abstractTasks,
             Options options, RouterOptions sampling, RandomStream random, DataType dataType) {
-        this(new AllocationBank(), manager, inFeatures, outFeatures, rank, skills, abstractTasks, options, sampling,
-                random, dataType);
+        this(new AllocationBank(), new InputRouterBank(), manager, inFeatures, outFeatures, rank, skills, abstractTasks,
+                options, sampling, random, dataType);
     }
 
     /**
      * Creates an OrchMoE adapter for one projection whose skill allocation is computed together with
-     * those of the other adapters of {@code allocations} (a model's, once per pass); parameters come
-     * from {@code random}.
+     * those of the other adapters of {@code allocations} (a model's, once per pass), and whose task
+     * weights are computed together with those of the routers of {@code inputRouters} that read the same
+     * input; parameters come from {@code random}.
      *
      * @param allocations the bank of the model's skill allocations
+     * @param inputRouters the bank of the model's task routers
      * @param manager owns the parameters
      * @param inFeatures the projection's input size
      * @param outFeatures the projection's output size
@@ -168,11 +171,11 @@ public final class OrchMoe extends LoraMixture {
      * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
      */
-    public OrchMoe(AllocationBank allocations, NDManager manager, int inFeatures, int outFeatures, int rank,
-            int skills, int abstractTasks, Options options, RouterOptions sampling, RandomStream random,
-            DataType dataType) {
+    public OrchMoe(AllocationBank allocations, InputRouterBank inputRouters, NDManager manager, int inFeatures,
+            int outFeatures, int rank, int skills, int abstractTasks, Options options, RouterOptions sampling,
+            RandomStream random, DataType dataType) {
         super(manager, inFeatures, outFeatures, rank, skills, random, dataType);
-        addChild("task_router", new InputTaskRouter(manager, inFeatures, abstractTasks, options.pooling(),
+        addChild("task_router", new InputTaskRouter(inputRouters, manager, inFeatures, abstractTasks, options.pooling(),
                 options.normalisation(), random, dataType));
         addChild("skill_router", new SkillAllocation(allocations, manager, abstractTasks, skills, sampling, random,
                 dataType));

@@ -154,18 +154,27 @@ public final class TensorPolyI extends RoutedAdapter {
     protected NDList factors(NDArray weights, NDList parameters) {
         long n = weights.getShape().get(0);
         NDArray flat = weights.reshape(n, -1, tensorRank); // [n, B', R]
-        NDArray a = mix(perRank(flat, rank), parameters.get(0), inFeatures).transpose(0, 1, 3, 2);
-        NDArray b = mix(flat, parameters.get(1), outFeatures);
+        NDArray a = mix(perRank(flat, rank), parameters.get(0), inFeatures, true);
+        NDArray b = mix(flat, parameters.get(1), outFeatures, false);
         return new NDList(a, b);
     }
 
-    /** Mixes the built components of stacked leaves {@code [n, N, R, r, l]}: {@code [n, B', r, d]}. */
-    private NDArray mix(NDArray w, NDArray leaves, int d) {
+    /**
+     * Mixes the built components of stacked leaves {@code [n, N, R, r, l]}: {@code A^T [n, B', d, r]}
+     * built by columns (see {@link EntangledTensor#buildColumns}), or {@code B [n, B', r, d]} by rows.
+     */
+    private NDArray mix(NDArray w, NDArray leaves, int d, boolean columns) {
         long n = w.getShape().get(0);
-        Shape s = leaves.getShape();
-        NDArray perOrder = leaves.transpose(1, 0, 2, 3, 4).reshape(order, n * tensorRank, rank, s.get(4));
-        NDArray components = EntangledTensor.build(perOrder, d).reshape(n, tensorRank, (long) rank * d);
-        return w.matMul(components).reshape(n, -1, rank, d);
+        long leaf = leaves.getShape().get(4);
+        // [N, n R, r, l] or [N, n R, l, r]; the columns are copied through [N, n R, l r] even for one
+        // adapter, where the transposition alone is a view and every product would inherit its strides
+        NDArray built = columns
+                ? EntangledTensor.buildColumns(leaves.transpose(1, 0, 2, 4, 3)
+                        .reshape(order, n * tensorRank, leaf * rank).reshape(order, n * tensorRank, leaf, rank), d, 1f)
+                : EntangledTensor.build(leaves.transpose(1, 0, 2, 3, 4).reshape(order, n * tensorRank, rank, leaf), d);
+        // bmm itself: matmul would wrap it in broadcasting views that autograd records and undoes
+        NDArray mixed = w.batchMatMul(built.reshape(n, tensorRank, (long) rank * d));
+        return columns ? mixed.reshape(n, -1, d, rank) : mixed.reshape(n, -1, rank, d);
     }
 
     /**

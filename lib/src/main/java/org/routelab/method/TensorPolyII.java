@@ -156,25 +156,34 @@ public final class TensorPolyII extends RoutedAdapter {
     /** Every adapter's leaves are mixed per order and example, then built in one go. */
     @Override
     protected NDList factors(NDArray weights, NDList parameters) {
-        NDArray perOrder = weights.transpose(2, 0, 1, 3); // [N, n, B', R]
+        Shape w = weights.getShape();
+        // [N n, B', R]: one copy, which both factors' products read
+        NDArray perOrder = weights.transpose(2, 0, 1, 3).reshape(order * w.get(0), w.get(1), tensorRank);
         // the layer normalisations undo any scale of the leaves: 1/r is the gain of A's first one
-        NDArray a = mix(perOrder, parameters.get(0), inFeatures, 1f / rank).transpose(0, 1, 3, 2);
-        NDArray b = mix(perOrder, parameters.get(1), outFeatures, 1f);
+        NDArray a = mix(perOrder, parameters.get(0), inFeatures, 1f / rank, true);
+        NDArray b = mix(perOrder, parameters.get(1), outFeatures, 1f, false);
         return new NDList(a, b);
     }
 
     /**
-     * Mixes stacked leaves {@code [n, N, R, r, l]} per order and example, then builds them times
-     * {@code scale}: {@code [n, B', r, d]}.
+     * Mixes stacked leaves {@code [n, N, R, r, l]} per order and example (weights {@code [N n, B', R]}),
+     * then builds them times {@code scale}: {@code A^T [n, B', d, r]} by columns (see
+     * {@link EntangledTensor#buildColumns}), or {@code B [n, B', r, d]} by rows.
      */
-    private NDArray mix(NDArray perOrder, NDArray leaves, int d, float scale) {
-        Shape w = perOrder.getShape();
-        long n = w.get(1);
-        long rows = w.get(2);
+    private NDArray mix(NDArray perOrder, NDArray leaves, int d, float scale, boolean columns) {
+        long n = leaves.getShape().get(0);
+        long rows = perOrder.getShape().get(1);
         long leaf = leaves.getShape().get(4);
-        NDArray mixed = perOrder.matMul(leaves.transpose(1, 0, 2, 3, 4).reshape(order, n, tensorRank, rank * leaf))
-                .reshape(order, n * rows, rank, leaf);
-        return EntangledTensor.build(mixed, d, scale).reshape(n, rows, rank, d);
+        // each order's leaves side by side, [N n, R, r l] or, by columns, [N n, R, l r]
+        NDArray stacked = (columns ? leaves.transpose(1, 0, 2, 4, 3) : leaves.transpose(1, 0, 2, 3, 4))
+                .reshape(order * n, tensorRank, rank * leaf);
+        // bmm itself: matmul would wrap it in broadcasting views that autograd records and undoes
+        NDArray mixed = perOrder.batchMatMul(stacked);
+        if (columns) {
+            return EntangledTensor.buildColumns(mixed.reshape(order, n * rows, leaf, rank), d, scale)
+                    .reshape(n, rows, d, rank);
+        }
+        return EntangledTensor.build(mixed.reshape(order, n * rows, rank, leaf), d, scale).reshape(n, rows, rank, d);
     }
 
     /**

@@ -151,16 +151,15 @@ public final class RandomStream {
         if (n <= SCRATCH_VALUES) {
             out = copyOfScratch(manager, values, shape);
         } else {
+            // each chunk goes from the scratch buffer straight to its place: one copy, as for a small draw
             try (NDArray flat = manager.create(new Shape(n), DataType.FLOAT32)) {
                 for (int from = 0; from < n; from += SCRATCH_VALUES) {
                     int chunk = Math.min(SCRATCH_VALUES, n - from);
-                    try (NDArray part = copyOfScratch(manager, values, new Shape(chunk))) {
+                    try (NDArray part = scratch(manager, values, new Shape(chunk))) {
                         flat.set(new NDIndex("{}:{}", from, from + chunk), part);
                     }
                 }
-                try (NDArray view = flat.reshape(shape)) {
-                    out = view.duplicate();
-                }
+                out = flat.reshape(shape); // a view of its own, which outlives flat's handle
             }
         }
         if (dataType == DataType.FLOAT32) {
@@ -173,13 +172,20 @@ public final class RandomStream {
 
     /** Draws the next {@code shape.size()} values (at most {@link #SCRATCH_VALUES}) into an array of their own. */
     private static NDArray copyOfScratch(NDManager manager, Values values, Shape shape) {
+        try (NDArray shared = scratch(manager, values, shape)) {
+            return shared.duplicate();
+        }
+    }
+
+    /**
+     * Draws the next {@code shape.size()} values (at most {@link #SCRATCH_VALUES}) into this thread's
+     * scratch buffer and returns an array over that memory: valid until the thread's next draw.
+     */
+    private static NDArray scratch(NDManager manager, Values values, Shape shape) {
         int n = Math.toIntExact(shape.size());
         ByteBuffer bytes = Scratch.get();
         values.write(bytes.asFloatBuffer(), n);
-        try (NDArray shared = manager.create(bytes.slice(0, n * Float.BYTES).order(ByteOrder.nativeOrder()),
-                shape, DataType.FLOAT32)) {
-            return shared.duplicate();
-        }
+        return manager.create(bytes.slice(0, n * Float.BYTES).order(ByteOrder.nativeOrder()), shape, DataType.FLOAT32);
     }
 
     /** A per-thread direct buffer values are drawn into, made on first use. */

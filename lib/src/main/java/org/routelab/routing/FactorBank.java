@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,10 @@ final class FactorBank {
     private final Map<Object, FactorGroup<RoutedAdapter>> groups = new LinkedHashMap<>();
     /** Each group's batches in the layout of the weights computed next, or null for slot order. */
     private Map<FactorGroup<RoutedAdapter>, List<List<RoutedAdapter>>> plan;
+    /** The bank's weights of the current pass, as drawn. */
     private NDArray pass;
+    /** Those weights normalised, made once in a pass where an adapter asks for them, else null. */
+    private NDArray normalisedPass;
 
     /**
      * Plans the layout of the bank's next weights: the routers of each group's batches side by side in
@@ -74,8 +78,8 @@ final class FactorBank {
      *
      * @param adapter the adapter, whose router is a {@link TaskRouter} of {@code bank}
      * @param bank the router bank the weights come from
-     * @param weights every router's weights {@code [routers, B', groups, experts]} of this pass, laid out
-     *     as {@link #layout} last planned
+     * @param weights every router's allocations {@code [routers, B', groups, experts]} of this pass, as
+     *     drawn (not normalised), laid out as {@link #layout} last planned
      * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]} in the weights' scope
      */
     NDList factors(RoutedAdapter adapter, RouterBank bank, NDArray weights) {
@@ -87,12 +91,24 @@ final class FactorBank {
             start(g, bank, weights, List.of(), new NDList()); // a group new in this pass
         }
         NDList known = g.take(adapter);
-        return known != null ? known : compute(List.of(adapter), rows(bank, weights, List.of(adapter))).get(0);
+        return known != null ? known : compute(List.of(adapter), rows(bank, weightsFor(adapter), List.of(adapter))).get(0);
+    }
+
+    /** The current pass's weights as an adapter's factors take them ({@link RoutedAdapter#factors}). */
+    private NDArray weightsFor(RoutedAdapter adapter) {
+        if (adapter.mixesBeforeNormalising()) {
+            return pass;
+        }
+        if (normalisedPass == null) {
+            normalisedPass = Router.normalise(pass);
+        }
+        return normalisedPass;
     }
 
     /** Splits the weights once into the planned batches' rows and computes every group's factors. */
     private void newPass(RouterBank bank, NDArray weights) {
         pass = weights;
+        normalisedPass = null;
         Map<FactorGroup<RoutedAdapter>, List<List<RoutedAdapter>>> batches = plan == null ? Map.of() : plan;
         plan = null;
         // where each batch after the first starts, and the routers no batch reads
@@ -109,11 +125,19 @@ final class FactorBank {
         if (rows > 0 && rows < weights.getShape().get(0)) {
             starts.add(rows);
         }
-        NDList pieces = rows == 0 ? new NDList() : weights.split(starts.stream().mapToLong(Long::longValue).toArray(), 0);
+        long[] cuts = starts.stream().mapToLong(Long::longValue).toArray();
+        // the weights as drawn and normalised, each split once where a group takes them
+        Map<Boolean, NDList> pieces = new HashMap<>();
         int piece = 0;
         for (FactorGroup<RoutedAdapter> g : groups.values()) {
             List<List<RoutedAdapter>> cut = batches.getOrDefault(g, List.of());
-            start(g, bank, weights, cut, pieces.subNDList(piece, piece + cut.size()));
+            NDList own = new NDList();
+            if (!cut.isEmpty()) {
+                RoutedAdapter first = cut.get(0).get(0);
+                own = pieces.computeIfAbsent(first.mixesBeforeNormalising(), raw -> weightsFor(first).split(cuts, 0))
+                        .subNDList(piece, piece + cut.size());
+            }
+            start(g, bank, weights, cut, own);
             piece += cut.size();
         }
     }
@@ -122,7 +146,8 @@ final class FactorBank {
      * Computes the factors of several adapters of one kind and size from their routing weights.
      *
      * @param members the adapters
-     * @param own their weights {@code [members, B', groups, experts]}, in order
+     * @param own their weights {@code [members, B', groups, experts]}, in order, as {@link
+     *     RoutedAdapter#factors} takes them
      * @return per adapter, in order, its {@code a [B', d_in, r]} and {@code b [B', r, d_out]}
      */
     static List<NDList> compute(List<RoutedAdapter> members, NDArray own) {
@@ -172,11 +197,11 @@ final class FactorBank {
      * Starts a group's pass: computes the batches the bank laid out ({@code planned}, with their rows
      * {@code pieces}), else the group's next batches, gathering their rows.
      */
-    private static void start(FactorGroup<RoutedAdapter> g, RouterBank bank, NDArray weights,
+    private void start(FactorGroup<RoutedAdapter> g, RouterBank bank, NDArray weights,
             List<List<RoutedAdapter>> planned, NDList pieces) {
         List<List<RoutedAdapter>> batches = planned.isEmpty() ? nextBatches(g, bank) : planned;
-        g.start(weights, batches,
-                (i, batch) -> compute(batch, planned.isEmpty() ? rows(bank, weights, batch) : pieces.get(i)));
+        g.start(weights, batches, (i, batch) -> compute(batch,
+                planned.isEmpty() ? rows(bank, weightsFor(batch.get(0)), batch) : pieces.get(i)));
     }
 
     /** The adapters that asked in the previous pass and still read {@code bank}, cut into batches. */

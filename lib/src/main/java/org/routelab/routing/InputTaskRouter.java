@@ -1,11 +1,14 @@
 package org.routelab.routing;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.ForwardContext;
@@ -91,6 +94,7 @@ public final class InputTaskRouter extends InputRouter {
         }
     }
 
+    private final InputRouterBank bank;
     private final Pooling pooling;
     private final Normalisation normalisation;
 
@@ -107,6 +111,25 @@ public final class InputTaskRouter extends InputRouter {
      */
     public InputTaskRouter(NDManager manager, int inFeatures, int abstractTasks, Pooling pooling,
             Normalisation normalisation, RandomStream random, DataType dataType) {
+        this(new InputRouterBank(), manager, inFeatures, abstractTasks, pooling, normalisation, random, dataType);
+    }
+
+    /**
+     * Creates a task router with weights drawn from {@code random}, whose weights are computed together
+     * with those of the routers of {@code bank} that read the same input.
+     *
+     * @param bank the model's input routers
+     * @param manager owns the parameters
+     * @param inFeatures the layer input's size {@code d}
+     * @param abstractTasks the number of abstract tasks {@code T}
+     * @param pooling what the weights are computed from
+     * @param normalisation how logits become weights
+     * @param random the stream the initial values are drawn from
+     * @param dataType the parameters' data type
+     */
+    public InputTaskRouter(InputRouterBank bank, NDManager manager, int inFeatures, int abstractTasks,
+            Pooling pooling, Normalisation normalisation, RandomStream random, DataType dataType) {
+        this.bank = bank;
         this.pooling = pooling;
         this.normalisation = normalisation;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
@@ -126,8 +149,9 @@ public final class InputTaskRouter extends InputRouter {
         requireTokens(x);
         NDManager scope = x.getManager();
         // The summary is parameter-free, so the projections that read the same input array (q, k, v)
-        // share it within a pass; the adapters of one model all pool alike. The attention bias and the
-        // pooling weights depend on the mask alone: made once per sequence of a pass.
+        // share it within a pass, and their routers share one product ({@link InputRouterBank}); the
+        // adapters of one model all pool alike. The attention bias and the pooling weights depend on the
+        // mask alone: made once per sequence of a pass.
         NDArray summary = ctx.memo(x, scope, () -> {
             SequenceMask mask = ctx.sequence();
             if (mask == null) {
@@ -137,16 +161,61 @@ public final class InputTaskRouter extends InputRouter {
             NDArray pool = pooling == Pooling.NONE ? null : ctx.memo(bias, scope, () -> pool(bias, mask, x, pooling));
             return summary(x, bias, pool);
         });
+        return bank.weights(this, summary).toType(x.getDataType(), false);
+    }
+
+    /** Returns whether another router's weights can come from the same product as this one's. */
+    boolean sameShapeAs(InputTaskRouter other) {
+        return normalisation == other.normalisation && parameter("weight").shape().equals(other.parameter("weight").shape());
+    }
+
+    /**
+     * Computes the weights of routers of one shape ({@link #sameShapeAs}) that read one input summary,
+     * {@code W_task X^ + b} of all of them in one product, normalised in one operation.
+     *
+     * @param routers the routers
+     * @param summary the summary {@code [B, L', d]} float32
+     * @return per router, in order, its weights {@code [B, L', T]} float32
+     */
+    static List<NDList> weights(List<InputTaskRouter> routers, NDArray summary) {
+        NDManager scope = summary.getManager();
+        int n = routers.size();
+        InputTaskRouter first = routers.get(0);
+        NDArray weight;
+        NDArray bias;
+        if (n == 1) {
+            weight = first.float32("weight", scope);
+            bias = first.float32("bias", scope);
+        } else {
+            NDList weights = new NDList(n);
+            NDList biases = new NDList(n);
+            for (InputTaskRouter r : routers) {
+                weights.add(r.float32("weight", scope));
+                biases.add(r.float32("bias", scope));
+            }
+            // [n T, d] and [n T]: the routers' rows one after another
+            weight = StepScope.stack(weights, scope).reshape(-1, summary.getShape().get(2));
+            bias = StepScope.stack(biases, scope).reshape(-1);
+        }
         // W_task X^ + b over the summary's rows as one matrix: a plain addmm (a 3-D input goes through
         // matmul's broadcasting views); the input is an activation, so the result lives in the step scope
         Shape s = summary.getShape();
-        NDArray logits = ai.djl.nn.core.Linear.linear(summary.reshape(s.get(0) * s.get(1), s.get(2)),
-                float32("weight", scope), float32("bias", scope)).singletonOrThrow()
-                .reshape(s.get(0), s.get(1), -1);
-        NDArray w = normalisation == Normalisation.SOFTMAX
-                ? logits.softmax(2)
+        NDArray logits = ai.djl.nn.core.Linear.linear(summary.reshape(s.get(0) * s.get(1), s.get(2)), weight, bias)
+                .singletonOrThrow();
+        // [B, L', T], or the routers' logits side by side, [B, L', n, T]; normalised over the last axis
+        logits = n == 1 ? logits.reshape(s.get(0), s.get(1), -1) : logits.reshape(s.get(0), s.get(1), n, -1);
+        NDArray w = first.normalisation == Normalisation.SOFTMAX
+                ? logits.softmax(-1)
                 : Router.normalise(Activation.sigmoid(logits));
-        return w.toType(x.getDataType(), false);
+        if (n == 1) {
+            return List.of(new NDList(w));
+        }
+        // one split (backward: one concatenation), each router's [B, L', 1, T] squeezed
+        List<NDList> out = new ArrayList<>(n);
+        for (NDArray wi : w.split(n, 2)) {
+            out.add(new NDList(wi.squeeze(2)));
+        }
+        return out;
     }
 
     /** Returns a parameter in float32: itself, or a converted copy in the step scope. */

@@ -113,11 +113,36 @@ public abstract class RoutedAdapter extends Adapter {
      * update {@code delta = x a b} carries the method's whole scale (e.g. {@code 1/r} folded into a
      * mixing weight, the smallest tensor).
      *
-     * @param weights the adapters' routing weights {@code [n, B', groups, experts]}
+     * @param weights the adapters' routing weights {@code [n, B', groups, experts]}: normalised, or where
+     *     {@link #mixesBeforeNormalising} as a router bank draws them, each group to be divided by its sum
+     *     ({@link #normalisers}; weights a router outside a bank normalised pass through that unchanged)
      * @param parameters the adapters' {@link #factorParameters}, each stacked: {@code [n, ...its shape]}
      * @return {@code a [n, B', d_in, r]} and {@code b [n, B', r, d_out]}
      */
     protected abstract NDList factors(NDArray weights, NDList parameters);
+
+    /**
+     * Returns whether {@link #factors} takes a router bank's weights before their normalisation and
+     * divides its mixtures instead: worth it for factors linear in each group's weights whose mixtures
+     * hold fewer values than the weights (e.g. MHR's heads one value wide), since the division and its
+     * gradient then pass over the smaller array. A bank whose adapters all do so never divides its weights.
+     *
+     * @return false unless the adapter divides its mixtures
+     */
+    protected boolean mixesBeforeNormalising() {
+        return false;
+    }
+
+    /**
+     * Returns what normalising each group of routing weights divides it by (its sum plus {@code 1e-12}): a
+     * mixture linear in a group's weights, divided by it, equals the mixture of the normalised weights.
+     *
+     * @param weights {@code [..., groups, experts]}, non-negative
+     * @return {@code [..., groups, 1]}
+     */
+    protected static NDArray normalisers(NDArray weights) {
+        return Router.normalisers(weights);
+    }
 
     /** {@code delta = x a b} with this adapter's per-example factors ({@link #factors}). */
     @Override

@@ -54,14 +54,16 @@ public final class RouterBank {
     }
 
     /**
-     * Returns every router's weights for a batch, once per forward pass.
+     * Returns every router's allocations for a batch, once per forward pass: the weights before {@link
+     * Router#normalise}, which a router applies to its own slice and the factor bank to all of them once,
+     * unless every adapter divides its mixtures instead ({@link RoutedAdapter#mixesBeforeNormalising}).
      *
      * @param ctx the forward context (task ids, training flag)
      * @param scope the step scope
      * @param batchSize the number of examples
-     * @return {@code [routers, B', groups, experts]}
+     * @return {@code [routers, B', groups, experts]}, non-negative
      */
-    NDArray weights(ForwardContext ctx, NDManager scope, int batchSize) {
+    NDArray allocations(ForwardContext ctx, NDManager scope, int batchSize) {
         return ctx.memo(this, scope, () -> compute(ctx, scope, batchSize));
     }
 
@@ -76,7 +78,7 @@ public final class RouterBank {
      * @return {@code a [B', d_in, r]} and {@code b [B', r, d_out]}
      */
     NDList factors(RoutedAdapter adapter, ForwardContext ctx, NDManager scope, int batchSize) {
-        return factors.factors(adapter, this, weights(ctx, scope, batchSize));
+        return factors.factors(adapter, this, allocations(ctx, scope, batchSize));
     }
 
     private NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
@@ -120,8 +122,6 @@ public final class RouterBank {
             noise.close();
             noise = ordered;
         }
-        NDArray w = options.allocations(logits, noise, ctx)
-                .reshape(routers.size(), rows, first.groups(), first.experts());
-        return Router.normalise(w);
+        return options.allocations(logits, noise, ctx).reshape(routers.size(), rows, first.groups(), first.experts());
     }
 }

@@ -93,7 +93,6 @@ public final class TaskRouter extends Router {
 
     @Override
     protected NDArray compute(ForwardContext ctx, NDManager scope, int batchSize) {
-        NDArray all = bank.weights(ctx, scope, batchSize);
-        return all.get(bank.position(slot));
+        return normalise(bank.allocations(ctx, scope, batchSize).get(bank.position(slot)));
     }
 }

@@ -85,7 +85,8 @@ class EntangledTensorTest {
     }
 
     /**
-     * Checks {@code build} against an explicit construction, for two sets of random leaves of rank 2.
+     * Checks {@code build} and {@code buildColumns} (the same products from transposed leaves, transposed)
+     * against an explicit construction, for two sets of random leaves of rank 2.
      *
      * @param order the tensor order
      * @param leaf the leaf size
@@ -106,6 +107,10 @@ class EntangledTensorTest {
             NDArray leaves = m.create(values, new Shape(order, sets, rank, leaf));
             float[] built = EntangledTensor.build(leaves, d).toFloatArray();
             assertEquals(sets * rank * d, built.length);
+            // by columns, transposed back: a scale of 3 must come out as a factor of 3
+            NDArray columns = EntangledTensor.buildColumns(leaves.transpose(0, 1, 3, 2), d, 3f);
+            assertEquals(new Shape(sets, d, rank), columns.getShape());
+            float[] byColumns = columns.transpose(0, 2, 1).div(3f).toFloatArray();
             for (int p = 0; p < sets; p++) {
                 double[][][] set = new double[order][rank][];
                 for (int i = 0; i < order; i++) {
@@ -123,6 +128,8 @@ class EntangledTensorTest {
                 }
                 float[] actual = java.util.Arrays.copyOfRange(built, p * rank * d, (p + 1) * rank * d);
                 assertArrayEquals(expected, actual, 2e-3f);
+                assertArrayEquals(expected, java.util.Arrays.copyOfRange(byColumns, p * rank * d, (p + 1) * rank * d),
+                        2e-3f, "by columns");
             }
         }
     }

@@ -43,7 +43,10 @@ class RandomStreamTest {
     void drawsLargerThanTheScratchBufferContinueTheSameStream() {
         try (NDManager m = NDManager.newBaseManager()) {
             int large = (1 << 20) + 5;
-            float[] whole = RandomStream.of(9).uniform(m, -1f, 1f, new Shape(large), DataType.FLOAT32).toFloatArray();
+            NDArray drawn = RandomStream.of(9).uniform(m, -1f, 1f, new Shape(large), DataType.FLOAT32);
+            // the array owns its values: later draws through the same scratch buffer leave them alone
+            RandomStream.of(10).uniform(m, -1f, 1f, new Shape(large), DataType.FLOAT32);
+            float[] whole = drawn.toFloatArray();
             RandomStream parts = RandomStream.of(9);
             float[] head = parts.uniform(m, -1f, 1f, new Shape(1 << 20), DataType.FLOAT32).toFloatArray();
             float[] tail = parts.uniform(m, -1f, 1f, new Shape(5), DataType.FLOAT32).toFloatArray();
