@@ -66,7 +66,7 @@ public abstract class LoraMixture extends Adapter {
      * same product, feature-major ({@link FeatureMajor}: the faster layout for so few features).
      *
      * @param x the input {@code [B, L, d_in]}
-     * @param extraRows {@code [k, d_in]} projected in the same product, or null
+     * @param extraRows {@code [k, d_in]} projected in the same product (e.g. a router's own weight), or null
      * @return {@code [k, B*L]} for the extra rows (when given), then the ranks {@code [E*r, B*L]} in
      *     expert-major order
      */

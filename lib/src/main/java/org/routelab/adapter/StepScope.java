@@ -42,6 +42,20 @@ public final class StepScope {
     }
 
     /**
+     * Returns the transpose of a matrix parameter as a view owned by the step scope: one operation where
+     * a {@link #view} and then a transpose would be two.
+     *
+     * @param p the parameter, a matrix
+     * @param scope the step scope
+     * @return {@code p^T}, sharing the parameter's storage, closed with {@code scope}
+     */
+    public static NDArray transposed(Parameter p, NDManager scope) {
+        NDArray t = p.array().transpose();
+        t.attach(scope);
+        return t;
+    }
+
+    /**
      * Stacks parameters' arrays along a new first axis into one array owned by the step scope (a view
      * for a single array, else one copy); gradients flow to each parameter.
      *

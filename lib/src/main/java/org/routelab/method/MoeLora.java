@@ -153,7 +153,7 @@ public final class MoeLora extends LoraMixture {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         // the router's logits and the experts' ranks read the same x: one product
-        NDList parts = project(x, router().weightRows(x.getManager()));
+        NDList parts = project(x, router().weight());
         return mix(parts.get(1), router().expertWeights(parts.get(0), x, ctx), x.getShape());
     }
 }

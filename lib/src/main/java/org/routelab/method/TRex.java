@@ -6,9 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
+import org.routelab.adapter.BuiltTogether;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.ForwardContext;
@@ -26,8 +29,12 @@ import org.routelab.routing.RankOneRouter;
  * ({@link RankOneRouter}: token router blended with the example's intuition prior), and
  * {@code delta = beta * u B}, where {@code beta = sigmoid(100 w_beta)} is a trainable gate starting at
  * 1/2. Equivalently {@code delta W = beta * sum_ij G_ij b_j a_i^T}. No auxiliary loss.
+ *
+ * <p>The scalar gates ({@code beta}, and the router's {@code omega}) depend on their parameters alone:
+ * the model's T-REX adapters compute them together once per forward pass ({@link FactorBatches}), in
+ * a few operations over all their stacked scalars instead of a dozen in every layer.
  */
-public final class TRex extends Adapter {
+public final class TRex extends Adapter implements BuiltTogether<TRex> {
     /**
      * T-REX's options (reference defaults: I = 4, J = 8, c = 4, intuition and token router on).
      *
@@ -114,7 +121,8 @@ public final class TRex extends Adapter {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new TRex(site.manager(), site.inFeatures(), site.outFeatures(), o, site.random(), site.dataType());
+            return new TRex(site.manager(), site.inFeatures(), site.outFeatures(), o, site.random(), site.dataType(),
+                    site.factorBatches());
         }
 
         /** The intuition is a prior over the {@code I*J} cells per example; without it, the layer input only. */
@@ -152,12 +160,31 @@ public final class TRex extends Adapter {
         }
     }
 
+    private final Options options;
+    /** Where the adapter's gates are computed with those of the model's other T-REX adapters, or null: alone. */
+    private final FactorBatches batches;
+
     /** The parameter {@code lora_a}, held for the forward pass. */
     private final Parameter loraA;
     /** The parameter {@code lora_b}, held for the forward pass. */
     private final Parameter loraB;
     /** The parameter {@code w_beta}, held for the forward pass. */
     private final Parameter wBeta;
+
+    /**
+     * Creates a T-REX adapter for one projection that computes its gates alone; {@code A} comes from
+     * {@code random}.
+     *
+     * @param manager owns the parameters
+     * @param inFeatures the projection's input size
+     * @param outFeatures the projection's output size
+     * @param options I, J, the prior scale and the ablations
+     * @param random the stream the initial values are drawn from
+     * @param dataType the parameters' data type
+     */
+    public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random, DataType dataType) {
+        this(manager, inFeatures, outFeatures, options, random, dataType, null);
+    }
 
     /**
      * Creates a T-REX adapter for one projection; {@code A} comes from {@code random}.
@@ -168,8 +195,13 @@ public final class TRex extends Adapter {
      * @param options I, J, the prior scale and the ablations
      * @param random the stream the initial values are drawn from
      * @param dataType the parameters' data type
+     * @param batches where the scalar gates are computed together with those of the model's other T-REX
+     *     adapters, once per pass (one per injection), or null to compute them alone
      */
-    public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random, DataType dataType) {
+    public TRex(NDManager manager, int inFeatures, int outFeatures, Options options, RandomStream random,
+            DataType dataType, FactorBatches batches) {
+        this.options = options;
+        this.batches = batches;
         float bound = (float) (1.0 / Math.sqrt(inFeatures));
         loraA = addParameter("lora_a", random.uniform(manager, -bound, bound, new Shape(inFeatures, options.down()), dataType));
         loraB = addParameter("lora_b", manager.zeros(new Shape(options.up(), outFeatures), dataType));
@@ -186,16 +218,46 @@ public final class TRex extends Adapter {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        Shape s = x.getShape();
         // the token router's logits and the down projections read the same x: one feature-major product
-        NDArray aRows = StepScope.view(loraA, scope).transpose();
-        NDArray routerRows = router().weightRows(scope);
+        NDArray aRows = StepScope.transposed(loraA, scope);
+        NDArray routerRows = router().weight();
         NDList parts = FeatureMajor.project(routerRows == null ? new NDList(aRows) : new NDList(routerRows, aRows), x);
         NDArray logits = routerRows == null ? null : parts.get(0);
         NDArray h = parts.get(parts.size() - 1); // [I, B*L]
-        NDArray u = router().mix(h, router().cells(logits, x, ctx)); // [J, B*L]
-        NDArray beta = Activation.sigmoid(Scalars.mul(StepScope.view(wBeta, scope), RankOneRouter.GATE_SHARPNESS));
-        // the gate scales the J-sized mixture rather than the d_out-sized update
-        return u.mul(beta).transpose().matMul(StepScope.view(loraB, scope)).reshape(s.get(0), s.get(1), -1);
+        NDList gates = batches == null ? factors(List.of(this), scope).get(0) : batches.factors(this, ctx, scope);
+        // beta is folded into G's terms' weights, so G already carries the gate
+        NDArray u = router().mix(h, router().cells(logits, x, ctx, gates)); // [J, B, L]
+        // [B, L, J] x B: the product reads u in place, and its result lives in u's scope
+        return u.transpose(1, 2, 0).matMul(loraB.array());
+    }
+
+    /** The gates depend on I*J and the ablations alone, not on the projection's sizes. */
+    @Override
+    public Object factorKey() {
+        return List.of(TRex.class, options.cells(), options.intuition(), options.tokenRouter());
+    }
+
+    /** A gate's terms: at most two scalars. */
+    @Override
+    public double factorElements() {
+        return 2;
+    }
+
+    /**
+     * Computes the scalar gates of the batch's adapters at once: per adapter the weights of its mixing
+     * matrix's terms times its {@code beta = sigmoid(100 w_beta)} ({@link RankOneRouter#termWeights}),
+     * each {@code [1]}.
+     */
+    @Override
+    public List<NDList> factors(List<TRex> batch, NDManager scope) {
+        NDList betas = new NDList(batch.size());
+        List<RankOneRouter> routers = new ArrayList<>(batch.size());
+        for (TRex t : batch) {
+            betas.add(t.wBeta.array());
+            routers.add(t.router());
+        }
+        NDArray sharpened = Scalars.mul(StepScope.stack(betas, scope).reshape(1, -1), RankOneRouter.GATE_SHARPNESS);
+        NDArray weights = router().termWeights(routers, Activation.sigmoid(sharpened), scope);
+        return RankOneRouter.terms(weights, batch.size());
     }
 }

@@ -33,7 +33,8 @@ public final class FeatureMajor {
      * Projects every token onto several blocks of rows that read the same tokens (a router's weight and
      * its experts' ranks) through one product, and hands each block its own part.
      *
-     * @param blocks {@code [k_i, d]} each
+     * @param blocks {@code [k_i, d]} each; when there are several, any may be a parameter's own array
+     *     (their concatenation is moved into the tokens' manager), a lone block must live in a step scope
      * @param x the tokens {@code [B, L, d]}
      * @return {@code [k_i, B*L]} per block, in order (views of one result: backward is one concatenation)
      */
@@ -47,7 +48,10 @@ public final class FeatureMajor {
             row += blocks.get(i).getShape().get(0);
             starts[i] = row;
         }
-        return project(NDArrays.concat(blocks), x).split(starts, 0);
+        // the concatenation lives in its first block's manager, e.g. a parameter's: move it to the tokens'
+        NDArray rows = NDArrays.concat(blocks);
+        rows.attach(x.getManager());
+        return project(rows, x).split(starts, 0);
     }
 
     /**

@@ -1,10 +1,14 @@
 package org.routelab.routing;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.ArrayList;
+import java.util.List;
 import org.routelab.adapter.StepScope;
 import org.routelab.nn.FeatureMajor;
 import org.routelab.nn.ForwardContext;
@@ -71,14 +75,15 @@ public final class RankOneRouter extends InputRouter {
     }
 
     /**
-     * Returns the token router's weight {@code W [I*J, d_in]} as a view in the step scope: the rows whose
-     * products with the tokens are the router's logits (T-REX stacks them with its down projections).
+     * Returns the token router's weight {@code W [I*J, d_in]} itself: the rows whose products with the
+     * tokens are the router's logits, which T-REX projects together with its down projections ({@link
+     * FeatureMajor#project(NDList, NDArray)}). Pass it to operations; called on it, an operation would
+     * leave its result in the model's manager ({@link StepScope}).
      *
-     * @param scope the step scope
      * @return {@code [I*J, d_in]}, or null without the token router
      */
-    public NDArray weightRows(NDManager scope) {
-        return tokenRouter ? StepScope.view(parameter("weight"), scope) : null;
+    public NDArray weight() {
+        return tokenRouter ? parameter("weight").array() : null;
     }
 
     /**
@@ -104,37 +109,88 @@ public final class RankOneRouter extends InputRouter {
      * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
      */
     public NDArray mixing(NDArray x, ForwardContext ctx) {
-        NDArray cells = cells(tokenRouter ? logits(x) : null, x, ctx);
-        Shape s = cells.getShape();
-        return cells.reshape(down, up, s.get(1), s.get(2)).transpose(2, 3, 0, 1);
+        NDManager scope = x.getManager();
+        NDArray weights = termWeights(List.of(this), scope.ones(new Shape(1, 1), x.getDataType()), scope);
+        return cells(tokenRouter ? logits(x) : null, x, ctx, terms(weights, 1).get(0)).transpose(2, 3, 0, 1);
     }
 
     /**
-     * Returns every token's mixing matrix, {@link FeatureMajor feature-major}: {@code G = omega * p *
-     * (I*J) + (1 - omega) * c * prior} with the ablations' fixed terms.
+     * Returns the weights of {@code G}'s terms for several routers of this one's options at once, each
+     * router's times a gain (T-REX folds its gate {@code beta} in here, where it costs no operation of
+     * its own): the token router's {@code gain * omega * I*J} when it is on, then the prior's
+     * {@code gain * (1 - omega)} when the intuition is on ({@code omega = 1} without the intuition, 0
+     * without the token router, where {@code c * prior} alone weighs the experts).
+     *
+     * @param routers routers of this one's options, in order
+     * @param gains {@code [1, n]}, one per router
+     * @param scope the step scope
+     * @return {@code [terms, n]}: per term a row, per router a column
+     */
+    public NDArray termWeights(List<RankOneRouter> routers, NDArray gains, NDManager scope) {
+        if (!intuition) {
+            return Scalars.mul(gains, down * up);
+        }
+        if (!tokenRouter) {
+            return gains;
+        }
+        NDList all = new NDList(routers.size());
+        for (RankOneRouter r : routers) {
+            all.add(r.parameter("w_omega").array());
+        }
+        NDArray sharpened = Scalars.mul(StepScope.stack(all, scope).reshape(1, -1), GATE_SHARPNESS);
+        NDArray omega = Scalars.mul(Activation.sigmoid(sharpened), down * up);
+        NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
+        return NDArrays.concat(new NDList(omega, notOmega)).mul(gains);
+    }
+
+    /**
+     * Hands each router its weights of {@link #termWeights} through one split (its backward is one
+     * concatenation, where a slice per router would be a scatter each).
+     *
+     * @param weights {@code [terms, n]}
+     * @param n the number of routers
+     * @return per router, in order, its terms' weights, each {@code [1]}
+     */
+    public static List<NDList> terms(NDArray weights, int n) {
+        int terms = (int) weights.getShape().get(0);
+        NDArray flat = weights.reshape(-1);
+        NDList pieces = terms * n == 1 ? new NDList(flat) : flat.split(terms * n);
+        List<NDList> out = new ArrayList<>(n);
+        for (int a = 0; a < n; a++) {
+            NDList own = new NDList(terms);
+            for (int t = 0; t < terms; t++) {
+                own.add(pieces.get(t * n + a));
+            }
+            out.add(own);
+        }
+        return out;
+    }
+
+    /**
+     * Returns every token's mixing matrix, {@link FeatureMajor feature-major}: {@code G = w_1 * p + w_2 *
+     * c * prior} with the weights of {@link #termWeights} ({@code w_1 = omega * I*J}, {@code w_2 = 1 -
+     * omega}, each times a gain), and the ablations' single term.
      *
      * @param logits the token router's logits {@code W x^T} {@code [I*J, B*L]}, or null without the token router
      * @param x the layer input {@code [B, L, d_in]}
      * @param ctx the forward context (the examples' priors when the intuition is on)
-     * @return {@code G [I*J, B, L']}, cell {@code i*J + j} first; {@code L' = 1} without the token router
+     * @param weights this router's terms' weights, each {@code [1]} (one of {@link #terms})
+     * @return {@code G [I, J, B, L']}; {@code L' = 1} without the token router
      * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
      */
-    public NDArray cells(NDArray logits, NDArray x, ForwardContext ctx) {
+    public NDArray cells(NDArray logits, NDArray x, ForwardContext ctx, NDList weights) {
         Shape s = requireTokens(x).getShape();
-        NDArray p = tokenRouter ? logits.softmax(0).reshape(down * up, s.get(0), s.get(1)) : null;
+        NDArray p = tokenRouter ? logits.softmax(0).reshape(down, up, s.get(0), s.get(1)) : null;
         if (!intuition) {
-            return Scalars.mul(p, down * up);
+            return p.mul(weights.get(0));
         }
-        // c * prior [I*J, B, 1] is the same in every layer of the pass: made once
+        // c * prior [I, J, B, 1] is the same in every layer of the pass: made once
         NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
-                () -> Scalars.mul(prior(ctx, s.get(0), x), priorScale).transpose().expandDims(2));
+                () -> Scalars.mul(prior(ctx, s.get(0), x), priorScale).transpose().reshape(down, up, s.get(0), 1));
         if (!tokenRouter) {
-            return prior;
+            return prior.mul(weights.get(0));
         }
-        NDArray sharpened = Scalars.mul(StepScope.view(parameter("w_omega"), x.getManager()), GATE_SHARPNESS);
-        NDArray omega = Activation.sigmoid(sharpened);
-        NDArray notOmega = Activation.sigmoid(sharpened.neg()); // 1 - omega, without cancellation
-        return p.mul(Scalars.mul(omega, down * up)).add(prior.mul(notOmega));
+        return p.mul(weights.get(0)).add(prior.mul(weights.get(1)));
     }
 
     /**
@@ -142,20 +198,18 @@ public final class RankOneRouter extends InputRouter {
      * G_ij}, feature-major.
      *
      * @param h the down projections' outputs {@code x A} {@code [I, B*L]}
-     * @param cells the mixing matrices of {@link #cells} {@code [I*J, B, L']}
-     * @return {@code u [J, B*L]}
+     * @param cells the mixing matrices of {@link #cells} {@code [I, J, B, L']}
+     * @return {@code u [J, B, L]}
      */
     public NDArray mix(NDArray h, NDArray cells) {
         Shape c = cells.getShape();
-        long tokens = h.getShape().get(1);
-        long length = tokens / c.get(1);
-        NDArray weighed = cells.reshape(down, up, c.get(1), c.get(2)).mul(h.reshape(down, 1, c.get(1), length));
-        return weighed.sum(new int[] {0}).reshape(up, tokens);
+        long batch = c.get(2);
+        return cells.mul(h.reshape(down, 1, batch, h.getShape().get(1) / batch)).sum(new int[] {0});
     }
 
     /** Returns {@code W x^T} {@code [I*J, B*L]}. */
     private NDArray logits(NDArray x) {
-        return FeatureMajor.project(weightRows(x.getManager()), requireTokens(x));
+        return FeatureMajor.project(StepScope.view(parameter("weight"), x.getManager()), requireTokens(x));
     }
 
     /** Returns {@code [B, I*J]}: the examples' priors, checked against the batch and the cells. */

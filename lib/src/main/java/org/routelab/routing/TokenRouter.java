@@ -57,14 +57,15 @@ public final class TokenRouter extends InputRouter {
     }
 
     /**
-     * Returns the router's weight {@code W [E, d_in]} as a view in the step scope: the rows whose
-     * products with the tokens are the router's logits (MoE-LoRA stacks them with its experts').
+     * Returns the router's weight {@code W [E, d_in]} itself: the rows whose products with the tokens are
+     * the router's logits, which MoE-LoRA projects together with its experts' ranks ({@link
+     * FeatureMajor#project(ai.djl.ndarray.NDList, NDArray)}). Pass it to operations; called on it, an
+     * operation would leave its result in the model's manager ({@link StepScope}).
      *
-     * @param scope the step scope
      * @return {@code [E, d_in]}
      */
-    public NDArray weightRows(NDManager scope) {
-        return StepScope.view(weight, scope);
+    public NDArray weight() {
+        return weight.array();
     }
 
     /**
@@ -140,6 +141,6 @@ public final class TokenRouter extends InputRouter {
 
     /** Returns {@code W x^T} {@code [E, B*L]}. */
     private NDArray logits(NDArray x) {
-        return FeatureMajor.project(weightRows(x.getManager()), requireTokens(x));
+        return FeatureMajor.project(StepScope.view(weight, x.getManager()), requireTokens(x));
     }
 }

@@ -5,18 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.routelab.testing.Kronecker.kron;
 import static org.routelab.testing.Kronecker.layerNorm;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.routelab.adapter.FactorBatches;
 import org.routelab.nn.ForwardContext;
-import org.routelab.nn.Parameter;
 import org.routelab.nn.RandomStream;
 
 /**
@@ -28,6 +26,7 @@ class TLoraTest {
     private static final int RANK = 2;
     private static final int TENSOR_RANK = 2;
     private static final int ORDER = 4;
+    private static final Supplier<ForwardContext> TRAINING_PASS = () -> ForwardContext.train(RandomStream.of(0)).newPass();
 
     @Test
     void orderFourLayerIsTheSumOfNormalisedPairProducts() {
@@ -113,46 +112,12 @@ class TLoraTest {
                 if (pass == 3) {
                     closed.close(); // adapter 2 built with the others in the previous pass
                 }
-                float[][] expected = pass(alone, inputs, weights, asked, m);
-                float[][] actual = pass(together, inputs, weights, asked, m);
+                float[][] expected = TinyMethods.pass(alone, inputs, weights, asked, m, TRAINING_PASS);
+                float[][] actual = TinyMethods.pass(together, inputs, weights, asked, m, TRAINING_PASS);
                 TinyMethods.assertClose(expected[0], actual[0], 1e-5f, "pass " + pass + " " + asked + ": deltas");
                 TinyMethods.assertClose(expected[1], actual[1], 1e-5f, "pass " + pass + " " + asked + ": gradients");
             }
         }
-    }
-
-    /** One training pass over the asked adapters: their deltas and the gradients of their leaves and inputs. */
-    private static float[][] pass(List<TLora> adapters, List<NDArray> inputs, List<NDArray> weights,
-            List<Integer> asked, NDManager m) {
-        List<float[]> deltas = new ArrayList<>();
-        List<float[]> gradients = new ArrayList<>();
-        try (NDManager scope = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            ForwardContext ctx = ForwardContext.train(RandomStream.of(0)).newPass();
-            NDArray loss = null;
-            for (int i : asked) {
-                NDArray x = inputs.get(i).reshape(inputs.get(i).getShape());
-                x.attach(scope);
-                NDArray delta = adapters.get(i).delta(x, ctx);
-                deltas.add(delta.toFloatArray());
-                NDArray term = delta.mul(weights.get(i)).sum();
-                loss = loss == null ? term : loss.add(term);
-            }
-            gc.backward(loss);
-        }
-        for (int i : asked) {
-            List<NDArray> trained = new ArrayList<>();
-            for (Parameter p : adapters.get(i).namedParameters().values()) {
-                trained.add(p.array());
-            }
-            trained.add(inputs.get(i));
-            for (NDArray t : trained) {
-                try (NDArray g = t.getGradient()) {
-                    gradients.add(g.toFloatArray());
-                    g.subi(g);
-                }
-            }
-        }
-        return new float[][] {TinyMethods.concat(deltas), TinyMethods.concat(gradients)};
     }
 
     /** {@code sum_k LN(l1k x l2k) x LN(l3k x l4k)} of leaves {@code [4, R, r, 2]}: {@code [r][16]}. */

@@ -11,8 +11,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.routelab.adapter.FactorBatches;
 import org.routelab.adapter.Lora;
 import org.routelab.adapter.LoraConfig;
 import org.routelab.backbone.t5.T5Model;
@@ -127,6 +131,62 @@ class TRexTest {
         NDArray u = h.expandDims(3).mul(g).sum(new int[] {2});
         NDArray sharpened = trex.parameter("w_beta").array().mul(scope.create(RankOneRouter.GATE_SHARPNESS));
         return u.matMul(trex.parameter("lora_b").array()).mul(ai.djl.nn.Activation.sigmoid(sharpened));
+    }
+
+    /**
+     * Adapters that compute their scalar gates together in a training pass (adapters of other sizes
+     * included: the gates do not depend on them) give each adapter the deltas and the gradients of its
+     * parameters and input that its twin, computing alone, gets: when all ask, when some skip a pass and
+     * ask in another order, when one was closed, and when a newcomer with other options (its own group)
+     * joins.
+     */
+    @Test
+    void adaptersGatedTogetherEqualAdaptersGatedAlone() {
+        try (NDManager m = NDManager.newBaseManager(); NDManager closed = m.newSubManager()) {
+            FactorBatches batches = new FactorBatches();
+            List<TRex> together = new ArrayList<>();
+            List<TRex> alone = new ArrayList<>();
+            RandomStream values = RandomStream.of(4);
+            for (int i = 0; i < 6; i++) {
+                NDManager owner = i == 2 ? closed : m;
+                int d = i < 3 ? D_IN : D_IN + 1;
+                TRex.Options o = i < 5 ? TRex.Options.DEFAULT : TRex.Options.DEFAULT.withIntuition(false);
+                TRex t = new TRex(owner, d, D_OUT, o, RandomStream.of(i), DataType.FLOAT32, batches);
+                TRex twin = new TRex(m, d, D_OUT, o, RandomStream.of(i), DataType.FLOAT32);
+                for (var e : t.namedParameters().entrySet()) {
+                    NDArray v = values.normal(m, 0f, 0.01f, e.getValue().shape(), DataType.FLOAT32)
+                            .mul(e.getValue().shape().size() == 1 ? 1f : 30f);
+                    e.getValue().set(v);
+                    twin.namedParameters().get(e.getKey()).set(v);
+                }
+                t.setTrainable(true);
+                twin.setTrainable(true);
+                together.add(t);
+                alone.add(twin);
+            }
+            List<NDArray> inputs = new ArrayList<>();
+            List<NDArray> weights = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                NDArray x = values.normal(m, 0f, 1f, new Shape(3, 4, i < 3 ? D_IN : D_IN + 1), DataType.FLOAT32);
+                x.setRequiresGradient(true);
+                inputs.add(x);
+                weights.add(values.normal(m, 0f, 1f, new Shape(3, 4, D_OUT), DataType.FLOAT32));
+            }
+            NDArray prior = TinyMethods.priors(m, 3, TRex.Options.DEFAULT.cells(), 6);
+            Supplier<ForwardContext> newPass = () -> ForwardContext.train(RandomStream.of(0)).withPriors(prior);
+            List<List<Integer>> passes = List.of(List.of(0, 1, 2, 3, 4), List.of(4, 1, 3), List.of(0, 1, 2, 3, 4),
+                    List.of(3, 0, 1, 4, 5), List.of(5, 3, 0, 1, 4));
+            for (int pass = 0; pass < passes.size(); pass++) {
+                List<Integer> asked = passes.get(pass);
+                if (pass == 3) {
+                    closed.close(); // adapter 2 was gated with the others in the previous pass
+                }
+                float[][] expected = TinyMethods.pass(alone, inputs, weights, asked, m, newPass);
+                float[][] actual = TinyMethods.pass(together, inputs, weights, asked, m, newPass);
+                TinyMethods.assertClose(expected[0], actual[0], 1e-5f, "pass " + pass + " " + asked + ": deltas");
+                TinyMethods.assertClose(expected[1], actual[1], 1e-5f, "pass " + pass + " " + asked + ": gradients");
+            }
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.routelab.method;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,6 +88,26 @@ class TaskFreeMethodsTest {
                 }
             }
             assertTrue(losses.get(5) < losses.get(0) - 0.05f, losses.toString());
+        }
+    }
+
+    /** Training and evaluation passes leave nothing in the model's manager (parameters may enter products directly). */
+    @ParameterizedTest
+    @ValueSource(strings = {"moe-lora", "orchmoe", "trex"})
+    void trainingStepsDoNotLeakArrays(String method) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Model model = TinyMethods.model(m, TinyMethods.config(method), 3);
+            int before = -1;
+            for (int s = 0; s < 3; s++) {
+                try (NDManager step = m.newSubManager()) {
+                    Sgd.step(model, step, TinyMethods.batch(step, 4), TinyMethods.taskFree(method, true, step, 4), 0.5f);
+                }
+                before = s == 0 ? m.getManagedArrays().size() : before;
+            }
+            try (NDManager eval = m.newSubManager()) {
+                model.logits(TinyMethods.batch(eval, 4), TinyMethods.taskFree(method, false, eval, 4));
+            }
+            assertEquals(before, m.getManagedArrays().size());
         }
     }
 

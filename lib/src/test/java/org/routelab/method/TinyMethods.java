@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.routelab.adapter.Adapter;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
 import org.routelab.backbone.t5.TinyT5;
@@ -206,6 +208,52 @@ final class TinyMethods {
             delta = delta == null ? update : delta.add(update);
         }
         return delta;
+    }
+
+    /**
+     * One training pass over some adapters (e.g. adapters that build shared values together, or their
+     * twins that build alone): their deltas, and the gradients of their parameters and inputs under the
+     * loss {@code sum_i sum(delta_i * weights_i)}, which are cleared afterwards.
+     *
+     * @param adapters the adapters
+     * @param inputs each adapter's input (requiring gradients)
+     * @param weights each adapter's delta's weights in the loss
+     * @param asked the adapters the pass runs, in this order
+     * @param m the parent of the pass's scope
+     * @param newPass makes the pass's context
+     * @return {@code {deltas, gradients}}, adapter after adapter in the order asked
+     */
+    static float[][] pass(List<? extends Adapter> adapters, List<NDArray> inputs, List<NDArray> weights,
+            List<Integer> asked, NDManager m, Supplier<ForwardContext> newPass) {
+        List<float[]> deltas = new ArrayList<>();
+        List<float[]> gradients = new ArrayList<>();
+        try (NDManager scope = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            ForwardContext ctx = newPass.get();
+            NDArray loss = null;
+            for (int i : asked) {
+                NDArray x = inputs.get(i).reshape(inputs.get(i).getShape());
+                x.attach(scope);
+                NDArray delta = adapters.get(i).delta(x, ctx);
+                deltas.add(delta.toFloatArray());
+                NDArray term = delta.mul(weights.get(i)).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            gc.backward(loss);
+        }
+        for (int i : asked) {
+            List<NDArray> trained = new ArrayList<>();
+            for (Parameter p : adapters.get(i).namedParameters().values()) {
+                trained.add(p.array());
+            }
+            trained.add(inputs.get(i));
+            for (NDArray t : trained) {
+                try (NDArray g = t.getGradient()) {
+                    gradients.add(g.toFloatArray());
+                    g.subi(g);
+                }
+            }
+        }
+        return new float[][] {concat(deltas), concat(gradients)};
     }
 
     /** The arrays one after the other. */
