@@ -157,7 +157,7 @@ class TRexTest {
                     NDArray v = values.normal(m, 0f, 0.01f, e.getValue().shape(), DataType.FLOAT32)
                             .mul(e.getValue().shape().size() == 1 ? 1f : 30f);
                     e.getValue().set(v);
-                    twin.namedParameters().get(e.getKey()).set(v);
+                    twin.namedParameters().get(e.getKey()).set(v.duplicate()); // its own array: closing one leaves the other
                 }
                 t.setTrainable(true);
                 twin.setTrainable(true);
