@@ -31,5 +31,4 @@ import org.routelab.routing.RouterOptions;
  */
 public record AdapterSite(NDManager manager, int inFeatures, int outFeatures, Router router, boolean ownsRouter,
         int tasks, RouterOptions routerOptions, AllocationBank allocations, InputRouterBank inputRouters,
-        RandomStream random, DataType dataType,
-        FactorBatches factorBatches) {}
+        RandomStream random, DataType dataType, FactorBatches factorBatches) {}

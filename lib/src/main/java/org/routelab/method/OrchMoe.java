@@ -99,8 +99,9 @@ public final class OrchMoe extends LoraMixture {
 
         @Override
         public Adapter adapter(AdapterSite site, Options o) {
-            return new OrchMoe(site.allocations(), site.inputRouters(), site.manager(), site.inFeatures(), site.outFeatures(), o.rank(),
-                    o.skills(), o.abstractTasksFor(site.tasks()), o, site.routerOptions(), site.random(), site.dataType());
+            return new OrchMoe(site.allocations(), site.inputRouters(), site.manager(), site.inFeatures(),
+                    site.outFeatures(), o.rank(), o.skills(), o.abstractTasksFor(site.tasks()), o, site.routerOptions(),
+                    site.random(), site.dataType());
         }
 
         @Override

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,7 +42,7 @@ class MhrTest {
             Shape shape = new Shape(TASKS.length, 4, D_IN);
             float[] x = init.normal(m, 0f, 1f, shape, DataType.FLOAT32).toFloatArray();
             NDArray weights = init.normal(m, 0f, 1f, new Shape(TASKS.length, 4, D_OUT), DataType.FLOAT32);
-            for (Supplier<ForwardContext> ctx : java.util.List.<Supplier<ForwardContext>>of(
+            for (Supplier<ForwardContext> ctx : List.<Supplier<ForwardContext>>of(
                     () -> ForwardContext.eval().newPass().withTaskIds(TASKS),
                     () -> ForwardContext.train(RandomStream.of(8)).newPass().withTaskIds(TASKS))) {
                 float[][] adapter = TinyMethods.valuesAndGradients(a, x, shape, weights, in -> a.delta(in, ctx.get()));
