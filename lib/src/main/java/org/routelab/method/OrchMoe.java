@@ -207,17 +207,14 @@ public final class OrchMoe extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDArray w = taskRouter().weights(x, ctx);
-        int batch = (int) x.getShape().get(0);
-        NDArray skillsFirst;
-        if (w.getShape().get(1) == 1) {
-            // per sequence: m^T = (w phi)^T [S, B, 1], feature-major as the mixture wants it, from a
-            // broadcast product over T, where a batched product would multiply one example at a time
-            skillsFirst = skillRouter().weightsBySkill(ctx, x.getManager(), batch).mul(w).sum(new int[] {3});
-        } else {
-            // per token: the broadcast product would grow to [S, B, L, T]; one batched product instead
-            skillsFirst = mixWeights(w, skillRouter().weights(ctx, x.getManager(), batch)).transpose(2, 0, 1);
-        }
+        // m^T = (w phi)^T [S, B, L'], feature-major as the mixture wants it, from a broadcast product over
+        // T of the task weights [B, L', 1, T] and the allocations [S, B', 1, 1, T], both as their banks
+        // split them (no squeeze, no transpose of their own): [S, B, L', 1, T] summed over the last two
+        // axes. A batched product would multiply one example's small matrices at a time. Per token it
+        // holds S T values a token, as many as one activation of a layer of S T features.
+        NDArray w = taskRouter().weightsAsSplit(x, ctx);
+        NDArray phi = skillRouter().weightsBySkill(ctx, x.getManager(), (int) x.getShape().get(0));
+        NDArray skillsFirst = phi.mul(w).sum(new int[] {3, 4});
         return mix(project(x, null).singletonOrThrow(), skillsFirst, x.getShape());
     }
 
