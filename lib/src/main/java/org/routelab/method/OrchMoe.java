@@ -3,6 +3,7 @@ package org.routelab.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
@@ -215,7 +216,12 @@ public final class OrchMoe extends LoraMixture {
         NDArray w = taskRouter().weightsAsSplit(x, ctx);
         NDArray phi = skillRouter().weightsBySkill(ctx, x.getManager(), (int) x.getShape().get(0));
         NDArray skillsFirst = phi.mul(w).sum(new int[] {3, 4});
-        return mix(project(x, null).singletonOrThrow(), skillsFirst, x.getShape());
+        Shape xs = x.getShape();
+        if (rank() == 1 && skillsFirst.getShape().get(2) == xs.get(1)) {
+            // per token: flat [S, B*L] like the ranks, so that the ranks are weighed without views of theirs
+            skillsFirst = skillsFirst.reshape(skillsFirst.getShape().get(0), xs.get(0) * xs.get(1));
+        }
+        return mix(project(x, null).singletonOrThrow(), skillsFirst, xs);
     }
 
     /** Returns {@code m = w phi} for task weights {@code w [B, L', T]} and allocations {@code phi [B' , T, S]}. */

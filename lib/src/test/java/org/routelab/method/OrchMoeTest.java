@@ -16,6 +16,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
@@ -226,13 +227,13 @@ class OrchMoeTest {
      * the batch's shape) equals the paper's eq. 3 written out per skill, {@code sum_s m_s x A_s B_s} with
      * {@code m = softmax(W_task X^ + b) phi} and {@code phi} the normalised Gumbel-sigmoid sample of
      * every example, in values and in the gradients of the input and of every parameter: without a
-     * mask, with padding, and in a causal stack, for every pooling.
+     * mask, with padding, and in a causal stack, for every pooling, with skills of rank 1 and 2.
      */
     @ParameterizedTest
-    @EnumSource(Pooling.class)
-    void theAdapterEqualsEquationThreePerSkill(Pooling pooling) {
+    @CsvSource({"MEAN, 1", "MEAN, 2", "FIRST, 1", "FIRST, 2", "NONE, 1", "NONE, 2"})
+    void theAdapterEqualsEquationThreePerSkill(Pooling pooling, int rank) {
         try (NDManager m = NDManager.newBaseManager()) {
-            OrchMoe a = adapter(m, pooling, Normalisation.SOFTMAX);
+            OrchMoe a = adapter(m, pooling, Normalisation.SOFTMAX, rank);
             RandomStream values = RandomStream.of(6);
             float[] x = values.normal(m, 0f, 1f, new Shape(2, 4, D), DataType.FLOAT32).toFloatArray();
             NDArray weights = values.normal(m, 0f, 1f, new Shape(2, 4, 5), DataType.FLOAT32);
@@ -278,10 +279,15 @@ class OrchMoeTest {
 
     /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank 2, random up factors. */
     private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation) {
+        return adapter(m, pooling, normalisation, 2);
+    }
+
+    /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank {@code rank}, random up factors. */
+    private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation, int rank) {
         Engine.getInstance().setRandomSeed(11);
-        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoe.Options(2, 3, 4, pooling, normalisation), RouterOptions.DEFAULT, RandomStream.of(0),
-                DataType.FLOAT32);
-        a.parameter("lora_b").set(m.randomNormal(new Shape(3, 2, 5)));
+        OrchMoe a = new OrchMoe(m, D, 5, rank, 3, 4, new OrchMoe.Options(rank, 3, 4, pooling, normalisation),
+                RouterOptions.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
+        a.parameter("lora_b").set(m.randomNormal(new Shape(3, rank, 5)));
         a.skillRouter().parameter("module_logits").set(m.randomNormal(new Shape(4, 3)));
         return a;
     }
