@@ -29,6 +29,14 @@ import org.routelab.routing.SkillAllocation;
  */
 public final class OrchMoe extends LoraMixture {
     /**
+     * The most values {@code S B L T} of a per-token broadcast product of task weights and allocations:
+     * above it one batched product costs less (on PyTorch's CPU engine, one thread, the built-in
+     * backbone's decoder, {@code 8 x 64 x 8 x 32} values, spent more in the broadcast product and its
+     * backward than in {@code bmm}; t5-small's, {@code 8 x 8 x 16 x 32}, less).
+     */
+    static final long BROADCAST_VALUES = 1L << 16;
+
+    /**
      * OrchMoE's options: the size of its task router and the choices the paper leaves open (see {@link
      * InputTaskRouter} for what each means and why the defaults).
      *
@@ -208,18 +216,26 @@ public final class OrchMoe extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        // m^T = (w phi)^T [S, B, L'], feature-major as the mixture wants it, from a broadcast product over
-        // T of the task weights [B, L', 1, T] and the allocations [S, B', 1, 1, T], both as their banks
-        // split them (no squeeze, no transpose of their own): [S, B, L', 1, T] summed over the last two
-        // axes. A batched product would multiply one example's small matrices at a time. Per token it
-        // holds S T values a token, as many as one activation of a layer of S T features.
+        // the task weights [B, L', 1, T] as their bank splits them (no squeeze of their own)
         NDArray w = taskRouter().weightsAsSplit(x, ctx);
-        NDArray phi = skillRouter().weightsBySkill(ctx, x.getManager(), (int) x.getShape().get(0));
-        NDArray skillsFirst = phi.mul(w).sum(new int[] {3, 4});
         Shape xs = x.getShape();
-        if (rank() == 1 && skillsFirst.getShape().get(2) == xs.get(1)) {
-            // per token: flat [S, B*L] like the ranks, so that the ranks are weighed without views of theirs
-            skillsFirst = skillsFirst.reshape(skillsFirst.getShape().get(0), xs.get(0) * xs.get(1));
+        Shape ws = w.getShape();
+        int batch = (int) xs.get(0);
+        NDArray skillsFirst;
+        if (ws.get(1) == 1 || (long) experts() * ws.size() <= BROADCAST_VALUES) {
+            // m^T = (w phi)^T [S, B, L'], feature-major as the mixture wants it, from a broadcast product
+            // with the allocations [S, B', 1, 1, T] (as their bank splits them) summed over the last two
+            // axes, where a batched product would multiply one example's small matrices at a time
+            skillsFirst = skillRouter().weightsBySkill(ctx, x.getManager(), batch).mul(w).sum(new int[] {3, 4});
+            if (rank() == 1 && ws.get(1) == xs.get(1)) {
+                // per token: flat [S, B*L] like the ranks, which are then weighed without views of theirs
+                skillsFirst = skillsFirst.reshape(experts(), xs.get(0) * xs.get(1));
+            }
+        } else {
+            // many tokens: the broadcast product [S, B, L, T] and its backward would cost more than one
+            // batched product
+            skillsFirst = mixWeights(w.squeeze(2), skillRouter().weights(ctx, x.getManager(), batch))
+                    .transpose(2, 0, 1);
         }
         return mix(project(x, null).singletonOrThrow(), skillsFirst, xs);
     }

@@ -72,7 +72,7 @@ public final class SkillAllocation extends Router {
      * bank's pass, as split, without a squeeze): what mixes a task router's weights {@code w [B, L', 1, T]}
      * ({@link InputTaskRouter#weightsAsSplit}) into skill weights by a broadcast product and a sum over
      * the last two axes, {@code (phi * w).sum(3, 4) = (w phi)^T [S, B, L']}, where a batched product
-     * would multiply one example's small matrices at a time.
+     * would multiply one example's small matrices at a time (per sequence, {@code L' = 1}).
      *
      * @param ctx the forward context
      * @param scope the step scope

@@ -249,13 +249,37 @@ class OrchMoeTest {
         }
     }
 
+    /**
+     * Per-token routing of more tokens than a broadcast product takes ({@link OrchMoe#BROADCAST_VALUES})
+     * mixes by a batched product, and equals eq. 3 per skill too, in values and gradients.
+     */
+    @ParameterizedTest
+    @CsvSource({"1", "2"})
+    void manyTokensEqualEquationThreePerSkill(int rank) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            OrchMoe a = adapter(m, Pooling.NONE, Normalisation.SOFTMAX, rank);
+            Shape shape = new Shape(1400, 4, D);
+            assertTrue(3L * 1400 * 4 * 4 > OrchMoe.BROADCAST_VALUES);
+            RandomStream values = RandomStream.of(6);
+            float[] x = values.normal(m, 0f, 1f, shape, DataType.FLOAT32).toFloatArray();
+            NDArray weights = values.normal(m, 0f, 1f, new Shape(1400, 4, 5), DataType.FLOAT32);
+            float[][] adapter = TinyMethods.valuesAndGradients(a, x, shape, weights,
+                    in -> a.delta(in, ForwardContext.train(RandomStream.of(8)).newPass()));
+            float[][] perSkill = TinyMethods.valuesAndGradients(a, x, shape, weights,
+                    in -> equationThree(a, in, null, Pooling.NONE));
+            assertArrayEquals(perSkill[0], adapter[0], 1e-5f);
+            assertArrayEquals(perSkill[1], adapter[1], 1e-4f);
+        }
+    }
+
     /** {@code sum_s m_s x A_s B_s}, computed as written, with the noise of a pass drawing from seed 8. */
     private static NDArray equationThree(OrchMoe a, NDArray x, SequenceMask mask, Pooling pooling) {
         NDManager scope = x.getManager();
         NDArray summary = InputTaskRouter.summary(x, mask, pooling);
         NDArray w = ai.djl.nn.core.Linear.linear(summary, a.taskRouter().parameter("weight").array(),
                 a.taskRouter().parameter("bias").array()).singletonOrThrow().softmax(2);
-        NDArray u = RandomStream.of(8).uniform(scope, 1e-6f, 1f - 1e-6f, new Shape(2, 4, 3), DataType.FLOAT32);
+        NDArray u = RandomStream.of(8).uniform(scope, 1e-6f, 1f - 1e-6f, new Shape(x.getShape().get(0), 4, 3),
+                DataType.FLOAT32);
         NDArray noisy = a.skillRouter().parameter("module_logits").array().add(u.div(u.neg().add(1f)).log());
         NDArray phi = ai.djl.nn.Activation.sigmoid(noisy);
         phi = phi.div(phi.sum(new int[] {2}, true).add(1e-12f));
