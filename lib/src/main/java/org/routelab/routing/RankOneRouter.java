@@ -170,8 +170,8 @@ public final class RankOneRouter extends InputRouter {
         if (intuition) {
             NDArray prior = scaledPrior(ctx, weights.getDataType(), scope);
             Shape s = prior.getShape(); // [I, J, B, 1]
-            // [1, I, J, B, 1] times [n, 1, 1, 1, 1]: I rows per router
-            NDArray all = prior.expandDims(0).mul(weights.get(terms - 1).reshape(n, 1, 1, 1, 1))
+            // [n, 1] times [1, I*J*B], laid out row by row, so that I rows per router are a view
+            NDArray all = weights.get(terms - 1).reshape(n, 1).mul(prior.reshape(1, -1))
                     .reshape(n * s.get(0), s.get(1), s.get(2), s.get(3));
             priors = n == 1 ? new NDList(all) : all.split(n);
         }
