@@ -3,11 +3,13 @@ package org.routelab.adapter;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
+import org.routelab.nn.ForwardContext;
 
 /**
- * An adapter whose factors depend on its parameters alone, not on the input or on routing (e.g.
- * TLoRA's entangled tensors), so that the adapters of one injection with equal {@link #factorKey}
- * build theirs together, once per forward pass ({@link FactorBatches}).
+ * An adapter whose factors depend on its parameters and on what the whole pass shares, not on the
+ * layer's input (e.g. TLoRA's entangled tensors, T-REX's gates and its examples' weighted priors), so
+ * that the adapters of one injection with equal {@link #factorKey} build theirs together, once per
+ * forward pass ({@link FactorBatches}).
  *
  * @param <A> the adapter's own type
  */
@@ -33,8 +35,9 @@ public interface BuiltTogether<A extends Adapter & BuiltTogether<A>> {
      * Builds the factors of several adapters of this one's {@link #factorKey} at once.
      *
      * @param batch the adapters, in order
+     * @param ctx the pass's context (what every layer of the pass shares, e.g. the examples' priors)
      * @param scope the step scope the factors live in
      * @return per adapter, in order, its factors
      */
-    List<NDList> factors(List<A> batch, NDManager scope);
+    List<NDList> factors(List<A> batch, ForwardContext ctx, NDManager scope);
 }

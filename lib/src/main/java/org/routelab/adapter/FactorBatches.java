@@ -33,16 +33,16 @@ public final class FactorBatches {
     public <A extends Adapter & BuiltTogether<A>> NDList factors(A adapter, ForwardContext ctx, NDManager scope) {
         Object pass = ctx.passToken(scope);
         if (pass == null) {
-            return adapter.factors(List.of(adapter), scope).get(0);
+            return adapter.factors(List.of(adapter), ctx, scope).get(0);
         }
         // one key, one class: the key names it
         @SuppressWarnings("unchecked")
         FactorGroup<A> g = (FactorGroup<A>) groups.computeIfAbsent(adapter.factorKey(), k -> new FactorGroup<A>());
         if (!g.isIn(pass)) {
             g.start(pass, g.nextBatches(a -> !a.released(), A::factorElements),
-                    (i, batch) -> batch.get(0).factors(batch, scope));
+                    (i, batch) -> batch.get(0).factors(batch, ctx, scope));
         }
         NDList known = g.take(adapter);
-        return known != null ? known : adapter.factors(List.of(adapter), scope).get(0);
+        return known != null ? known : adapter.factors(List.of(adapter), ctx, scope).get(0);
     }
 }

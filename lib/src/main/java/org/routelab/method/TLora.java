@@ -194,7 +194,7 @@ public final class TLora extends Adapter implements BuiltTogether<TLora> {
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
-        NDList f = batches == null ? factors(List.of(this), scope).get(0) : batches.factors(this, ctx, scope);
+        NDList f = batches == null ? factors(List.of(this), ctx, scope).get(0) : batches.factors(this, ctx, scope);
         return x.matMul(f.get(0)).matMul(f.get(1));
     }
 
@@ -214,7 +214,7 @@ public final class TLora extends Adapter implements BuiltTogether<TLora> {
      * {@code B [r, d_out]} per adapter.
      */
     @Override
-    public List<NDList> factors(List<TLora> batch, NDManager scope) {
+    public List<NDList> factors(List<TLora> batch, ForwardContext ctx, NDManager scope) {
         int n = batch.size();
         // 1/r is the gain of A's layer normalisation: no pass of its own
         NDArray a = build(batch, t -> t.leavesA, inFeatures, 1f / rank, scope).transpose(); // [d_in, n r]

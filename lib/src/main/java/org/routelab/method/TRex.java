@@ -30,9 +30,10 @@ import org.routelab.routing.RankOneRouter;
  * {@code delta = beta * u B}, where {@code beta = sigmoid(100 w_beta)} is a trainable gate starting at
  * 1/2. Equivalently {@code delta W = beta * sum_ij G_ij b_j a_i^T}. No auxiliary loss.
  *
- * <p>The scalar gates ({@code beta}, and the router's {@code omega}) depend on their parameters alone:
- * the model's T-REX adapters compute them together once per forward pass ({@link FactorBatches}), in
- * a few operations over all their stacked scalars instead of a dozen in every layer.
+ * <p>The scalar gates ({@code beta}, and the router's {@code omega}) depend on their parameters alone,
+ * and the prior's term of {@code G} on them and on the pass's priors: the model's T-REX adapters
+ * compute them together once per forward pass ({@link FactorBatches}), in a few operations over all
+ * their stacked scalars instead of a dozen in every layer.
  */
 public final class TRex extends Adapter implements BuiltTogether<TRex> {
     /**
@@ -224,32 +225,33 @@ public final class TRex extends Adapter implements BuiltTogether<TRex> {
         NDList parts = FeatureMajor.project(routerRows == null ? new NDList(aRows) : new NDList(routerRows, aRows), x);
         NDArray logits = routerRows == null ? null : parts.get(0);
         NDArray h = parts.get(parts.size() - 1); // [I, B*L]
-        NDList gates = batches == null ? factors(List.of(this), scope).get(0) : batches.factors(this, ctx, scope);
-        // beta is folded into G's terms' weights, so G already carries the gate
+        NDList gates = batches == null ? factors(List.of(this), ctx, scope).get(0) : batches.factors(this, ctx, scope);
+        // beta is folded into G's terms, so G already carries the gate
         NDArray u = router().mix(h, router().cells(logits, x, ctx, gates)); // [J, B, L]
         // [B, L, J] x B: the product reads u in place, and its result lives in u's scope
         return u.transpose(1, 2, 0).matMul(loraB.array());
     }
 
-    /** The gates depend on I*J and the ablations alone, not on the projection's sizes. */
+    /** The terms depend on I*J, the prior's scale and the ablations alone, not on the projection's sizes. */
     @Override
     public Object factorKey() {
-        return List.of(TRex.class, options.cells(), options.intuition(), options.tokenRouter());
+        return List.of(TRex.class, options.cells(), options.priorScale(), options.intuition(), options.tokenRouter());
     }
 
-    /** A gate's terms: at most two scalars. */
+    /** A scalar and, per example, the I*J cells of the weighted prior. */
     @Override
     public double factorElements() {
-        return 2;
+        return 1 + options.cells();
     }
 
     /**
-     * Computes the scalar gates of the batch's adapters at once: per adapter the weights of its mixing
-     * matrix's terms times its {@code beta = sigmoid(100 w_beta)} ({@link RankOneRouter#termWeights}),
-     * each {@code [1]}.
+     * Computes the terms of the batch's adapters' mixing matrices at once ({@link RankOneRouter#terms}):
+     * their weights ({@link RankOneRouter#termWeights}) times each adapter's {@code beta =
+     * sigmoid(100 w_beta)}: the token router's term's weight {@code [1]} and the weighted prior {@code
+     * [I, J, B, 1]}, as the options have them.
      */
     @Override
-    public List<NDList> factors(List<TRex> batch, NDManager scope) {
+    public List<NDList> factors(List<TRex> batch, ForwardContext ctx, NDManager scope) {
         NDList betas = new NDList(batch.size());
         List<RankOneRouter> routers = new ArrayList<>(batch.size());
         for (TRex t : batch) {
@@ -258,6 +260,6 @@ public final class TRex extends Adapter implements BuiltTogether<TRex> {
         }
         NDArray sharpened = Scalars.mul(StepScope.stack(betas, scope).reshape(1, -1), RankOneRouter.GATE_SHARPNESS);
         NDArray weights = router().termWeights(routers, Activation.sigmoid(sharpened), scope);
-        return RankOneRouter.terms(weights, batch.size());
+        return router().terms(weights, batch.size(), ctx, scope);
     }
 }

@@ -111,7 +111,8 @@ public final class RankOneRouter extends InputRouter {
     public NDArray mixing(NDArray x, ForwardContext ctx) {
         NDManager scope = x.getManager();
         NDArray weights = termWeights(List.of(this), scope.ones(new Shape(1, 1), x.getDataType()), scope);
-        return cells(tokenRouter ? logits(x) : null, x, ctx, terms(weights, 1).get(0)).transpose(2, 3, 0, 1);
+        NDList own = terms(weights, 1, ctx, scope).get(0);
+        return cells(tokenRouter ? logits(x) : null, x, ctx, own).transpose(2, 3, 0, 1);
     }
 
     /**
@@ -144,22 +145,44 @@ public final class RankOneRouter extends InputRouter {
     }
 
     /**
-     * Hands each router its weights of {@link #termWeights} through one split (its backward is one
-     * concatenation, where a slice per router would be a scatter each).
+     * Hands each router its terms of {@code G} from the weights of {@link #termWeights}: the token
+     * router's weight {@code w_1} (a scalar) when it is on, then the weighted prior {@code w_2 * c *
+     * prior} when the intuition is on. The priors are the same in every layer of a pass, so the weighted
+     * priors of all the routers are one product, where a product per layer would add an operation and
+     * its backward to every layer. Each router's parts come out of one split per term (its backward is
+     * one concatenation, where a slice per router would be a scatter each).
      *
-     * @param weights {@code [terms, n]}
+     * @param weights {@code [terms, n]}, of the routers' data type
      * @param n the number of routers
-     * @return per router, in order, its terms' weights, each {@code [1]}
+     * @param ctx the forward context (the examples' priors when the intuition is on)
+     * @param scope the step scope
+     * @return per router, in order, its terms: {@code w_1 [1]} and/or {@code w_2 c prior [I, J, B, 1]}
+     * @throws IllegalStateException if the intuition is on and the priors are missing or not {@code [B, I*J]}
      */
-    public static List<NDList> terms(NDArray weights, int n) {
+    public List<NDList> terms(NDArray weights, int n, ForwardContext ctx, NDManager scope) {
         int terms = (int) weights.getShape().get(0);
-        NDArray flat = weights.reshape(-1);
-        NDList pieces = terms * n == 1 ? new NDList(flat) : flat.split(terms * n);
+        NDList scalars = null;
+        if (tokenRouter) {
+            NDArray first = weights.get(0);
+            scalars = n == 1 ? new NDList(first) : first.split(n);
+        }
+        NDList priors = null;
+        if (intuition) {
+            NDArray prior = scaledPrior(ctx, weights.getDataType(), scope);
+            Shape s = prior.getShape(); // [I, J, B, 1]
+            // [n, 1] times [1, I*J*B], laid out row by row, so that I rows per router are a view
+            NDArray all = weights.get(terms - 1).reshape(n, 1).mul(prior.reshape(1, -1))
+                    .reshape(n * s.get(0), s.get(1), s.get(2), s.get(3));
+            priors = n == 1 ? new NDList(all) : all.split(n);
+        }
         List<NDList> out = new ArrayList<>(n);
         for (int a = 0; a < n; a++) {
             NDList own = new NDList(terms);
-            for (int t = 0; t < terms; t++) {
-                own.add(pieces.get(t * n + a));
+            if (scalars != null) {
+                own.add(scalars.get(a));
+            }
+            if (priors != null) {
+                own.add(priors.get(a));
             }
             out.add(own);
         }
@@ -168,29 +191,25 @@ public final class RankOneRouter extends InputRouter {
 
     /**
      * Returns every token's mixing matrix, {@link FeatureMajor feature-major}: {@code G = w_1 * p + w_2 *
-     * c * prior} with the weights of {@link #termWeights} ({@code w_1 = omega * I*J}, {@code w_2 = 1 -
-     * omega}, each times a gain), and the ablations' single term.
+     * c * prior} from the terms of {@link #terms}, and the ablations' single term.
      *
      * @param logits the token router's logits {@code W x^T} {@code [I*J, B*L]}, or null without the token router
      * @param x the layer input {@code [B, L, d_in]}
      * @param ctx the forward context (the examples' priors when the intuition is on)
-     * @param weights this router's terms' weights, each {@code [1]} (one of {@link #terms})
+     * @param terms this router's terms (one of {@link #terms})
      * @return {@code G [I, J, B, L']}; {@code L' = 1} without the token router
-     * @throws IllegalStateException if the intuition is on and the priors are missing or of the wrong shape
+     * @throws IllegalStateException if the intuition is on and the priors do not match the batch
      */
-    public NDArray cells(NDArray logits, NDArray x, ForwardContext ctx, NDList weights) {
+    public NDArray cells(NDArray logits, NDArray x, ForwardContext ctx, NDList terms) {
         Shape s = requireTokens(x).getShape();
-        NDArray p = tokenRouter ? logits.softmax(0).reshape(down, up, s.get(0), s.get(1)) : null;
-        if (!intuition) {
-            return p.mul(weights.get(0));
+        if (intuition) {
+            requirePriors(ctx, s.get(0));
         }
-        // c * prior [I, J, B, 1] is the same in every layer of the pass: made once
-        NDArray prior = ctx.memo(ctx.priors(), x.getManager(),
-                () -> Scalars.mul(prior(ctx, s.get(0), x), priorScale).transpose().reshape(down, up, s.get(0), 1));
         if (!tokenRouter) {
-            return prior.mul(weights.get(0));
+            return terms.get(0);
         }
-        return p.mul(weights.get(0)).add(prior.mul(weights.get(1)));
+        NDArray p = logits.softmax(0).reshape(down, up, s.get(0), s.get(1)).mul(terms.get(0));
+        return intuition ? p.add(terms.get(1)) : p;
     }
 
     /**
@@ -212,14 +231,21 @@ public final class RankOneRouter extends InputRouter {
         return FeatureMajor.project(StepScope.view(parameter("weight"), x.getManager()), requireTokens(x));
     }
 
-    /** Returns {@code [B, I*J]}: the examples' priors, checked against the batch and the cells. */
-    private NDArray prior(ForwardContext ctx, long batch, NDArray x) {
+    /** Returns {@code c * prior} {@code [I, J, B, 1]}, made once per pass: the same in every layer. */
+    private NDArray scaledPrior(ForwardContext ctx, DataType dataType, NDManager scope) {
         NDArray p = ctx.priors();
-        Shape s = p.getShape();
-        if (s.get(0) != batch || s.get(1) != (long) down * up) {
+        long batch = p.getShape().get(0);
+        requirePriors(ctx, batch);
+        return ctx.memo(p, scope, () -> Scalars.mul(p.toType(dataType, false), priorScale).transpose()
+                .reshape(down, up, batch, 1));
+    }
+
+    /** Checks that the examples' priors are {@code [batch, I*J]}. */
+    private void requirePriors(ForwardContext ctx, long batch) {
+        Shape s = ctx.priors().getShape();
+        if (s.dimension() != 2 || s.get(0) != batch || s.get(1) != (long) down * up) {
             throw new IllegalStateException("T-REX priors must be [batch " + batch + ", I*J " + down * up
                     + "], got " + s);
         }
-        return p.toType(x.getDataType(), false);
     }
 }

@@ -148,21 +148,8 @@ class TRexTest {
             List<TRex> alone = new ArrayList<>();
             RandomStream values = RandomStream.of(4);
             for (int i = 0; i < 6; i++) {
-                NDManager owner = i == 2 ? closed : m;
-                int d = i < 3 ? D_IN : D_IN + 1;
                 TRex.Options o = i < 5 ? TRex.Options.DEFAULT : TRex.Options.DEFAULT.withIntuition(false);
-                TRex t = new TRex(owner, d, D_OUT, o, RandomStream.of(i), DataType.FLOAT32, batches);
-                TRex twin = new TRex(m, d, D_OUT, o, RandomStream.of(i), DataType.FLOAT32);
-                for (var e : t.namedParameters().entrySet()) {
-                    NDArray v = values.normal(m, 0f, 0.01f, e.getValue().shape(), DataType.FLOAT32)
-                            .mul(e.getValue().shape().size() == 1 ? 1f : 30f);
-                    e.getValue().set(v);
-                    twin.namedParameters().get(e.getKey()).set(v.duplicate()); // its own array: closing one leaves the other
-                }
-                t.setTrainable(true);
-                twin.setTrainable(true);
-                together.add(t);
-                alone.add(twin);
+                addTwins(together, alone, i == 2 ? closed : m, m, i < 3 ? D_IN : D_IN + 1, o, i, batches, values);
             }
             List<NDArray> inputs = new ArrayList<>();
             List<NDArray> weights = new ArrayList<>();
@@ -187,6 +174,64 @@ class TRexTest {
                 TinyMethods.assertClose(expected[1], actual[1], 1e-5f, "pass " + pass + " " + asked + ": gradients");
             }
         }
+    }
+
+    /**
+     * The prior's terms of adapters of several options, built together in a pass, give each adapter the
+     * deltas and the gradients of its parameters and input that its twin gets alone: adapters of one
+     * prior scale and ablations share one product, those of another scale or without the token router
+     * build their own.
+     */
+    @Test
+    void priorTermsBuiltTogetherKeepEachAdaptersOptions() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            FactorBatches batches = new FactorBatches();
+            TRex.Options noRouter = TRex.Options.DEFAULT.withTokenRouter(false);
+            List<TRex.Options> options = List.of(TRex.Options.DEFAULT, TRex.Options.DEFAULT.withPriorScale(2f),
+                    TRex.Options.DEFAULT, noRouter, noRouter.withPriorScale(0.5f), noRouter);
+            List<TRex> together = new ArrayList<>();
+            List<TRex> alone = new ArrayList<>();
+            RandomStream values = RandomStream.of(5);
+            List<NDArray> inputs = new ArrayList<>();
+            List<NDArray> weights = new ArrayList<>();
+            for (int i = 0; i < options.size(); i++) {
+                addTwins(together, alone, m, m, D_IN, options.get(i), i, batches, values);
+                NDArray x = values.normal(m, 0f, 1f, new Shape(3, 4, D_IN), DataType.FLOAT32);
+                x.setRequiresGradient(true);
+                inputs.add(x);
+                weights.add(values.normal(m, 0f, 1f, new Shape(3, 4, D_OUT), DataType.FLOAT32));
+            }
+            NDArray prior = TinyMethods.priors(m, 3, TRex.Options.DEFAULT.cells(), 8);
+            Supplier<ForwardContext> newPass = () -> ForwardContext.train(RandomStream.of(0)).withPriors(prior);
+            List<Integer> asked = List.of(0, 1, 2, 3, 4, 5);
+            for (int pass = 0; pass < 2; pass++) {
+                float[][] expected = TinyMethods.pass(alone, inputs, weights, asked, m, newPass);
+                float[][] actual = TinyMethods.pass(together, inputs, weights, asked, m, newPass);
+                TinyMethods.assertClose(expected[0], actual[0], 1e-5f, "pass " + pass + ": deltas");
+                TinyMethods.assertClose(expected[1], actual[1], 1e-5f, "pass " + pass + ": gradients");
+            }
+        }
+    }
+
+    /**
+     * Adds an adapter that computes its terms with others in {@code batches} and its twin that computes
+     * them alone, of equal random parameters (each its own arrays, so closing one leaves the other), both
+     * trainable.
+     */
+    private static void addTwins(List<TRex> together, List<TRex> alone, NDManager owner, NDManager m, int d,
+            TRex.Options o, int seed, FactorBatches batches, RandomStream values) {
+        TRex t = new TRex(owner, d, D_OUT, o, RandomStream.of(seed), DataType.FLOAT32, batches);
+        TRex twin = new TRex(m, d, D_OUT, o, RandomStream.of(seed), DataType.FLOAT32);
+        for (var e : t.namedParameters().entrySet()) {
+            NDArray v = values.normal(m, 0f, 0.01f, e.getValue().shape(), DataType.FLOAT32)
+                    .mul(e.getValue().shape().size() == 1 ? 1f : 30f);
+            e.getValue().set(v);
+            twin.namedParameters().get(e.getKey()).set(v.duplicate());
+        }
+        t.setTrainable(true);
+        twin.setTrainable(true);
+        together.add(t);
+        alone.add(twin);
     }
 
     @Test
