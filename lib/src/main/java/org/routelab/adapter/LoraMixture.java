@@ -83,7 +83,8 @@ public abstract class LoraMixture extends Adapter {
      * Mixes the experts' updates.
      *
      * @param h the ranks of {@link #project} {@code [E*r, B*L]}
-     * @param weights feature-major: {@code [E, B*L]} per token, or {@code [E, B, 1]} per example
+     * @param weights feature-major: {@code [E, B*L]} or {@code [E, B, L]} per token, or {@code [E, B, 1]}
+     *     per example
      * @param xShape the input's shape {@code [B, L, d_in]}
      * @return {@code [B, L, d_out]}
      */

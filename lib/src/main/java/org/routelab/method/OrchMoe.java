@@ -3,6 +3,7 @@ package org.routelab.method;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Set;
 import org.routelab.adapter.Adapter;
 import org.routelab.adapter.LoraMixture;
@@ -27,6 +28,14 @@ import org.routelab.routing.SkillAllocation;
  * the same projections for every method by default ({@code MethodConfig.withTargets} narrows them).
  */
 public final class OrchMoe extends LoraMixture {
+    /**
+     * The most values {@code S B L T} of a per-token broadcast product of task weights and allocations:
+     * above it one batched product costs less (on PyTorch's CPU engine, one thread, the built-in
+     * backbone's decoder, {@code 8 x 64 x 8 x 32} values, spent more in the broadcast product and its
+     * backward than in {@code bmm}; t5-small's, {@code 8 x 8 x 16 x 32}, less).
+     */
+    static final long BROADCAST_VALUES = 1L << 16;
+
     /**
      * OrchMoE's options: the size of its task router and the choices the paper leaves open (see {@link
      * InputTaskRouter} for what each means and why the defaults).
@@ -207,18 +216,28 @@ public final class OrchMoe extends LoraMixture {
 
     @Override
     public NDArray delta(NDArray x, ForwardContext ctx) {
-        NDArray w = taskRouter().weights(x, ctx);
-        int batch = (int) x.getShape().get(0);
+        // the task weights [B, L', 1, T] as their bank splits them (no squeeze of their own)
+        NDArray w = taskRouter().weightsAsSplit(x, ctx);
+        Shape xs = x.getShape();
+        Shape ws = w.getShape();
+        int batch = (int) xs.get(0);
         NDArray skillsFirst;
-        if (w.getShape().get(1) == 1) {
-            // per sequence: m^T = (w phi)^T [S, B, 1], feature-major as the mixture wants it, from a
-            // broadcast product over T, where a batched product would multiply one example at a time
-            skillsFirst = skillRouter().weightsBySkill(ctx, x.getManager(), batch).mul(w).sum(new int[] {3});
+        if (ws.get(1) == 1 || (long) experts() * ws.size() <= BROADCAST_VALUES) {
+            // m^T = (w phi)^T [S, B, L'], feature-major as the mixture wants it, from a broadcast product
+            // with the allocations [S, B', 1, 1, T] (as their bank splits them) summed over the last two
+            // axes, where a batched product would multiply one example's small matrices at a time
+            skillsFirst = skillRouter().weightsBySkill(ctx, x.getManager(), batch).mul(w).sum(new int[] {3, 4});
+            if (rank() == 1 && ws.get(1) == xs.get(1)) {
+                // per token: flat [S, B*L] like the ranks, which are then weighed without views of theirs
+                skillsFirst = skillsFirst.reshape(experts(), xs.get(0) * xs.get(1));
+            }
         } else {
-            // per token: the broadcast product would grow to [S, B, L, T]; one batched product instead
-            skillsFirst = mixWeights(w, skillRouter().weights(ctx, x.getManager(), batch)).transpose(2, 0, 1);
+            // many tokens: the broadcast product [S, B, L, T] and its backward would cost more than one
+            // batched product
+            skillsFirst = mixWeights(w.squeeze(2), skillRouter().weights(ctx, x.getManager(), batch))
+                    .transpose(2, 0, 1);
         }
-        return mix(project(x, null).singletonOrThrow(), skillsFirst, x.getShape());
+        return mix(project(x, null).singletonOrThrow(), skillsFirst, xs);
     }
 
     /** Returns {@code m = w phi} for task weights {@code w [B, L', T]} and allocations {@code phi [B' , T, S]}. */

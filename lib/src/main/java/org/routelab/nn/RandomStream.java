@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
@@ -68,7 +67,7 @@ public final class RandomStream {
         double width = (double) high - low;
         return draw(manager, shape, dataType, (out, n) -> {
             for (int i = 0; i < n; i++) {
-                out.put(i, (float) (low + width * random.nextDouble()));
+                out[i] = (float) (low + width * random.nextDouble());
             }
         });
     }
@@ -86,7 +85,7 @@ public final class RandomStream {
     public NDArray normal(NDManager manager, float mean, float std, Shape shape, DataType dataType) {
         return draw(manager, shape, dataType, (out, n) -> {
             for (int i = 0; i < n; i++) {
-                out.put(i, (float) (mean + std * random.nextGaussian()));
+                out[i] = (float) (mean + std * random.nextGaussian());
             }
         });
     }
@@ -123,9 +122,9 @@ public final class RandomStream {
         return draw(manager, shape, dataType, (out, n) -> {
             for (int i = 0; i < n; i += 2) {
                 long bits = random.nextLong();
-                out.put(i, (bits & 0xFFFFFFFFL) >= threshold ? scale : 0f);
+                out[i] = (bits & 0xFFFFFFFFL) >= threshold ? scale : 0f;
                 if (i + 1 < n) {
-                    out.put(i + 1, (bits >>> 32) >= threshold ? scale : 0f);
+                    out[i + 1] = (bits >>> 32) >= threshold ? scale : 0f;
                 }
             }
         });
@@ -134,7 +133,7 @@ public final class RandomStream {
     /** Writes the next {@code n} values of a draw into {@code out[0, n)}. */
     @FunctionalInterface
     private interface Values {
-        void write(FloatBuffer out, int n);
+        void write(float[] out, int n);
     }
 
     /** Values a thread's scratch buffer holds (4 MB); larger draws go through it in chunks. */
@@ -184,17 +183,26 @@ public final class RandomStream {
     private static NDArray scratch(NDManager manager, Values values, Shape shape) {
         int n = Math.toIntExact(shape.size());
         ByteBuffer bytes = Scratch.get();
-        values.write(bytes.asFloatBuffer(), n);
+        // into a Java array first, then one bulk copy: writing a direct buffer value by value costs more
+        // than drawing the values (bounds and address checks per value)
+        float[] drawn = Scratch.values();
+        values.write(drawn, n);
+        bytes.asFloatBuffer().put(drawn, 0, n);
         return manager.create(bytes.slice(0, n * Float.BYTES).order(ByteOrder.nativeOrder()), shape, DataType.FLOAT32);
     }
 
-    /** A per-thread direct buffer values are drawn into, made on first use. */
+    /** A per-thread Java array values are drawn into and direct buffer they are copied to, made on first use. */
     private static final class Scratch {
         private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(
                 () -> ByteBuffer.allocateDirect(SCRATCH_VALUES * Float.BYTES).order(ByteOrder.nativeOrder()));
+        private static final ThreadLocal<float[]> VALUES = ThreadLocal.withInitial(() -> new float[SCRATCH_VALUES]);
 
         static ByteBuffer get() {
             return BUFFER.get();
+        }
+
+        static float[] values() {
+            return VALUES.get();
         }
     }
 }

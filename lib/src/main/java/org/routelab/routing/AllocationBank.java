@@ -78,13 +78,13 @@ public final class AllocationBank {
 
     /**
      * Returns an allocation's weights as {@link #weights} in the layout that mixes skills without a
-     * batched product: {@code [S, B', 1, T]} (a view).
+     * batched product: {@code [S, B', 1, 1, T]} (a view).
      *
      * @param allocation a member of this bank
      * @param ctx the forward context
      * @param scope the step scope
      * @param batchSize the number of examples
-     * @return {@code [S, B', 1, T]}
+     * @return {@code [S, B', 1, 1, T]}
      */
     NDArray bySkill(SkillAllocation allocation, ForwardContext ctx, NDManager scope, int batchSize) {
         return slice(allocation, ctx, scope, batchSize, true);
@@ -111,18 +111,22 @@ public final class AllocationBank {
         }
         if (bySkill) {
             if (pass.bySkill == null) {
-                pass.bySkill = pieces(pass.all.transpose(0, 3, 1, 2).expandDims(3));
+                // [n, B', T, S] -> [S, B', 1, n, T]: split along the allocations, each piece is already
+                // in the layout its users broadcast with, so it needs no squeeze (nor its backward)
+                NDArray all = pass.all.transpose(3, 1, 0, 2).expandDims(2);
+                long n = all.getShape().get(3);
+                pass.bySkill = n == 1 ? new NDList(all) : all.split(n, 3);
             }
             return pass.bySkill.get(at);
         }
         if (pass.byTask == null) {
-            pass.byTask = pieces(pass.all);
+            pass.byTask = byTask(pass.all);
         }
         return pass.byTask.get(at);
     }
 
-    /** Each allocation's view of {@code [n, ...]}: one split (backward: one concatenation), no copy. */
-    private static NDList pieces(NDArray all) {
+    /** Each allocation's view of {@code [n, B', T, S]}: one split (backward: one concatenation), no copy. */
+    private static NDList byTask(NDArray all) {
         long n = all.getShape().get(0);
         NDList out = new NDList((int) n);
         for (NDArray p : n == 1 ? new NDList(all) : all.split(n, 0)) {

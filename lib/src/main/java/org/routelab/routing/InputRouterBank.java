@@ -34,7 +34,7 @@ public final class InputRouterBank {
      *
      * @param router the router
      * @param summary the pooled input summary {@code [B, L', d]} (float32), one array per input and pass
-     * @return {@code [B, L', T]} float32, each row summing to 1
+     * @return {@code [B, L', 1, T]} float32, each row summing to 1
      */
     NDArray weights(InputTaskRouter router, NDArray summary) {
         FactorGroup<InputTaskRouter> g = bySummary.get(summary);

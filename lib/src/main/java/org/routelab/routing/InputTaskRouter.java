@@ -146,6 +146,19 @@ public final class InputTaskRouter extends InputRouter {
      *     per-sequence pooling in a bidirectional stack, {@code L} otherwise
      */
     public NDArray weights(NDArray x, ForwardContext ctx) {
+        return weightsAsSplit(x, ctx).squeeze(2);
+    }
+
+    /**
+     * Returns the weights of {@link #weights} as the router's slice of the product it shares with the
+     * routers that read the same input, {@code [B, L', 1, T]}: the group's axis kept, so that a user that
+     * broadcasts them needs no squeeze (nor its backward).
+     *
+     * @param x the layer input {@code [B, L, d]}
+     * @param ctx the forward context (the input's masks)
+     * @return {@code [B, L', 1, T]} in {@code x}'s data type, each row summing to 1
+     */
+    public NDArray weightsAsSplit(NDArray x, ForwardContext ctx) {
         requireTokens(x);
         NDManager scope = x.getManager();
         // The summary is parameter-free, so the projections that read the same input array (q, k, v)
@@ -175,7 +188,7 @@ public final class InputTaskRouter extends InputRouter {
      *
      * @param routers the routers
      * @param summary the summary {@code [B, L', d]} float32
-     * @return per router, in order, its weights {@code [B, L', T]} float32
+     * @return per router, in order, its weights {@code [B, L', 1, T]} float32
      */
     static List<NDList> weights(List<InputTaskRouter> routers, NDArray summary) {
         NDManager scope = summary.getManager();
@@ -202,18 +215,18 @@ public final class InputTaskRouter extends InputRouter {
         Shape s = summary.getShape();
         NDArray logits = ai.djl.nn.core.Linear.linear(summary.reshape(s.get(0) * s.get(1), s.get(2)), weight, bias)
                 .singletonOrThrow();
-        // [B, L', T], or the routers' logits side by side, [B, L', n, T]; normalised over the last axis
-        logits = n == 1 ? logits.reshape(s.get(0), s.get(1), -1) : logits.reshape(s.get(0), s.get(1), n, -1);
+        // the routers' logits side by side, [B, L', n, T]; normalised over the last axis
+        logits = logits.reshape(s.get(0), s.get(1), n, -1);
         NDArray w = first.normalisation == Normalisation.SOFTMAX
                 ? logits.softmax(-1)
                 : Router.normalise(Activation.sigmoid(logits));
         if (n == 1) {
             return List.of(new NDList(w));
         }
-        // one split (backward: one concatenation), each router's [B, L', 1, T] squeezed
+        // one split (backward: one concatenation), each router's [B, L', 1, T] a view of it
         List<NDList> out = new ArrayList<>(n);
         for (NDArray wi : w.split(n, 2)) {
-            out.add(new NDList(wi.squeeze(2)));
+            out.add(new NDList(wi));
         }
         return out;
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,13 +96,13 @@ public final class RouterBank {
         // relaxed Bernoulli per example, so a few-shot batch of one task still gets one draw per example.
         boolean shared = ctx.singleTask() && !(ctx.training() && options.noisy());
         int rows = shared ? 1 : batchSize;
-        float[] oneHot = new float[rows * numTasks];
+        long[] rowTasks = new long[rows];
         for (int i = 0; i < rows; i++) {
-            if (ids[i] >= numTasks) {
+            if (ids[i] < 0 || ids[i] >= numTasks) {
                 throw new IllegalArgumentException("task id " + ids[i] + " of example " + i
                         + " is out of range: the router knows " + numTasks + " tasks");
             }
-            oneHot[i * numTasks + (int) ids[i]] = 1f;
+            rowTasks[i] = ids[i];
         }
         int[] order = factors.layout(this, routers.size());
         long[] slots = new long[order.length];
@@ -114,7 +115,9 @@ public final class RouterBank {
             all.add(routers.get(order[p]).parameter("module_logits").array());
         }
         NDArray stacked = StepScope.stack(all, scope);
-        NDArray logits = scope.create(oneHot, new Shape(rows, numTasks)).toType(type, false).matMul(stacked);
+        // each row's task's logits of every router, [routers, rows, groups * experts], gathered: a product
+        // with the rows' one-hot task ids would give the same values at T times the work, forward and back
+        NDArray logits = stacked.get(new NDIndex(":, {}", scope.create(rowTasks)));
         // each router keeps the noise it has in slot order, wherever it is laid out
         NDArray noise = options.noise(scope, logits.getShape(), type, ctx);
         if (noise != null && !slotOrder) {

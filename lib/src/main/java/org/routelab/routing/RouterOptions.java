@@ -76,8 +76,9 @@ public record RouterOptions(Sampling sampling, float temperature, boolean straig
             return null;
         }
         NDArray u = ctx.random().uniform(scope, NOISE_EPS, 1f - NOISE_EPS, shape, type);
-        // log(u / (1 - u)) in place where it can be: MHR draws q S values per router and example
-        NDArray oneMinusU = u.neg().addi(1f);
+        // log(u / (1 - u)) in three passes, in place where it can be: MHR draws q S values per router and
+        // example; 1 - u from a scalar in one pass (the same float as -u + 1)
+        NDArray oneMinusU = scope.create(1f).toType(type, false).sub(u);
         NDArray noise = u.divi(oneMinusU).log();
         oneMinusU.close();
         u.close();

@@ -68,15 +68,16 @@ public final class SkillAllocation extends Router {
     }
 
     /**
-     * Returns the weights of {@link #weights} laid out per skill, {@code [S, B', 1, T]} (a view): what
-     * mixes a task router's weights {@code w [B, L', T]} into skill weights by a broadcast product and a
-     * sum over T, {@code (phi * w).sum(3) = (w phi)^T [S, B, L']}, where a batched product would multiply
-     * one example's small matrices at a time.
+     * Returns the weights of {@link #weights} laid out per skill, {@code [S, B', 1, 1, T]} (a view of the
+     * bank's pass, as split, without a squeeze): what mixes a task router's weights {@code w [B, L', 1, T]}
+     * ({@link InputTaskRouter#weightsAsSplit}) into skill weights by a broadcast product and a sum over
+     * the last two axes, {@code (phi * w).sum(3, 4) = (w phi)^T [S, B, L']}, where a batched product
+     * would multiply one example's small matrices at a time (per sequence, {@code L' = 1}).
      *
      * @param ctx the forward context
      * @param scope the step scope
      * @param batchSize the number of examples
-     * @return {@code [S, B', 1, T]}; {@code B'} the batch size where noise is drawn, else 1
+     * @return {@code [S, B', 1, 1, T]}; {@code B'} the batch size where noise is drawn, else 1
      */
     public NDArray weightsBySkill(ForwardContext ctx, NDManager scope, int batchSize) {
         return bank.bySkill(this, ctx, scope, batchSize);

@@ -16,6 +16,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.routelab.backbone.Seq2SeqBatch;
 import org.routelab.backbone.t5.T5Model;
@@ -226,13 +227,13 @@ class OrchMoeTest {
      * the batch's shape) equals the paper's eq. 3 written out per skill, {@code sum_s m_s x A_s B_s} with
      * {@code m = softmax(W_task X^ + b) phi} and {@code phi} the normalised Gumbel-sigmoid sample of
      * every example, in values and in the gradients of the input and of every parameter: without a
-     * mask, with padding, and in a causal stack, for every pooling.
+     * mask, with padding, and in a causal stack, for every pooling, with skills of rank 1 and 2.
      */
     @ParameterizedTest
-    @EnumSource(Pooling.class)
-    void theAdapterEqualsEquationThreePerSkill(Pooling pooling) {
+    @CsvSource({"MEAN, 1", "MEAN, 2", "FIRST, 1", "FIRST, 2", "NONE, 1", "NONE, 2"})
+    void theAdapterEqualsEquationThreePerSkill(Pooling pooling, int rank) {
         try (NDManager m = NDManager.newBaseManager()) {
-            OrchMoe a = adapter(m, pooling, Normalisation.SOFTMAX);
+            OrchMoe a = adapter(m, pooling, Normalisation.SOFTMAX, rank);
             RandomStream values = RandomStream.of(6);
             float[] x = values.normal(m, 0f, 1f, new Shape(2, 4, D), DataType.FLOAT32).toFloatArray();
             NDArray weights = values.normal(m, 0f, 1f, new Shape(2, 4, 5), DataType.FLOAT32);
@@ -248,13 +249,37 @@ class OrchMoeTest {
         }
     }
 
+    /**
+     * Per-token routing of more tokens than a broadcast product takes ({@link OrchMoe#BROADCAST_VALUES})
+     * mixes by a batched product, and equals eq. 3 per skill too, in values and gradients.
+     */
+    @ParameterizedTest
+    @CsvSource({"1", "2"})
+    void manyTokensEqualEquationThreePerSkill(int rank) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            OrchMoe a = adapter(m, Pooling.NONE, Normalisation.SOFTMAX, rank);
+            Shape shape = new Shape(1400, 4, D);
+            assertTrue(3L * 1400 * 4 * 4 > OrchMoe.BROADCAST_VALUES);
+            RandomStream values = RandomStream.of(6);
+            float[] x = values.normal(m, 0f, 1f, shape, DataType.FLOAT32).toFloatArray();
+            NDArray weights = values.normal(m, 0f, 1f, new Shape(1400, 4, 5), DataType.FLOAT32);
+            float[][] adapter = TinyMethods.valuesAndGradients(a, x, shape, weights,
+                    in -> a.delta(in, ForwardContext.train(RandomStream.of(8)).newPass()));
+            float[][] perSkill = TinyMethods.valuesAndGradients(a, x, shape, weights,
+                    in -> equationThree(a, in, null, Pooling.NONE));
+            assertArrayEquals(perSkill[0], adapter[0], 1e-5f);
+            assertArrayEquals(perSkill[1], adapter[1], 1e-4f);
+        }
+    }
+
     /** {@code sum_s m_s x A_s B_s}, computed as written, with the noise of a pass drawing from seed 8. */
     private static NDArray equationThree(OrchMoe a, NDArray x, SequenceMask mask, Pooling pooling) {
         NDManager scope = x.getManager();
         NDArray summary = InputTaskRouter.summary(x, mask, pooling);
         NDArray w = ai.djl.nn.core.Linear.linear(summary, a.taskRouter().parameter("weight").array(),
                 a.taskRouter().parameter("bias").array()).singletonOrThrow().softmax(2);
-        NDArray u = RandomStream.of(8).uniform(scope, 1e-6f, 1f - 1e-6f, new Shape(2, 4, 3), DataType.FLOAT32);
+        NDArray u = RandomStream.of(8).uniform(scope, 1e-6f, 1f - 1e-6f, new Shape(x.getShape().get(0), 4, 3),
+                DataType.FLOAT32);
         NDArray noisy = a.skillRouter().parameter("module_logits").array().add(u.div(u.neg().add(1f)).log());
         NDArray phi = ai.djl.nn.Activation.sigmoid(noisy);
         phi = phi.div(phi.sum(new int[] {2}, true).add(1e-12f));
@@ -278,10 +303,15 @@ class OrchMoeTest {
 
     /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank 2, random up factors. */
     private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation) {
+        return adapter(m, pooling, normalisation, 2);
+    }
+
+    /** An adapter on a d = 6 projection: 4 abstract tasks, 3 skills of rank {@code rank}, random up factors. */
+    private static OrchMoe adapter(NDManager m, Pooling pooling, Normalisation normalisation, int rank) {
         Engine.getInstance().setRandomSeed(11);
-        OrchMoe a = new OrchMoe(m, D, 5, 2, 3, 4, new OrchMoe.Options(2, 3, 4, pooling, normalisation), RouterOptions.DEFAULT, RandomStream.of(0),
-                DataType.FLOAT32);
-        a.parameter("lora_b").set(m.randomNormal(new Shape(3, 2, 5)));
+        OrchMoe a = new OrchMoe(m, D, 5, rank, 3, 4, new OrchMoe.Options(rank, 3, 4, pooling, normalisation),
+                RouterOptions.DEFAULT, RandomStream.of(0), DataType.FLOAT32);
+        a.parameter("lora_b").set(m.randomNormal(new Shape(3, rank, 5)));
         a.skillRouter().parameter("module_logits").set(m.randomNormal(new Shape(4, 3)));
         return a;
     }

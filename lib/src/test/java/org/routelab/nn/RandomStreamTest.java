@@ -58,4 +58,27 @@ class RandomStreamTest {
             }
         }
     }
+
+    /**
+     * A uniform draw is the stream's doubles in order, {@code low + (high - low) u} rounded to float, where
+     * {@code u} is the stream's next long's top 53 bits (SplittableRandom's nextDouble): below, within
+     * and beyond one scratch buffer.
+     */
+    @Test
+    void uniformValuesAreTheStreamsDoublesInOrder() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int n : new int[] {7, 1 << 20, (1 << 20) + 3}) {
+                float[] drawn = RandomStream.of(4, n).uniform(m, 1e-6f, 1f - 1e-6f, new Shape(n), DataType.FLOAT32)
+                        .toFloatArray();
+                RandomStream longs = RandomStream.of(4, n);
+                double width = (double) (1f - 1e-6f) - 1e-6f;
+                for (int i = 0; i < n; i++) {
+                    float expected = (float) (1e-6f + width * ((longs.nextLong() >>> 11) * 0x1.0p-53));
+                    if (expected != drawn[i]) {
+                        assertEquals(expected, drawn[i], 0f, "value " + i + " of " + n);
+                    }
+                }
+            }
+        }
+    }
 }

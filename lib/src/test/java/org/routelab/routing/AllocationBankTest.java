@@ -72,7 +72,7 @@ class AllocationBankTest {
         }
     }
 
-    /** The per-skill layout of a pass is its weights {@code [B, T, S]} laid out as {@code [S, B, 1, T]}, alone or together. */
+    /** The per-skill layout of a pass is its weights {@code [B, T, S]} laid out as {@code [S, B, 1, 1, T]}, alone or together. */
     @Test
     void bySkillIsTheSameWeightsLaidOutPerSkill() {
         try (NDManager m = NDManager.newBaseManager()) {
@@ -83,7 +83,7 @@ class AllocationBankTest {
                     NDArray bySkill = a.weightsBySkill(ctx, m, BATCH);
                     NDArray weights = a.weights(ctx, m, BATCH);
                     long rows = weights.getShape().get(0);
-                    assertEquals(new Shape(SKILLS, rows, 1, TASKS), bySkill.getShape());
+                    assertEquals(new Shape(SKILLS, rows, 1, 1, TASKS), bySkill.getShape());
                     assertArrayEquals(weights.transpose(2, 0, 1).expandDims(2).toFloatArray(), bySkill.toFloatArray(), 0f);
                 }
             }

@@ -110,6 +110,70 @@ class RouterTest {
         }
     }
 
+    /**
+     * A bank's routers in a training pass over a mixed batch (a task repeated, one absent) each give the
+     * normalised Gumbel-sigmoid of its examples' task rows, picked by a one-hot product as written, with
+     * the noise of the pass's one draw {@code u [routers, B, groups * experts]}: in values and in the
+     * gradients of every router's logits.
+     */
+    @Test
+    void aBankPicksEachExamplesTaskRowAsAOneHotProductWould() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            RouterBank bank = new RouterBank();
+            List<TaskRouter> routers = List.of(
+                    new TaskRouter(bank, m, 4, 2, 3, RouterOptions.DEFAULT, RandomStream.of(1), DataType.FLOAT32),
+                    new TaskRouter(bank, m, 4, 2, 3, RouterOptions.DEFAULT, RandomStream.of(2), DataType.FLOAT32));
+            for (TaskRouter r : routers) {
+                r.parameter("module_logits").set(RandomStream.of(7 + r.slot()).normal(m, 0f, 1f, new Shape(4, 6),
+                        DataType.FLOAT32));
+                r.setTrainable(true);
+            }
+            NDArray lossWeights = RandomStream.of(9).normal(m, 0f, 1f, new Shape(2, MIXED.length, 2, 3),
+                    DataType.FLOAT32);
+            float[][] bankValues = valuesAndGradients(routers, lossWeights, (r, scope) -> r.weights(
+                    ForwardContext.train(RandomStream.of(5)).withTaskIds(MIXED).newPass(), scope, MIXED.length));
+            NDArray u = RandomStream.of(5).uniform(m, 1e-6f, 1f - 1e-6f, new Shape(2, MIXED.length, 6),
+                    DataType.FLOAT32);
+            float[] oneHot = new float[MIXED.length * 4];
+            for (int i = 0; i < MIXED.length; i++) {
+                oneHot[i * 4 + (int) MIXED[i]] = 1f;
+            }
+            NDArray picks = m.create(oneHot, new Shape(MIXED.length, 4));
+            float[][] written = valuesAndGradients(routers, lossWeights, (r, scope) -> {
+                NDArray ui = u.get(r.slot());
+                NDArray logits = picks.matMul(r.parameter("module_logits").array()).add(ui.div(ui.neg().add(1f)).log());
+                NDArray w = ai.djl.nn.Activation.sigmoid(logits).reshape(MIXED.length, 2, 3);
+                return w.div(w.sum(new int[] {2}, true).add(1e-12f));
+            });
+            assertArrayEquals(written[0], bankValues[0], 1e-6f);
+            assertArrayEquals(written[1], bankValues[1], 1e-6f);
+        }
+    }
+
+    /** The routers' weights, and their logits' gradients under {@code sum(w * lossWeights)}. */
+    private static float[][] valuesAndGradients(List<TaskRouter> routers, NDArray lossWeights,
+            java.util.function.BiFunction<TaskRouter, NDManager, NDArray> weights) {
+        try (NDManager scope = lossWeights.getManager().newSubManager();
+                ai.djl.training.GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            ai.djl.ndarray.NDList w = new ai.djl.ndarray.NDList();
+            for (TaskRouter r : routers) {
+                w.add(weights.apply(r, scope));
+            }
+            NDArray values = ai.djl.ndarray.NDArrays.stack(w);
+            gc.backward(values.mul(lossWeights).sum());
+            ai.djl.ndarray.NDList gradients = new ai.djl.ndarray.NDList();
+            for (TaskRouter r : routers) {
+                try (NDArray g = r.parameter("module_logits").array().getGradient()) {
+                    NDArray copy = g.duplicate();
+                    copy.attach(scope);
+                    gradients.add(copy);
+                    g.subi(g);
+                }
+            }
+            return new float[][] {values.toFloatArray(), ai.djl.ndarray.NDArrays.stack(gradients).toFloatArray()};
+        }
+    }
+
     @Test
     void badTaskIdsAndOptionsAreNamed() {
         try (NDManager m = NDManager.newBaseManager()) {
