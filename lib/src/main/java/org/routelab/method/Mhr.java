@@ -188,7 +188,7 @@ public final class Mhr extends RoutedAdapter {
         NDArray a;
         NDArray b;
         if (mixesBeforeNormalising()) {
-            NDArray sums = normalisers(weights);
+            NDArray sums = Router.normalisers(weights);
             a = mixHeads(weights, parameters.get(0), inWidth).div(rank == 1 ? sums : Scalars.mul(sums, rank));
             b = mixHeads(weights, parameters.get(1), outWidth).div(sums);
         } else {

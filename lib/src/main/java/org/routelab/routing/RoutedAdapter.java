@@ -115,7 +115,7 @@ public abstract class RoutedAdapter extends Adapter {
      *
      * @param weights the adapters' routing weights {@code [n, B', groups, experts]}: normalised, or where
      *     {@link #mixesBeforeNormalising} as a router bank draws them, each group to be divided by its sum
-     *     ({@link #normalisers}; weights a router outside a bank normalised pass through that unchanged)
+     *     ({@link Router#normalisers}; weights a router outside a bank normalised pass through that unchanged)
      * @param parameters the adapters' {@link #factorParameters}, each stacked: {@code [n, ...its shape]}
      * @return {@code a [n, B', d_in, r]} and {@code b [n, B', r, d_out]}
      */
@@ -131,17 +131,6 @@ public abstract class RoutedAdapter extends Adapter {
      */
     protected boolean mixesBeforeNormalising() {
         return false;
-    }
-
-    /**
-     * Returns what normalising each group of routing weights divides it by (its sum plus {@code 1e-12}): a
-     * mixture linear in a group's weights, divided by it, equals the mixture of the normalised weights.
-     *
-     * @param weights {@code [..., groups, experts]}, non-negative
-     * @return {@code [..., groups, 1]}
-     */
-    protected static NDArray normalisers(NDArray weights) {
-        return Router.normalisers(weights);
     }
 
     /** {@code delta = x a b} with this adapter's per-example factors ({@link #factors}). */

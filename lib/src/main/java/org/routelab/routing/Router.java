@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.Module;
+import org.routelab.nn.Scalars;
 
 /**
  * Decides, per example, how much each expert contributes: normalised weights over {@code experts}
@@ -95,8 +96,8 @@ public abstract class Router extends Module {
      * @param w non-negative weights {@code [..., groups, experts]}
      * @return {@code [..., groups, 1]}
      */
-    static NDArray normalisers(NDArray w) {
+    public static NDArray normalisers(NDArray w) {
         int experts = w.getShape().dimension() - 1;
-        return org.routelab.nn.Scalars.add(w.sum(new int[] {experts}, true), 1e-12f);
+        return Scalars.add(w.sum(new int[] {experts}, true), 1e-12f);
     }
 }

@@ -9,10 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.routelab.nn.ForwardContext;
 import org.routelab.nn.RandomStream;
@@ -142,7 +147,7 @@ class RouterTest {
             float[][] written = valuesAndGradients(routers, lossWeights, (r, scope) -> {
                 NDArray ui = u.get(r.slot());
                 NDArray logits = picks.matMul(r.parameter("module_logits").array()).add(ui.div(ui.neg().add(1f)).log());
-                NDArray w = ai.djl.nn.Activation.sigmoid(logits).reshape(MIXED.length, 2, 3);
+                NDArray w = Activation.sigmoid(logits).reshape(MIXED.length, 2, 3);
                 return w.div(w.sum(new int[] {2}, true).add(1e-12f));
             });
             assertArrayEquals(written[0], bankValues[0], 1e-6f);
@@ -152,16 +157,16 @@ class RouterTest {
 
     /** The routers' weights, and their logits' gradients under {@code sum(w * lossWeights)}. */
     private static float[][] valuesAndGradients(List<TaskRouter> routers, NDArray lossWeights,
-            java.util.function.BiFunction<TaskRouter, NDManager, NDArray> weights) {
+            BiFunction<TaskRouter, NDManager, NDArray> weights) {
         try (NDManager scope = lossWeights.getManager().newSubManager();
-                ai.djl.training.GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            ai.djl.ndarray.NDList w = new ai.djl.ndarray.NDList();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDList w = new NDList();
             for (TaskRouter r : routers) {
                 w.add(weights.apply(r, scope));
             }
-            NDArray values = ai.djl.ndarray.NDArrays.stack(w);
+            NDArray values = NDArrays.stack(w);
             gc.backward(values.mul(lossWeights).sum());
-            ai.djl.ndarray.NDList gradients = new ai.djl.ndarray.NDList();
+            NDList gradients = new NDList();
             for (TaskRouter r : routers) {
                 try (NDArray g = r.parameter("module_logits").array().getGradient()) {
                     NDArray copy = g.duplicate();
@@ -170,7 +175,7 @@ class RouterTest {
                     g.subi(g);
                 }
             }
-            return new float[][] {values.toFloatArray(), ai.djl.ndarray.NDArrays.stack(gradients).toFloatArray()};
+            return new float[][] {values.toFloatArray(), NDArrays.stack(gradients).toFloatArray()};
         }
     }
 
